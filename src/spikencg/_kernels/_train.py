@@ -1,0 +1,340 @@
+"""One training epoch of the spiking readout, compiled as a single call.
+
+Everything of ALGORITHM.md sections 3 to 7 that happens per sample lives here: dropout
+masks, training thresholds, forward pass, training prediction, competition regulation,
+intra-class winner-takes-all, the learning rules (S2-STDP/SSTDP, R-STDP, S4NN) with
+additive or multiplicative STDP, clipping and weight normalisation. What happens per
+epoch (annealing, threshold resets, validation) is done by the caller.
+"""
+
+import numpy as np
+from numba import njit
+
+from ._forward import best_of_range, simulate
+
+__all__ = [
+    "train_epoch",
+    "RULE_S2STDP",
+    "RULE_RSTDP",
+    "RULE_S4NN",
+    "COMP_NONE",
+    "COMP_CR2",
+    "COMP_CR1",
+    "N_STATS",
+]
+
+RULE_S2STDP = 0
+RULE_RSTDP = 1
+RULE_S4NN = 2
+
+COMP_NONE = 0
+COMP_CR2 = 1
+COMP_CR1 = 2
+
+# epoch statistics returned in ``stats``
+STAT_CORRECT = 0
+STAT_SILENT = 1  # samples on which no output neuron fired
+STAT_ALL_FIRST = 2  # samples on which every active neuron fired at the first input group
+N_STATS = 3
+
+
+@njit(cache=True, nogil=True)
+def _apply_updates(W, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s, t_ltd,
+                   w_min, w_max, multiplicative, beta, w_norm, norm_target, abs_sum):
+    """Add the STDP increments of ``n_upd`` neurons, clip, then normalise their rows.
+
+    Neuron ``upd_n[j]`` receives ``upd_c[j]`` on causal inputs (``x_i <= upd_s[j]``) and
+    ``upd_nc[j]`` on the others with ``x_i < t_ltd``. Increments are computed in float64
+    and the weight rounded back to float32.
+    """
+    n_in = W.shape[0]
+    span = w_max - w_min
+    for j in range(n_upd):
+        abs_sum[j] = 0.0
+    for i in range(n_in):
+        xi = x[i]
+        skip = use_hidden and hidden[i]
+        row = W[i]
+        for j in range(n_upd):
+            n = upd_n[j]
+            w = np.float64(row[n])
+            if not skip:
+                if xi <= upd_s[j]:
+                    dw = upd_c[j]
+                    if multiplicative:
+                        dw *= np.exp(-beta * (w - w_min) / span)
+                    w += dw
+                elif xi < t_ltd:
+                    dw = upd_nc[j]
+                    if multiplicative:
+                        dw *= np.exp(-beta * (w_max - w) / span)
+                    w += dw
+                if w < w_min:
+                    w = w_min
+                elif w > w_max:
+                    w = w_max
+                row[n] = np.float32(w)
+            abs_sum[j] += abs(np.float64(row[n]))
+    if w_norm:
+        for j in range(n_upd):
+            if abs_sum[j] > 0.0:
+                abs_sum[j] = norm_target[upd_n[j]] / abs_sum[j]
+            else:
+                abs_sum[j] = 1.0
+        for i in range(n_in):
+            row = W[i]
+            for j in range(n_upd):
+                n = upd_n[j]
+                row[n] = np.float32(np.float64(row[n]) * abs_sum[j])
+
+
+@njit(cache=True, nogil=True)
+def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
+                n_classes, M, L, class_inhib, comp, eta, phi_floor,
+                rule, time_ranges, leak, tau, T,
+                w_min, w_max, w_norm, multiplicative, beta,
+                t_gap, ap, am, anti_ap, anti_am, lr, t_ltd,
+                p_out, p_in, rng,
+                train_pred, upd_own, upd_other, stats):
+    """Train on every sample of ``order`` once, updating ``W`` and ``phi`` in place.
+
+    Parameters
+    ----------
+    indptr, indices, times : spike lists (CSR layout, each row sorted by time).
+    y : int64 array, class index of every sample.
+    order : int64 array, the samples to visit, in order.
+    W : float32 array (n_in, N), input-major, updated in place.
+    theta : float64 array (N,), decision thresholds (used for non-regulated neurons).
+    phi : float64 array (N,), training thresholds (CR-2 adaptive / CR-1 single), in place.
+    norm_target : float64 array (N,), row sums kept by weight normalisation.
+    comp : COMP_NONE, COMP_CR2 or COMP_CR1.
+    rule : RULE_S2STDP, RULE_RSTDP or RULE_S4NN.
+    ap, am, anti_ap, anti_am, lr : learning rates of this epoch (already annealed and,
+        for R-STDP, already scaled by the adaptive factors).
+    t_ltd : inputs with ``x_i >= t_ltd`` are never depressed.
+    p_out, p_in : output and input dropout probabilities.
+    rng : numpy.random.Generator, used only when a dropout probability is positive.
+    train_pred : int64 array (n_samples,), receives the training prediction of each sample.
+    upd_own, upd_other : int64 arrays (N,), incremented for every update a neuron receives
+        on a sample of its own class / of another class.
+    stats : int64 array (N_STATS,), incremented.
+    """
+    n_in = W.shape[0]
+    N = W.shape[1]
+    s = np.empty(N, np.float64)
+    V = np.empty(N, np.float32)
+    acc = np.empty(N, np.float32)
+    alive = np.empty(N, np.bool_)
+    active = np.ones(N, np.bool_)
+    play = np.empty(N, np.bool_)  # takes part in learning after intra-class inhibition
+    thr = np.empty(N, np.float64)
+    x = np.empty(n_in, np.float64)
+    hidden = np.zeros(n_in, np.bool_)
+    upd_n = np.empty(N, np.int64)
+    upd_c = np.empty(N, np.float64)
+    upd_nc = np.empty(N, np.float64)
+    upd_s = np.empty(N, np.float64)
+    abs_sum = np.empty(N, np.float64)
+    err = np.empty(N, np.float64)
+    use_hidden = p_in > 0.0
+    # S2-STDP gaps: k target slots per class out of u updated neurons
+    if class_inhib:
+        k_slots = 1
+        u_count = n_classes
+    else:
+        k_slots = M
+        u_count = N
+    g_nt = t_gap * k_slots / u_count
+    g_t = t_gap * (u_count - k_slots) / u_count
+
+    for pos in range(order.shape[0]):
+        r = order[pos]
+        label = y[r]
+        start = indptr[r]
+        end = indptr[r + 1]
+
+        # 1. dropout masks
+        if p_out > 0.0:
+            for n in range(N):
+                active[n] = rng.random() >= p_out
+        if use_hidden:
+            for i in range(n_in):
+                hidden[i] = rng.random() < p_in
+
+        # 2. training thresholds
+        for n in range(N):
+            thr[n] = theta[n]
+        if comp == COMP_CR2:
+            for n in range(label * M + L, (label + 1) * M):
+                thr[n] = phi[n]
+        elif comp == COMP_CR1:
+            for n in range(N):
+                thr[n] = phi[n]
+
+        # 3. forward pass with the training thresholds; dense input times
+        for i in range(n_in):
+            x[i] = T
+        for q in range(start, end):
+            x[indices[q]] = times[q]
+        n_fired = simulate(start, end, indices, times, W, thr, active, T, leak, tau,
+                           False, s, V, acc, alive)
+
+        # 4. training prediction
+        any_active = False
+        for n in range(N):
+            if active[n]:
+                any_active = True
+                break
+        if any_active:
+            gw = best_of_range(0, N, s, V, active)
+        else:
+            gw = 0
+        pred = gw // M
+        train_pred[r] = pred
+        if pred == label:
+            stats[STAT_CORRECT] += 1
+        if n_fired == 0:
+            stats[STAT_SILENT] += 1
+        elif end > start:
+            all_first = True
+            t0 = times[start]
+            for n in range(N):
+                if active[n] and s[n] != t0:
+                    all_first = False
+                    break
+            if all_first:
+                stats[STAT_ALL_FIRST] += 1
+
+        # 5. competition regulation, on the outputs before intra-class inhibition
+        if comp != COMP_NONE:
+            lo = label * M + L
+            hi = (label + 1) * M
+            K = 0
+            for n in range(lo, hi):
+                if active[n]:
+                    K += 1
+            if K >= 2:
+                g_star = best_of_range(lo, hi, s, V, active)
+                for n in range(lo, hi):
+                    if not active[n]:
+                        continue
+                    if n == g_star:
+                        phi[n] += eta * (K - 1) / K
+                    else:
+                        phi[n] -= eta / K
+                    if comp == COMP_CR2 and phi[n] < phi_floor:
+                        phi[n] = phi_floor
+
+        # 6. intra-class winner-takes-all
+        for n in range(N):
+            play[n] = active[n]
+        if class_inhib:
+            for c in range(n_classes):
+                b = best_of_range(c * M, (c + 1) * M, s, V, active)
+                for n in range(c * M, (c + 1) * M):
+                    if n != b and play[n]:
+                        play[n] = False
+                        s[n] = T
+                        V[n] = 0.0
+
+        # 7. learning rule
+        n_upd = 0
+        if rule == RULE_S2STDP:
+            total = 0.0
+            cnt = 0
+            for n in range(N):
+                if play[n] and s[n] < T:
+                    total += s[n]
+                    cnt += 1
+            t_base = T - g_nt
+            if cnt > 0:
+                mean = total / cnt
+                if mean < t_base:
+                    t_base = mean
+            for n in range(N):
+                if not play[n]:
+                    continue
+                target = (n // M == label) and (n % M >= L)
+                if target:
+                    tau_n = t_base - g_t
+                    if time_ranges and s[n] < tau_n:
+                        tau_n = s[n]
+                else:
+                    tau_n = t_base + g_nt
+                    if time_ranges and s[n] > tau_n:
+                        tau_n = s[n]
+                e = (s[n] - tau_n) / T
+                if e > 0.0:
+                    upd_n[n_upd] = n
+                    upd_c[n_upd] = e * ap
+                    upd_nc[n_upd] = e * am
+                    upd_s[n_upd] = s[n]
+                    n_upd += 1
+                elif e < 0.0:
+                    upd_n[n_upd] = n
+                    upd_c[n_upd] = -e * anti_ap
+                    upd_nc[n_upd] = -e * anti_am
+                    upd_s[n_upd] = s[n]
+                    n_upd += 1
+            if n_upd > 0:
+                _apply_updates(W, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                               upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm,
+                               norm_target, abs_sum)
+        elif rule == RULE_RSTDP:
+            if any_active:
+                rewarded = (gw // M == label) and (gw % M >= L)
+                upd_n[0] = gw
+                upd_s[0] = s[gw]
+                if rewarded:
+                    upd_c[0] = ap
+                    upd_nc[0] = am
+                else:
+                    upd_c[0] = anti_ap
+                    upd_nc[0] = anti_am
+                n_upd = 1
+                _apply_updates(W, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                               upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm,
+                               norm_target, abs_sum)
+        else:  # S4NN
+            t_base = T
+            for n in range(N):
+                if play[n] and s[n] < t_base:
+                    t_base = s[n]
+            if t_base + t_gap > T:
+                t_base = T - t_gap
+            norm2 = 0.0
+            for n in range(N):
+                err[n] = 0.0
+                if not play[n]:
+                    continue
+                if (n // M == label) and (n % M >= L):
+                    tau_n = t_base
+                    if time_ranges and s[n] < tau_n:
+                        tau_n = s[n]
+                else:
+                    tau_n = t_base + t_gap
+                    if time_ranges and s[n] > tau_n:
+                        tau_n = s[n]
+                err[n] = (s[n] - tau_n) / T
+                norm2 += err[n] * err[n]
+            if norm2 > 0.0:
+                nrm = np.sqrt(norm2)
+                for n in range(N):
+                    if err[n] != 0.0:
+                        upd_n[n_upd] = n
+                        upd_c[n_upd] = lr * err[n] / nrm
+                        upd_nc[n_upd] = 0.0
+                        upd_s[n_upd] = s[n]
+                        n_upd += 1
+                _apply_updates(W, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                               upd_s, -np.inf, w_min, w_max, False, 0.0, w_norm,
+                               norm_target, abs_sum)
+
+        # 8. statistics of who was updated
+        for j in range(n_upd):
+            n = upd_n[j]
+            if n // M == label:
+                upd_own[n] += 1
+            else:
+                upd_other[n] += 1
+    return stats[STAT_CORRECT]
