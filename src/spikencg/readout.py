@@ -22,8 +22,8 @@ COMPETITIONS = ("two-compartment", "one-threshold", "dropout", "none")
 
 # Per-rule defaults, from the paper's configurations (see docs/parameters.md).
 _RULE_DEFAULTS = {
-    "s2stdp": dict(w_init_mean=0.3, w_min=0.0, w_max=1.0, weight_norm=True, t_gap=0.03,
-                   a_plus=0.05, a_minus=-0.1, time_ranges=False),
+    "s2stdp": dict(w_init_mean=0.3, w_min=0.0, w_max=1.0, weight_norm=True, t_gap=0.1,
+                   a_plus=0.01, a_minus=-0.02, time_ranges=False),
     "sstdp": dict(w_init_mean=0.5, w_min=0.0, w_max=1.0, weight_norm=False, t_gap=0.08,
                   a_plus=0.1, a_minus=-0.001, time_ranges=True),
     "rstdp": dict(w_init_mean=0.8, w_min=0.2, w_max=0.8, weight_norm=False, t_gap=0.0,
@@ -102,10 +102,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         [``beta``] Multiplicative STDP soft-bound strength.
     t_gap : float or None, default=None
         Gap between target and non-target desired times [``t_gap``].
-        None: 0.03 (S2-STDP), 0.08 (SSTDP), 0.125 (S4NN).
+        None: 0.1 (S2-STDP), 0.08 (SSTDP), 0.125 (S4NN).
     a_plus, a_minus : float or None, default=None
         STDP rates on causal / other inputs [``ap``, ``am``] (``a_plus > 0``,
-        ``a_minus <= 0`` for the usual STDP). None: 0.05 / -0.1 (S2-STDP),
+        ``a_minus <= 0`` for the usual STDP). None: 0.01 / -0.02 (S2-STDP),
         0.1 / -0.001 (SSTDP), 0.05 / -0.001 (R-STDP).
     anti_a_plus, anti_a_minus : float or None, default=None
         Anti-STDP rates [``anti_ap``, ``anti_am``]. None: ``-a_plus``, ``-a_minus``.
@@ -409,7 +409,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             if not np.all(np.isfinite(W0)):
                 raise ValueError("weights_init contains NaN or infinite values.")
         W = np.ascontiguousarray(W0.T, dtype=np.float32)
-        norm_target = np.abs(W.astype(np.float64)).sum(axis=0) if p["w_norm"] else np.ones(N)
+        norm_target = W.astype(np.float64).sum(axis=0) if p["w_norm"] else np.ones(N)
 
         n_samples = indptr.shape[0] - 1
         if self.threshold == "auto":

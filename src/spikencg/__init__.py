@@ -1,0 +1,32 @@
+"""spikencg: spiking readouts trained with supervised STDP, as scikit-learn estimators.
+
+Public API
+----------
+TTFSEncoder
+    Dense timestamps or intensities to first-spike spike lists (a transformer).
+SpikingReadoutClassifier
+    One layer of single-spike IF/LIF neurons trained with S2-STDP, SSTDP, R-STDP or
+    S4NN, with Neuronal Competition Groups.
+"""
+
+from .encoding import (
+    TTFSEncoder,
+    load_spikes,
+    save_spikes,
+    spikes_from_dense,
+    spikes_to_dense,
+)
+from .presets import params_from_config
+from .readout import SpikingReadoutClassifier
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SpikingReadoutClassifier",
+    "TTFSEncoder",
+    "load_spikes",
+    "params_from_config",
+    "save_spikes",
+    "spikes_from_dense",
+    "spikes_to_dense",
+]
