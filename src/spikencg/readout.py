@@ -378,15 +378,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         self : SpikingReadoutClassifier
             The fitted estimator.
         """
-        indptr, indices, times = self._spikes(X, reset=True)
-        y = np.asarray(y)
-        if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
-            raise ValueError(f"y must be 1-D, got an array of shape {y.shape}.")
-        y = y.reshape(-1)
-        if y.shape[0] != indptr.shape[0] - 1:
-            raise ValueError(
-                f"X has {indptr.shape[0] - 1} samples but y has {y.shape[0]} labels."
-            )
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=np.float64, ensure_all_finite=False,
+        )
+        indptr, indices, times = spike_arrays(X, max_time=float(self.max_time))
         check_classification_targets(y)
         self.classes_, y_enc = np.unique(y, return_inverse=True)
         n_classes = self.classes_.shape[0]
