@@ -24,7 +24,8 @@ def _run_one(rule, W, x_times, label, *, n_classes=2, M=1, L=0, class_inhib=Fals
         _train.COMP_NONE, 0.0, theta, rule, time_ranges, False, 1.0, 1.0, w_min, w_max,
         False, False, 1.0, t_gap, ap, am, anti_ap, anti_am, lr, t_ltd, 0.0, 0.0,
         np.random.default_rng(0), np.empty(1, np.int64), np.zeros(N, np.int64),
-        np.zeros(N, np.int64), np.zeros(_train.N_STATS, np.int64),
+        np.zeros(N, np.int64), np.zeros(N, np.int64), np.zeros(N), np.full(N, np.inf),
+        np.zeros(_train.N_STATS, np.int64),
     )
     return W.astype(np.float32).astype(np.float64), Win.T.astype(np.float64)
 

@@ -17,13 +17,14 @@ from .encoding import (
     spikes_to_dense,
 )
 from .presets import params_from_config
-from .readout import SpikingReadoutClassifier
+from .readout import SpikingReadoutClassifier, ThresholdWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SpikingReadoutClassifier",
     "TTFSEncoder",
+    "ThresholdWarning",
     "load_spikes",
     "params_from_config",
     "save_spikes",

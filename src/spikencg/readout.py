@@ -4,18 +4,26 @@ import numbers
 import warnings
 
 import numpy as np
-from scipy import sparse
+from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
+from tqdm.auto import tqdm
 
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._kernels import _train
 from ._kernels._forward import predict_batch
 from .encoding import spike_arrays
 
-__all__ = ["SpikingReadoutClassifier"]
+__all__ = ["SpikingReadoutClassifier", "ThresholdWarning"]
+
+
+class ThresholdWarning(UserWarning):
+    """The firing threshold does not suit the data: most samples are silent, or every
+    neuron fires at the first input spike."""
+
 
 RULES = ("s2stdp", "sstdp", "rstdp", "s4nn")
 COMPETITIONS = ("two-compartment", "one-threshold", "dropout", "none")
@@ -33,6 +41,12 @@ _RULE_DEFAULTS = {
 }
 
 _AUTO_THRESHOLD_FACTOR = 0.5
+_PROGRESS_CHUNK = 20000  # samples per kernel call when a progress bar is shown
+_TEMPERATURE_SAMPLES = 2000
+_HISTORY_PER_NEURON = ("updates_own_class", "updates_other_class", "threshold_history",
+                       "mean_firing_time", "min_firing_time", "firing_rate")
+_HISTORY = ("train_accuracy", "validation_accuracy", "silent_fraction",
+            "all_first_fraction", "weight_stats") + _HISTORY_PER_NEURON
 
 
 class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
@@ -128,12 +142,37 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     input_dropout : float, default=0.0
         Probability that an input is hidden from a training sample's weight update.
     max_iter : int, default=30
-        Number of epochs [``trainer.epochs``].
+        Maximum number of epochs [``trainer.epochs``].
+    early_stopping : bool, default=False
+        Stop when the validation accuracy has not improved by more than ``tol`` for
+        ``n_iter_no_change`` epochs [``trainer.early_stopping`` > 0]. The validation set
+        is ``X_val, y_val`` given to :meth:`fit`, else a stratified
+        ``validation_fraction`` of the training data (split with ``random_state``).
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience in epochs [the value of ``trainer.early_stopping``; paper: 10].
+    tol : float or None, default=None
+        Minimum accuracy gain that counts as an improvement (None: any strict gain).
+        Without early stopping, a float makes training stop when the *training*
+        accuracy stalls, as in :class:`~sklearn.linear_model.SGDClassifier`; None
+        then runs all ``max_iter`` epochs (the paper's protocol without validation).
+    restore_best : bool, default=True
+        With early stopping, end with the model of the best validation epoch; False
+        keeps the last one (what the paper reports).
+    warm_start : bool, default=False
+        Continue training the fitted model on the next :meth:`fit` (weights,
+        thresholds, annealed rates), instead of starting anew.
     shuffle : bool, default=False
         Visit the training samples in a new random order every epoch (the paper used
         one fixed order).
+    verbose : int, default=0
+        1: a progress bar (tqdm) over the samples of all epochs and one line per epoch
+        (training and validation accuracy, share of silent samples); 2: also keep the
+        bar on screen when done.
     random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, shuffling and dropout.
+        Seeds the weight initialisation, the validation split, shuffling and dropout
+        (with one NumPy Generator seeded from it).
 
     Attributes
     ----------
@@ -155,15 +194,39 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         ``L``.
     neuron_class_ : ndarray of shape (n_neurons,)
         Index into ``classes_`` of every output neuron.
+    threshold_ : float
+        The initial threshold (the value of ``threshold``, or what "auto" chose).
     n_iter_ : int
-        Epochs run.
+        Epochs run (in total, over warm starts and partial_fit calls).
+    best_iteration_ : int
+        With early stopping (or ``tol``): the epoch (1-based) of the best score.
+    best_score_ : float
+        With early stopping (or ``tol``): the best validation (or training) accuracy.
+    proba_coef_ : ndarray of shape (2,)
+        Coefficients of spike-time advance and potential in :meth:`predict_proba`.
+
+    History, one row per epoch (plain arrays; enough to redraw the paper's Figure 2):
+
     train_accuracy_ : ndarray of shape (n_iter_,)
-        Online training accuracy of each epoch (training thresholds).
+        Online training accuracy (winner of each training pass, training thresholds).
+    validation_accuracy_ : ndarray of shape (n_iter_,)
+        Accuracy on the validation set with the decision thresholds (NaN without one).
     silent_fraction_ : ndarray of shape (n_iter_,)
-        Fraction of training samples on which no output neuron fired, per epoch.
+        Share of training samples on which no output neuron fired.
+    all_first_fraction_ : ndarray of shape (n_iter_,)
+        Share of training samples on which every neuron fired at the first input group.
     updates_own_class_, updates_other_class_ : ndarray of shape (n_iter_, n_neurons)
-        Weight updates each neuron received per epoch on samples of its own class / of
-        other classes.
+        Weight updates each neuron received on samples of its own class / of other
+        classes (for S2-STDP with NCG: as its class's winner).
+    threshold_history_ : ndarray of shape (n_iter_, n_neurons)
+        Training (adaptive) thresholds at each epoch end.
+    mean_firing_time_, min_firing_time_ : ndarray of shape (n_iter_, n_neurons)
+        Mean and earliest firing time of each neuron over the training samples on which
+        it fired (NaN if it never did).
+    firing_rate_ : ndarray of shape (n_iter_, n_neurons)
+        Share of training samples on which each neuron fired.
+    weight_stats_ : ndarray of shape (n_iter_, 4)
+        Mean, standard deviation, minimum and maximum of the weights at epoch end.
 
     Examples
     --------
@@ -211,7 +274,14 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         "output_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "input_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
+        "restore_best": ["boolean"],
+        "warm_start": ["boolean"],
         "shuffle": ["boolean"],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
@@ -251,7 +321,14 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         output_dropout=0.0,
         input_dropout=0.0,
         max_iter=30,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=None,
+        restore_best=True,
+        warm_start=False,
         shuffle=False,
+        verbose=0,
         random_state=None,
     ):
         self.rule = rule
@@ -287,7 +364,14 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         self.output_dropout = output_dropout
         self.input_dropout = input_dropout
         self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.restore_best = restore_best
+        self.warm_start = warm_start
         self.shuffle = shuffle
+        self.verbose = verbose
         self.random_state = random_state
 
     # ------------------------------------------------------------------ helpers
@@ -339,15 +423,6 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         )
         return p
 
-    def _spikes(self, X, reset):
-        """Validate X and return the kernels' spike arrays."""
-        X = validate_data(
-            self, X, reset=reset, accept_sparse="csr", dtype=np.float64,
-            ensure_all_finite=False,
-        )
-        indptr, indices, times = spike_arrays(X, max_time=float(self.max_time))
-        return indptr, indices, times
-
     def _initial_weights(self, p, n_in, rng):
         N = p["n_classes"] * p["M"]
         if self.w_init == "normal":
@@ -356,42 +431,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             W = rng.uniform(p["w_min"], p["w_max"], size=(N, n_in))
         return np.clip(W, p["w_min"], p["w_max"])
 
-    # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, weights_init=None):
-        """Train the readout on spike lists or dense timestamps.
-
-        Parameters
-        ----------
-        X : {sparse matrix, array-like} of shape (n_samples, n_features)
-            Spike lists (CSR, as made by :class:`~spikencg.TTFSEncoder`) or dense
-            first-spike times (``>= max_time`` or ``+inf``: no spike).
-        y : array-like of shape (n_samples,)
-            Class labels, of any type.
-        weights_init : array-like of shape (n_neurons, n_features), default=None
-            Initial weights, used as given (not clipped); the weight-normalisation
-            targets are their row sums. ``n_neurons = n_classes * neurons_per_class``,
-            neurons of class ``k`` being rows ``k*M`` to ``(k+1)*M - 1``.
-
-        Returns
-        -------
-        self : SpikingReadoutClassifier
-            The fitted estimator.
-        """
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=np.float64, ensure_all_finite=False,
-        )
-        indptr, indices, times = spike_arrays(X, max_time=float(self.max_time))
-        check_classification_targets(y)
-        self.classes_, y_enc = np.unique(y, return_inverse=True)
-        n_classes = self.classes_.shape[0]
-        n_in = self.n_features_in_
-        p = self._resolve(n_classes)
+    # ------------------------------------------------------------------ state
+    def _init_state(self, p, n_in, arrays, rng, weights_init):
+        """Create the trained state: weights, thresholds, rates, history."""
+        n_classes = p["n_classes"]
         M = p["M"]
         N = n_classes * M
-        rs = check_random_state(self.random_state)
-        rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
-
         if weights_init is None:
             W0 = self._initial_weights(p, n_in, rng)
         else:
@@ -404,103 +449,424 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             if not np.all(np.isfinite(W0)):
                 raise ValueError("weights_init contains NaN or infinite values.")
         W = np.ascontiguousarray(W0.T, dtype=np.float32)
-        norm_target = W.astype(np.float64).sum(axis=0) if p["w_norm"] else np.ones(N)
-
-        n_samples = indptr.shape[0] - 1
+        n_samples = arrays[0].shape[0] - 1
+        n_spikes = arrays[1].shape[0]
         if self.threshold == "auto":
-            mean_spikes = times.shape[0] / max(n_samples, 1)
+            mean_spikes = n_spikes / max(n_samples, 1)
             theta0 = max(_AUTO_THRESHOLD_FACTOR * p["w_init_mean"] * mean_spikes, 1e-6)
         else:
             theta0 = float(self.threshold)
-        theta = np.full(N, theta0, dtype=np.float64)
-        phi = theta.copy()
-        phi_floor = float(theta.min())
-        eta = float(self.threshold_lr) if self.threshold_lr is not None else 0.05 * theta0
-
-        y_enc = y_enc.astype(np.int64)
-        rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"],
-                          float(self.learning_rate)])
-        t_ltd = np.inf if self.depress_silent else float(self.max_time)
-        T = float(self.max_time)
-        acc_prev = 1.0 / n_classes
-        train_pred = np.empty(n_samples, dtype=np.int64)
-        history = {"acc": [], "silent": [], "own": [], "other": []}
-
-        for epoch in range(self.max_iter):
-            if p["comp"] == _train.COMP_CR2:
-                phi[:] = theta
-            order = rng.permutation(n_samples) if self.shuffle else np.arange(n_samples)
-            ap, am, anti_ap, anti_am, lr = rates
-            if p["rule"] == _train.RULE_RSTDP and self.adaptive_rates:
-                ap, am = ap * (1.0 - acc_prev), am * (1.0 - acc_prev)
-                anti_ap, anti_am = anti_ap * acc_prev, anti_am * acc_prev
-            own = np.zeros(N, dtype=np.int64)
-            other = np.zeros(N, dtype=np.int64)
-            stats = np.zeros(_train.N_STATS, dtype=np.int64)
-            _train.train_epoch(
-                indptr, indices, times, y_enc, order.astype(np.int64), W, theta, phi,
-                norm_target, n_classes, M, p["L"], p["class_inhib"], p["comp"], eta,
-                phi_floor, p["rule"], p["time_ranges"], self.neuron == "lif",
-                float(self.tau), T, p["w_min"], p["w_max"], p["w_norm"],
-                self.stdp == "multiplicative" and p["rule"] != _train.RULE_S4NN,
-                float(self.beta), p["t_gap"], ap, am, anti_ap, anti_am, lr, t_ltd,
-                float(self.output_dropout), float(self.input_dropout), rng,
-                train_pred, own, other, stats,
-            )
-            acc = stats[_train.STAT_CORRECT] / max(n_samples, 1)
-            history["acc"].append(acc)
-            history["silent"].append(stats[_train.STAT_SILENT] / max(n_samples, 1))
-            history["own"].append(own)
-            history["other"].append(other)
-            acc_prev = acc
-            # epoch end: annealing, then CR-1 copies its thresholds into the decision ones
-            rates = rates * self.annealing
-            eta *= self.threshold_annealing
-            if p["comp"] == _train.COMP_CR1:
-                theta[:] = phi
-
         self.weights_ = W.T
-        self.thresholds_ = theta
-        self.training_thresholds_ = phi
+        self.thresholds_ = np.full(N, theta0, dtype=np.float64)
+        self.training_thresholds_ = self.thresholds_.copy()
+        self.threshold_ = theta0
         self.neurons_per_class_ = M
         self.non_target_neurons_ = p["L"]
         self.neuron_class_ = np.repeat(np.arange(n_classes), M)
-        self.n_iter_ = self.max_iter
-        self.train_accuracy_ = np.asarray(history["acc"], dtype=np.float64)
-        self.silent_fraction_ = np.asarray(history["silent"], dtype=np.float64)
-        self.updates_own_class_ = np.asarray(history["own"], dtype=np.int64)
-        self.updates_other_class_ = np.asarray(history["other"], dtype=np.int64)
-        if self.silent_fraction_[-1] > 0.5:
-            warnings.warn(
-                f"No output neuron fired on {self.silent_fraction_[-1]:.0%} of the training "
-                "samples in the last epoch: the threshold is probably too high for these "
-                "inputs; lower `threshold`.",
-                ConvergenceWarning,
-                stacklevel=2,
+        self.n_iter_ = 0
+        self._norm_target = (W.astype(np.float64).sum(axis=0) if p["w_norm"]
+                             else np.ones(N))
+        self._phi_floor = theta0
+        self._eta = (float(self.threshold_lr) if self.threshold_lr is not None
+                     else 0.05 * theta0)
+        self._rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"],
+                                float(self.learning_rate)])
+        self._acc_prev = 1.0 / n_classes
+        self._rng = rng
+        self._p = p
+        self._history = {k: [] for k in _HISTORY}
+
+    def _check_continuation(self, p, n_in):
+        """Raise if the fitted state cannot be continued with the current parameters."""
+        old = self._p
+        for key in ("M", "L", "n_classes"):
+            if old[key] != p[key]:
+                raise ValueError(
+                    "cannot continue training (warm_start / partial_fit): the number of "
+                    "neurons per class, non-target neurons or classes changed; refit "
+                    "from scratch."
+                )
+        if self.n_features_in_ != n_in:
+            raise ValueError(
+                f"X has {n_in} features, but {type(self).__name__} was fitted with "
+                f"{self.n_features_in_} features."
             )
+
+    # ------------------------------------------------------------------ epochs
+    def _run_epoch(self, arrays, y_enc, order, bar):
+        """One training epoch (one kernel call per chunk of samples); returns stats."""
+        p = self._p
+        indptr, indices, times = arrays
+        n_classes, M = p["n_classes"], p["M"]
+        N = n_classes * M
+        W = self.weights_.T
+        theta = self.thresholds_
+        phi = self.training_thresholds_
+        if p["comp"] == _train.COMP_CR2:
+            phi[:] = theta
+        elif p["comp"] == _train.COMP_NONE:
+            phi[:] = theta
+        ap, am, anti_ap, anti_am, lr = self._rates
+        if p["rule"] == _train.RULE_RSTDP and self.adaptive_rates:
+            ap, am = ap * (1.0 - self._acc_prev), am * (1.0 - self._acc_prev)
+            anti_ap, anti_am = anti_ap * self._acc_prev, anti_am * self._acc_prev
+        n = order.shape[0]
+        train_pred = np.empty(indptr.shape[0] - 1, dtype=np.int64)
+        own = np.zeros(N, dtype=np.int64)
+        other = np.zeros(N, dtype=np.int64)
+        fcount = np.zeros(N, dtype=np.int64)
+        fsum = np.zeros(N, dtype=np.float64)
+        fmin = np.full(N, np.inf)
+        stats = np.zeros(_train.N_STATS, dtype=np.int64)
+        T = float(self.max_time)
+        t_ltd = np.inf if self.depress_silent else T
+        chunk = n if bar is None else max(1, min(n, _PROGRESS_CHUNK))
+        for lo in range(0, n, chunk):
+            _train.train_epoch(
+                indptr, indices, times, y_enc, order[lo : lo + chunk], W, theta, phi,
+                self._norm_target, n_classes, M, p["L"], p["class_inhib"], p["comp"],
+                self._eta, self._phi_floor, p["rule"], p["time_ranges"],
+                self.neuron == "lif", float(self.tau), T, p["w_min"], p["w_max"],
+                p["w_norm"], self.stdp == "multiplicative" and p["rule"] != _train.RULE_S4NN,
+                float(self.beta), p["t_gap"], ap, am, anti_ap, anti_am, lr, t_ltd,
+                float(self.output_dropout), float(self.input_dropout), self._rng,
+                train_pred, own, other, fcount, fsum, fmin, stats,
+            )
+            if bar is not None:
+                bar.update(min(chunk, n - lo))
+        acc = stats[_train.STAT_CORRECT] / max(n, 1)
+        self._acc_prev = acc
+        # epoch end: annealing, then CR-1 copies its thresholds into the decision ones
+        self._rates = self._rates * self.annealing
+        self._eta *= self.threshold_annealing
+        if p["comp"] == _train.COMP_CR1:
+            theta[:] = phi
+        self.n_iter_ += 1
+        Wf = self.weights_
+        h = self._history
+        h["train_accuracy"].append(acc)
+        h["silent_fraction"].append(stats[_train.STAT_SILENT] / max(n, 1))
+        h["all_first_fraction"].append(stats[_train.STAT_ALL_FIRST] / max(n, 1))
+        h["updates_own_class"].append(own)
+        h["updates_other_class"].append(other)
+        h["threshold_history"].append(phi.copy())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            h["mean_firing_time"].append(np.where(fcount > 0, fsum / np.maximum(fcount, 1),
+                                                  np.nan))
+        h["min_firing_time"].append(np.where(np.isfinite(fmin), fmin, np.nan))
+        h["firing_rate"].append(fcount / max(n, 1))
+        h["weight_stats"].append(np.array([Wf.mean(), Wf.std(), Wf.min(), Wf.max()],
+                                          dtype=np.float64))
+        return acc
+
+    def _publish_history(self):
+        h = self._history
+        N = self.weights_.shape[0]
+        for key in _HISTORY:
+            vals = h[key]
+            if key in _HISTORY_PER_NEURON:
+                dtype = np.int64 if key.startswith("updates") else np.float64
+                arr = np.asarray(vals, dtype=dtype).reshape(len(vals), N)
+            elif key == "weight_stats":
+                arr = np.asarray(vals, dtype=np.float64).reshape(len(vals), 4)
+            else:
+                arr = np.asarray(vals, dtype=np.float64)
+            setattr(self, key + "_", arr)
+
+    def _snapshot(self):
+        return (self.weights_.T.copy(), self.thresholds_.copy(),
+                self.training_thresholds_.copy())
+
+    def _restore(self, snap):
+        W, theta, phi = snap
+        self.weights_.T[...] = W
+        self.thresholds_[:] = theta
+        self.training_thresholds_[:] = phi
+
+    def _train(self, arrays, y_enc, n_epochs, val, stopping):
+        """Run up to ``n_epochs`` epochs with optional early stopping."""
+        n = arrays[0].shape[0] - 1
+        bar = None
+        if self.verbose:
+            bar = tqdm(total=n_epochs * n, unit="sample", desc="training",
+                       leave=self.verbose > 1, disable=None)
+        best, best_epoch, snap, no_change = -np.inf, -1, None, 0
+        stopped = False
+        try:
+            for _ in range(n_epochs):
+                if self.shuffle:
+                    order = self._rng.permutation(n).astype(np.int64)
+                else:
+                    order = np.arange(n, dtype=np.int64)
+                acc = self._run_epoch(arrays, y_enc, order, bar)
+                val_acc = np.nan
+                if val is not None:
+                    val_acc = float(np.mean(self._winner_classes(val[0]) == val[1]))
+                self._history["validation_accuracy"].append(val_acc)
+                if self.verbose:
+                    msg = (f"epoch {self.n_iter_}: train acc {acc:.4f}"
+                           + (f", validation acc {val_acc:.4f}" if val is not None else "")
+                           + f", silent samples {self._history['silent_fraction'][-1]:.1%}")
+                    tqdm.write(msg)
+                if stopping is None:
+                    continue
+                score = val_acc if stopping == "validation" else acc
+                tol = 0.0 if self.tol is None else float(self.tol)
+                if score > best + tol:
+                    best, best_epoch, no_change = score, self.n_iter_, 0
+                    if stopping == "validation" and self.restore_best:
+                        snap = self._snapshot()
+                else:
+                    no_change += 1
+                if no_change >= self.n_iter_no_change:
+                    stopped = True
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        if stopping == "validation" and self.restore_best and snap is not None:
+            self._restore(snap)
+            self.best_iteration_ = best_epoch
+        elif stopping is not None:
+            self.best_iteration_ = best_epoch
+        if stopping is not None:
+            self.best_score_ = float(best)
+        if stopping is not None and not stopped:
+            warnings.warn(
+                f"Maximum number of epochs ({n_epochs}) reached while the "
+                f"{'validation' if stopping == 'validation' else 'training'} accuracy was "
+                "still improving; increase max_iter.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self._publish_history()
+        self._warn_thresholds()
+
+    def _warn_thresholds(self):
+        silent = self.silent_fraction_[-1]
+        first = self.all_first_fraction_[-1]
+        if silent > 0.5:
+            warnings.warn(
+                f"No output neuron fired on {silent:.0%} of the training samples in the "
+                f"last epoch: the threshold ({self.threshold_:.4g}) is too high for these "
+                "inputs; lower `threshold` (or use threshold='auto').",
+                ThresholdWarning,
+                stacklevel=3,
+            )
+        elif first > 0.5:
+            warnings.warn(
+                f"Every output neuron fired at the first input spike on {first:.0%} of the "
+                f"training samples in the last epoch: the threshold ({self.threshold_:.4g}) "
+                "is too low for these inputs; raise `threshold`.",
+                ThresholdWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------ fit
+    def _validate_fit(self, X, y):
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=np.float64, ensure_all_finite=False,
+            reset=not (self.warm_start and hasattr(self, "classes_")),
+        )
+        check_classification_targets(y)
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, X_val=None, y_val=None, weights_init=None):
+        """Train the readout on spike lists or dense timestamps.
+
+        Parameters
+        ----------
+        X : {sparse matrix, array-like} of shape (n_samples, n_features)
+            Spike lists (CSR, as made by :class:`~spikencg.TTFSEncoder`) or dense
+            first-spike times (``>= max_time`` or ``+inf``: no spike).
+        y : array-like of shape (n_samples,)
+            Class labels, of any type.
+        X_val, y_val : validation set, default=None
+            Scored after every epoch (``validation_accuracy_``). With
+            ``early_stopping=True`` it drives early stopping instead of a split of the
+            training data (the paper's K-fold protocol uses the held-out fold).
+        weights_init : array-like of shape (n_neurons, n_features), default=None
+            Initial weights, used as given (not clipped); the weight-normalisation
+            targets are their row sums. ``n_neurons = n_classes * neurons_per_class``,
+            neurons of class ``k`` being rows ``k*M`` to ``(k+1)*M - 1``.
+
+        Returns
+        -------
+        self : SpikingReadoutClassifier
+            The fitted estimator.
+        """
+        continuing = self.warm_start and hasattr(self, "classes_")
+        X, y = self._validate_fit(X, y)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together.")
+        if continuing:
+            classes = self.classes_
+            if not np.all(np.isin(np.unique(y), classes)):
+                raise ValueError(
+                    "warm_start: y holds labels not seen in the first fit "
+                    f"(classes_ = {classes}); refit with warm_start=False."
+                )
+        else:
+            classes = np.unique(y)
+        p = self._resolve(classes.shape[0])
+        y_enc = np.searchsorted(classes, y).astype(np.int64)
+
+        val = None
+        stopping = None
+        if X_val is not None:
+            val = self._validation_arrays(X_val, y_val, classes)
+            if self.early_stopping:
+                stopping = "validation"
+        elif self.early_stopping:
+            if X.shape[0] < 2 * classes.shape[0]:
+                raise ValueError(
+                    "early_stopping needs at least two samples per class to split off a "
+                    "validation set; pass X_val, y_val or set early_stopping=False."
+                )
+            rs = check_random_state(self.random_state)
+            idx_tr, idx_va = train_test_split(
+                np.arange(X.shape[0]), test_size=self.validation_fraction,
+                stratify=y_enc if np.bincount(y_enc).min() >= 2 else None,
+                random_state=rs.randint(np.iinfo(np.int32).max),
+            )
+            idx_tr.sort()
+            idx_va.sort()
+            val = (spike_arrays(X[idx_va], max_time=float(self.max_time)), y_enc[idx_va])
+            X, y_enc = X[idx_tr], y_enc[idx_tr]
+            stopping = "validation"
+        elif self.tol is not None:
+            stopping = "training"
+        arrays = spike_arrays(X, max_time=float(self.max_time))
+
+        if continuing:
+            self._check_continuation(p, self.n_features_in_)
+            self._p = p
+        else:
+            self.classes_ = classes
+            rs = check_random_state(self.random_state)
+            rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
+            self._init_state(p, self.n_features_in_, arrays, rng, weights_init)
+        self._train(arrays, y_enc, self.max_iter, val, stopping)
+        self._fit_temperature(arrays if val is None else val[0],
+                              y_enc if val is None else val[1])
+        return self
+
+    def _validation_arrays(self, X_val, y_val, classes):
+        X_val = validate_data(self, X_val, reset=False, accept_sparse="csr",
+                              dtype=np.float64, ensure_all_finite=False)
+        y_val = np.asarray(y_val).reshape(-1)
+        if y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"X_val has {X_val.shape[0]} samples but y_val has {y_val.shape[0]} labels."
+            )
+        known = np.isin(y_val, classes)
+        if not known.all():
+            raise ValueError(
+                f"y_val holds labels that are not in the training labels: "
+                f"{np.unique(y_val[~known])[:5]}."
+            )
+        return (spike_arrays(X_val, max_time=float(self.max_time)),
+                np.searchsorted(classes, y_val).astype(np.int64))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """Train for one epoch on a batch, continuing from the current state.
+
+        Annealing, competition-regulation and R-STDP adaptive-rate state carry over
+        between calls exactly as between the epochs of :meth:`fit`, so ``k`` calls on the
+        same data equal ``fit`` with ``max_iter=k``.
+
+        Parameters
+        ----------
+        X : {sparse matrix, array-like} of shape (n_samples, n_features)
+            Spike lists or dense first-spike times.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem; required on the first call, and must then be
+            the same (or omitted) on later calls.
+
+        Returns
+        -------
+        self : SpikingReadoutClassifier
+            The estimator.
+        """
+        first = not hasattr(self, "classes_")
+        if first and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64,
+                             ensure_all_finite=False, reset=first)
+        check_classification_targets(y)
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if not first and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes} differs from the classes of the first call to "
+                    f"partial_fit ({self.classes_})."
+                )
+        cls = classes if first else self.classes_
+        unknown = ~np.isin(y, cls)
+        if unknown.any():
+            raise ValueError(
+                f"y holds labels that are not in classes: {np.unique(y[unknown])[:5]}."
+            )
+        p = self._resolve(cls.shape[0])
+        y_enc = np.searchsorted(cls, y).astype(np.int64)
+        arrays = spike_arrays(X, max_time=float(self.max_time))
+        if first:
+            self.classes_ = cls
+            rs = check_random_state(self.random_state)
+            rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
+            self._init_state(p, self.n_features_in_, arrays, rng, None)
+        else:
+            self._check_continuation(p, self.n_features_in_)
+            self._p = p
+        self._train(arrays, y_enc, 1, None, None)
+        self._fit_temperature(arrays, y_enc)
         return self
 
     # ------------------------------------------------------------------ inference
-    def _forward(self, X, full):
-        check_is_fitted(self)
-        indptr, indices, times = self._spikes(X, reset=False)
+    def _simulate(self, arrays, full):
+        """Forward pass of every sample with the decision thresholds."""
+        indptr, indices, times = arrays
         n = indptr.shape[0] - 1
         C = self.classes_.shape[0]
         W = self.weights_.T
         if not W.flags.c_contiguous or W.dtype != np.float32:
             W = np.ascontiguousarray(W, dtype=np.float32)
         winner = np.empty(n, dtype=np.int64)
-        if full:
-            s_class = np.empty((n, C), dtype=np.float64)
-            V_class = np.empty((n, C), dtype=np.float32)
-        else:
-            s_class = np.empty((0, 0), dtype=np.float64)
-            V_class = np.empty((0, 0), dtype=np.float32)
-        predict_batch(indptr, indices, times, W, np.ascontiguousarray(self.thresholds_,
-                      dtype=np.float64), C, self.neurons_per_class_, float(self.max_time),
-                      self.neuron == "lif", float(self.tau), full, winner, s_class, V_class,
-                      256)
+        shape = (n, C) if full else (0, 0)
+        s_class = np.empty(shape, dtype=np.float64)
+        V_class = np.empty(shape, dtype=np.float32)
+        predict_batch(indptr, indices, times, W,
+                      np.ascontiguousarray(self.thresholds_, dtype=np.float64), C,
+                      self.neurons_per_class_, float(self.max_time), self.neuron == "lif",
+                      float(self.tau), full, winner, s_class, V_class, 256)
         return winner, s_class, V_class
+
+    def _winner_classes(self, arrays):
+        winner, _, _ = self._simulate(arrays, full=False)
+        return winner // self.neurons_per_class_
+
+    def _arrays(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
+                          ensure_all_finite=False)
+        return spike_arrays(X, max_time=float(self.max_time))
+
+    def _features(self, arrays):
+        """Per-class time advance, relative potential, and the winning class."""
+        winner, s_class, V_class = self._simulate(arrays, full=True)
+        T = float(self.max_time)
+        rho = V_class.astype(np.float64) / (float(np.mean(self.thresholds_)) or 1.0)
+        advance = (s_class.min(axis=1, keepdims=True) - s_class) / T
+        return advance, rho, s_class < T, winner // self.neurons_per_class_
+
+    def _scores(self, arrays):
+        """Class scores (see decision_function) and the winning class of every sample."""
+        advance, rho, _, wc = self._features(arrays)
+        return _strict_winner(self._logits(advance, rho), wc), wc
 
     def predict(self, X):
         """Class of the first output neuron to fire on each sample.
@@ -518,17 +884,22 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        winner, _, _ = self._forward(X, full=False)
-        return self.classes_[winner // self.neurons_per_class_]
+        arrays = self._arrays(X)
+        return self.classes_[self._winner_classes(arrays)]
 
     def decision_function(self, X):
-        """Confidence score of every class: how early its first neuron fired.
+        """Confidence score of every class, from its first spike time and potential.
 
-        The score of class ``k`` is ``(T - s_k) / T`` in ``[0, 1]``, where ``s_k`` is the
-        firing time of the class's best neuron (``s_k = T`` if none fired), plus a term
-        below ``1e-7`` that grows with that neuron's potential, so that equal times are
-        ordered by potential as the model orders them. The predicted class always has the
-        strictly largest score: ``predict(X) == classes_[argmax(decision_function(X))]``.
+        The score of class ``k`` is ``a * (s_min - s_k) / T + b * min(V_k / theta, 2)``,
+        where ``s_k`` and ``V_k`` are the firing time (``T`` if silent) and potential of
+        the class's best neuron (earliest, then largest potential), ``s_min`` the
+        sample's first output spike time and ``theta`` the mean decision threshold;
+        ``(a, b) >= 0`` (``proba_coef_``) are fitted at the end of training by maximum
+        likelihood (see :meth:`predict_proba`, the softmax of these scores). Where this
+        score would not single out the model's winner (a tie, or a much larger
+        potential a little later), the winner's score is raised to just above the
+        others, so that ``predict(X) == classes_[argmax(decision_function(X))]``, with
+        the model's tie rule.
 
         Parameters
         ----------
@@ -540,20 +911,89 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
             For two classes, the score of ``classes_[1]`` minus that of ``classes_[0]``.
         """
-        winner, s_class, V_class = self._forward(X, full=True)
-        T = float(self.max_time)
-        V = V_class.astype(np.float64)
-        scores = (T - s_class) / T + 1e-7 * (0.5 + 0.5 * V / (1.0 + np.abs(V)))
-        rows = np.arange(scores.shape[0])
-        wc = winner // self.neurons_per_class_
-        others = scores.copy()
-        others[rows, wc] = -np.inf
-        top = others.max(axis=1) if scores.shape[1] > 1 else np.full(len(rows), -np.inf)
-        fix = scores[rows, wc] <= top
-        scores[rows[fix], wc[fix]] = np.nextafter(top[fix], np.inf)
+        scores, _ = self._scores(self._arrays(X))
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
+
+    def _logits(self, advance, rho):
+        a, b = self.proba_coef_
+        return a * advance + b * np.minimum(rho, 2.0)
+
+    def _fit_temperature(self, arrays, y_enc):
+        """Fit the probability model (and the overshoot scale) by maximum likelihood."""
+        n = arrays[0].shape[0] - 1
+        if n > _TEMPERATURE_SAMPLES:
+            idx = np.linspace(0, n - 1, _TEMPERATURE_SAMPLES).astype(np.int64)
+            arrays = _take_rows(arrays, idx)
+            y_enc = y_enc[idx]
+        advance, rho, _, _ = self._features(arrays)
+        rows = np.arange(advance.shape[0])
+        r = np.minimum(rho, 2.0)
+
+        def nll(coef):
+            z = coef[0] * advance + coef[1] * r
+            z = z - z.max(axis=1, keepdims=True)
+            lse = np.log(np.exp(z).sum(axis=1))
+            p = np.exp(z - lse[:, None])
+            loss = np.mean(lse - z[rows, y_enc])
+            g = p.copy()
+            g[rows, y_enc] -= 1.0
+            grad = np.array([np.mean((g * advance).sum(axis=1)), np.mean((g * r).sum(axis=1))])
+            return loss, grad
+
+        res = minimize(nll, np.array([10.0, 1.0]), jac=True, method="L-BFGS-B",
+                       bounds=[(0.0, 1e4), (0.0, 1e4)])
+        self.proba_coef_ = np.asarray(res.x, dtype=np.float64)
+
+    def predict_proba(self, X):
+        """Class probabilities: the softmax of :meth:`decision_function`'s scores.
+
+        ``P(k) = softmax_k(a * (s_min - s_k) / T + b * min(V_k / theta, 2))``, where
+        ``s_k`` and ``V_k`` are the firing time and potential of class ``k``'s best
+        neuron, ``s_min`` the sample's first output spike time and ``theta`` the mean
+        decision threshold. ``(a, b) >= 0`` (``proba_coef_``) are fitted at the end of
+        training by maximum likelihood on the validation set when there is one, else on
+        (up to 2,000 samples of) the training data. Rows sum to 1 and the predicted class
+        always has the largest probability (on an exact tie of the softmax the winner's
+        probability is raised by a relative 1e-6).
+
+        Parameters
+        ----------
+        X : {sparse matrix, array-like} of shape (n_samples, n_features)
+            Spike lists or dense first-spike times.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        z, wc = self._scores(self._arrays(X))
+        z = z - z.max(axis=1, keepdims=True)
+        P = np.exp(z)
+        P /= P.sum(axis=1, keepdims=True)
+        rows = np.arange(P.shape[0])
+        bad = np.argmax(P, axis=1) != wc
+        if bad.any():
+            P[rows[bad], wc[bad]] = P[bad].max(axis=1) * (1.0 + 1e-6)
+            P[bad] /= P[bad].sum(axis=1, keepdims=True)
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {sparse matrix, array-like} of shape (n_samples, n_features)
+            Spike lists or dense first-spike times.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns in the order of ``classes_``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -561,3 +1001,26 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.positive_only = True
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _strict_winner(scores, wc):
+    """Raise the winner's score just above the others where it is not strictly largest."""
+    if scores.shape[1] > 1:
+        rows = np.arange(scores.shape[0])
+        others = scores.copy()
+        others[rows, wc] = -np.inf
+        top = others.max(axis=1)
+        fix = scores[rows, wc] <= top
+        scores[rows[fix], wc[fix]] = np.nextafter(top[fix], np.inf)
+    return scores
+
+
+def _take_rows(arrays, idx):
+    """Rows ``idx`` of kernel spike arrays."""
+    indptr, indices, times = arrays
+    counts = indptr[idx + 1] - indptr[idx]
+    new_ptr = np.zeros(len(idx) + 1, dtype=np.int64)
+    np.cumsum(counts, out=new_ptr[1:])
+    sel = np.concatenate([np.arange(indptr[i], indptr[i + 1]) for i in idx]) if len(idx) \
+        else np.zeros(0, dtype=np.int64)
+    return new_ptr, np.ascontiguousarray(indices[sel]), np.ascontiguousarray(times[sel])

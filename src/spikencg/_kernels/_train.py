@@ -95,7 +95,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                 w_min, w_max, w_norm, multiplicative, beta,
                 t_gap, ap, am, anti_ap, anti_am, lr, t_ltd,
                 p_out, p_in, rng,
-                train_pred, upd_own, upd_other, stats):
+                train_pred, upd_own, upd_other, fire_count, fire_sum, fire_min, stats):
     """Train on every sample of ``order`` once, updating ``W`` and ``phi`` in place.
 
     Parameters
@@ -117,6 +117,9 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     train_pred : int64 array (n_samples,), receives the training prediction of each sample.
     upd_own, upd_other : int64 arrays (N,), incremented for every update a neuron receives
         on a sample of its own class / of another class.
+    fire_count, fire_sum, fire_min : arrays (N,), int64 / float64 / float64
+        Per neuron: number of training samples on which it fired, sum and minimum of its
+        firing times (training pass, before intra-class inhibition); accumulated.
     stats : int64 array (N_STATS,), incremented.
     """
     n_in = W.shape[0]
@@ -193,6 +196,12 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
         train_pred[r] = pred
         if pred == label:
             stats[STAT_CORRECT] += 1
+        for n in range(N):
+            if s[n] < T:
+                fire_count[n] += 1
+                fire_sum[n] += s[n]
+                if s[n] < fire_min[n]:
+                    fire_min[n] = s[n]
         if n_fired == 0:
             stats[STAT_SILENT] += 1
         elif end > start:

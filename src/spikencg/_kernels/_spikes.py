@@ -1,0 +1,483 @@
+"""Numba helpers that build, check and sort spike lists.
+
+A spike list is stored CSR-style: ``indptr`` (int64, ``n_samples + 1``), ``indices``
+(int32, input index) and ``times`` (float64), each sample's spikes sorted by time, ties
+by increasing input index. The kernels take C-contiguous, writable arrays of fixed
+dtypes only (the Python wrappers in :mod:`spikencg.encoding` convert); they raise nothing
+and report problems through per-row bit flags instead.
+
+Each public function below runs a per-row kernel over all rows, in parallel (``prange``)
+for large inputs and sequentially for small ones: starting the parallel workers costs
+from microseconds on an idle machine to milliseconds on a loaded one, far more than the
+work of a small batch.
+"""
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+# Per-row problem / state flags (bit masks) reported by the scan kernels.
+FLAG_NAN = 1  # a value is NaN
+FLAG_NEG = 2  # a finite value is < 0
+FLAG_NEGINF = 4  # a value is -inf
+FLAG_POSINF = 8  # a value is +inf (allowed for times, not for intensities)
+FLAG_BAD_INDEX = 16  # CSR: an input index outside [0, n_features)
+FLAG_DUPLICATE = 32  # CSR: the same input appears twice in a row
+FLAG_UNSORTED = 64  # CSR: the kept entries of the row are not in (time, index) order
+FLAG_DROPPED = 128  # CSR: the row stores entries with t >= max_time (to be removed)
+
+# Inputs with fewer values (dense) or entries (CSR) than this run sequentially.
+PARALLEL_MIN_WORK = 1 << 17
+
+_RUN = 16  # length of the runs sorted by insertion before merging
+
+
+def _parallel(work):
+    return work >= PARALLEL_MIN_WORK and numba.get_num_threads() > 1
+
+
+# --------------------------------------------------------------------------------------
+# per-value / per-row building blocks (sequential)
+# --------------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _value_flags(v):
+    """FLAG_* bits of one value (NaN, negative, -inf, +inf)."""
+    if v != v:
+        return FLAG_NAN
+    if v == -np.inf:
+        return FLAG_NEGINF
+    if v < 0.0:
+        return FLAG_NEG
+    if v == np.inf:
+        return FLAG_POSINF
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _row_flags(X, i):
+    f = 0
+    for j in range(X.shape[1]):
+        f |= _value_flags(X[i, j])
+    return f
+
+
+@njit(cache=True, nogil=True)
+def _before(ta, ia, tb, ib):
+    """Whether spike (ta, ia) comes strictly before spike (tb, ib)."""
+    return ta < tb or (ta == tb and ia < ib)
+
+
+@njit(cache=True, nogil=True)
+def _sort_row(times, indices):
+    """Sort one row of spikes in place by (time, input index).
+
+    A pass checks whether the row is already ordered; otherwise insertion sort on short
+    runs, then a bottom-up merge sort, on the pairs directly.
+    """
+    m = times.shape[0]
+    ordered = True
+    for q in range(1, m):
+        if _before(times[q], indices[q], times[q - 1], indices[q - 1]):
+            ordered = False
+            break
+    if ordered:
+        return
+    for lo in range(0, m, _RUN):
+        hi = min(lo + _RUN, m)
+        for q in range(lo + 1, hi):
+            t = times[q]
+            j = indices[q]
+            p = q - 1
+            while p >= lo and _before(t, j, times[p], indices[p]):
+                times[p + 1] = times[p]
+                indices[p + 1] = indices[p]
+                p -= 1
+            times[p + 1] = t
+            indices[p + 1] = j
+    if m <= _RUN:
+        return
+    src_t = times
+    src_i = indices
+    dst_t = np.empty_like(times)
+    dst_i = np.empty_like(indices)
+    in_place = True  # whether src is (times, indices)
+    width = _RUN
+    while width < m:
+        for lo in range(0, m, 2 * width):
+            mid = min(lo + width, m)
+            hi = min(lo + 2 * width, m)
+            a = lo
+            b = mid
+            k = lo
+            while a < mid and b < hi:
+                if _before(src_t[b], src_i[b], src_t[a], src_i[a]):
+                    dst_t[k] = src_t[b]
+                    dst_i[k] = src_i[b]
+                    b += 1
+                else:
+                    dst_t[k] = src_t[a]
+                    dst_i[k] = src_i[a]
+                    a += 1
+                k += 1
+            while a < mid:
+                dst_t[k] = src_t[a]
+                dst_i[k] = src_i[a]
+                a += 1
+                k += 1
+            while b < hi:
+                dst_t[k] = src_t[b]
+                dst_i[k] = src_i[b]
+                b += 1
+                k += 1
+        src_t, dst_t = dst_t, src_t
+        src_i, dst_i = dst_i, src_i
+        in_place = not in_place
+        width *= 2
+    if not in_place:
+        times[:] = src_t
+        indices[:] = src_i
+
+
+@njit(cache=True, nogil=True)
+def _scan_dense_row(X, i, max_time, counts, flags):
+    # branch-free fast pass; the rare rows with NaN or negative values are re-scanned
+    c = 0
+    bad = False
+    pinf = False
+    for j in range(X.shape[1]):
+        v = X[i, j]
+        c += v < max_time
+        bad |= not (v >= 0.0)
+        pinf |= v == np.inf
+    counts[i] = c
+    if bad:
+        flags[i] = _row_flags(X, i)
+    else:
+        flags[i] = FLAG_POSINF if pinf else 0
+
+
+@njit(cache=True, nogil=True)
+def _fill_dense_row(X, i, max_time, indptr, indices, times):
+    start = indptr[i]
+    m = indptr[i + 1] - start
+    if m == 0:
+        return
+    # branch-free gather (in increasing input index) into a buffer with a spare slot
+    buf_t = np.empty(m + 1, dtype=np.float64)
+    buf_i = np.empty(m + 1, dtype=np.int32)
+    k = 0
+    for j in range(X.shape[1]):
+        v = X[i, j]
+        buf_t[k] = v + 0.0  # + 0.0 turns -0.0 into 0.0
+        buf_i[k] = j
+        k += v < max_time
+    _sort_row(buf_t[:m], buf_i[:m])
+    times[start : start + m] = buf_t[:m]
+    indices[start : start + m] = buf_i[:m]
+
+
+@njit(cache=True, nogil=True)
+def _to_dense_row(indptr, indices, times, i, fill, out):
+    for j in range(out.shape[1]):
+        out[i, j] = fill
+    for k in range(indptr[i], indptr[i + 1]):
+        out[i, indices[k]] = times[k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _intensity_row(X, i, x_max, max_time, out, counts, flags):
+    c = 0
+    special = False
+    for j in range(X.shape[1]):
+        x = X[i, j]
+        xm = x_max[j]
+        special |= (not (x >= 0.0)) | (x == np.inf)
+        # selects, not branches; x / xm may be inf or NaN only where it is discarded
+        t = max_time * (1.0 - x / xm)
+        t = 0.0 if x >= xm else t
+        t = t if (x > 0.0 and xm > 0.0) else max_time
+        out[i, j] = t
+        c += t < max_time
+    counts[i] = c
+    flags[i] = _row_flags(X, i) if special else 0
+
+
+@njit(cache=True, nogil=True)
+def _scan_csr_rows(indptr, indices, data, r0, r1, max_time, last_row, counts, flags):
+    # last_row[j]: last row (of this block) in which input j was seen, to find duplicates
+    n_features = last_row.shape[0]
+    for i in range(r0, r1):
+        f = 0
+        kept = 0
+        prev_t = -1.0
+        prev_j = -1
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            if j < 0 or j >= n_features:
+                f |= FLAG_BAD_INDEX
+                continue
+            if last_row[j] == i:
+                f |= FLAG_DUPLICATE
+            last_row[j] = i
+            v = data[k]
+            if v != v:
+                f |= FLAG_NAN
+            elif v < 0.0:
+                if v == -np.inf:
+                    f |= FLAG_NEGINF
+                else:
+                    f |= FLAG_NEG
+            elif v < max_time:
+                if _before(v, j, prev_t, prev_j):
+                    f |= FLAG_UNSORTED
+                prev_t = v
+                prev_j = j
+                kept += 1
+            else:
+                f |= FLAG_DROPPED
+                if v == np.inf:
+                    f |= FLAG_POSINF
+        counts[i] = kept
+        flags[i] = f
+
+
+@njit(cache=True, nogil=True)
+def _fill_csr_row(indptr, indices, data, flags, i, max_time, out_indptr, out_indices, out_times):
+    start = out_indptr[i]
+    m = out_indptr[i + 1] - start
+    k = start
+    for q in range(indptr[i], indptr[i + 1]):
+        v = data[q]
+        if v < max_time:
+            out_indices[k] = indices[q]
+            out_times[k] = v + 0.0  # + 0.0 turns -0.0 into 0.0
+            k += 1
+    if (flags[i] & FLAG_UNSORTED) != 0:
+        _sort_row(out_times[start : start + m], out_indices[start : start + m])
+
+
+# --------------------------------------------------------------------------------------
+# drivers: the same loop over rows, parallel or sequential
+# --------------------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _scan_dense_par(X, max_time, counts, flags):
+    for i in prange(X.shape[0]):
+        _scan_dense_row(X, i, max_time, counts, flags)
+
+
+@njit(cache=True, nogil=True)
+def _scan_dense_seq(X, max_time, counts, flags):
+    for i in range(X.shape[0]):
+        _scan_dense_row(X, i, max_time, counts, flags)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _fill_dense_par(X, max_time, indptr, indices, times):
+    for i in prange(X.shape[0]):
+        _fill_dense_row(X, i, max_time, indptr, indices, times)
+
+
+@njit(cache=True, nogil=True)
+def _fill_dense_seq(X, max_time, indptr, indices, times):
+    for i in range(X.shape[0]):
+        _fill_dense_row(X, i, max_time, indptr, indices, times)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _to_dense_par(indptr, indices, times, fill, out):
+    for i in prange(out.shape[0]):
+        _to_dense_row(indptr, indices, times, i, fill, out)
+
+
+@njit(cache=True, nogil=True)
+def _to_dense_seq(indptr, indices, times, fill, out):
+    for i in range(out.shape[0]):
+        _to_dense_row(indptr, indices, times, i, fill, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _intensity_par(X, x_max, max_time, out, counts, flags):
+    for i in prange(X.shape[0]):
+        _intensity_row(X, i, x_max, max_time, out, counts, flags)
+
+
+@njit(cache=True, nogil=True)
+def _intensity_seq(X, x_max, max_time, out, counts, flags):
+    for i in range(X.shape[0]):
+        _intensity_row(X, i, x_max, max_time, out, counts, flags)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _scan_csr_par(indptr, indices, data, n_features, max_time, n_chunks, counts, flags):
+    n = indptr.shape[0] - 1
+    for c in prange(n_chunks):
+        last_row = np.full(n_features, -1, dtype=np.int64)
+        r0 = (n * c) // n_chunks
+        r1 = (n * (c + 1)) // n_chunks
+        _scan_csr_rows(indptr, indices, data, r0, r1, max_time, last_row, counts, flags)
+
+
+@njit(cache=True, nogil=True)
+def _scan_csr_seq(indptr, indices, data, n_features, max_time, counts, flags):
+    last_row = np.full(n_features, -1, dtype=np.int64)
+    n = indptr.shape[0] - 1
+    _scan_csr_rows(indptr, indices, data, 0, n, max_time, last_row, counts, flags)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _fill_csr_par(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times):
+    for i in prange(indptr.shape[0] - 1):
+        _fill_csr_row(indptr, indices, data, flags, i, max_time, out_indptr, out_indices, out_times)
+
+
+@njit(cache=True, nogil=True)
+def _fill_csr_seq(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times):
+    for i in range(indptr.shape[0] - 1):
+        _fill_csr_row(indptr, indices, data, flags, i, max_time, out_indptr, out_indices, out_times)
+
+
+# --------------------------------------------------------------------------------------
+# entry points
+# --------------------------------------------------------------------------------------
+
+
+def scan_dense(X, max_time, counts, flags):
+    """Count the spikes of each row of a dense timestamp array and flag bad values.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64, C-contiguous
+        Timestamps (or intensities, with ``max_time=inf``).
+    max_time : float
+        Values ``>= max_time`` are not spikes.
+    counts : ndarray of shape (n_samples,), int64
+        Output: number of values ``< max_time`` per row (the number of spikes for rows
+        without NaN or negative values).
+    flags : ndarray of shape (n_samples,), int64
+        Output: OR of the ``FLAG_*`` bits (NaN, negative, -inf, +inf) of the row.
+    """
+    run = _scan_dense_par if _parallel(X.size) else _scan_dense_seq
+    run(X, max_time, counts, flags)
+
+
+def fill_dense(X, max_time, indptr, indices, times):
+    """Write the spikes of a dense timestamp array into preallocated CSR arrays.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64, C-contiguous
+        Timestamps, already checked by :func:`scan_dense` (no NaN, none negative).
+    max_time : float
+        Values ``>= max_time`` are not spikes.
+    indptr : ndarray of shape (n_samples + 1,), int64
+        Row pointers, the cumulative sum of the counts of :func:`scan_dense`.
+    indices : ndarray of shape (nnz,), int32
+        Output: input index of each spike.
+    times : ndarray of shape (nnz,), float64
+        Output: time of each spike; each row sorted by time, ties by input index.
+    """
+    run = _fill_dense_par if _parallel(X.size) else _fill_dense_seq
+    run(X, max_time, indptr, indices, times)
+
+
+def to_dense(indptr, indices, times, fill, out):
+    """Scatter a spike list into a dense array.
+
+    Parameters
+    ----------
+    indptr : ndarray of shape (n_samples + 1,), int64
+        Row pointers.
+    indices : ndarray of shape (nnz,), int32
+        Input index of each spike (all valid).
+    times : ndarray of shape (nnz,), float64
+        Time of each spike.
+    fill : float
+        Value of the inputs that do not fire.
+    out : ndarray of shape (n_samples, n_features), float64
+        Output.
+    """
+    run = _to_dense_par if _parallel(out.size) else _to_dense_seq
+    run(indptr, indices, times, fill, out)
+
+
+def intensity_to_times(X, x_max, max_time, out, counts, flags):
+    """Latency code: map intensities to first-spike times, counting and checking.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64, C-contiguous
+        Intensities.
+    x_max : ndarray of shape (n_features,), float64
+        Intensity that fires at ``t = 0``; a feature with ``x_max <= 0`` never fires.
+    max_time : float
+        Time of the silent value (intensity 0).
+    out : ndarray of shape (n_samples, n_features), float64
+        Output: ``max_time * (1 - x / x_max)``, ``0`` when ``x >= x_max`` and
+        ``max_time`` when ``x == 0`` or ``x_max <= 0``.
+    counts : ndarray of shape (n_samples,), int64
+        Output: number of spikes (``t < max_time``) per row.
+    flags : ndarray of shape (n_samples,), int64
+        Output: OR of the ``FLAG_*`` bits (NaN, negative, -inf, +inf) of the row; the
+        row's ``out`` and ``counts`` are meaningless when it is non-zero.
+    """
+    run = _intensity_par if _parallel(X.size) else _intensity_seq
+    run(X, x_max, max_time, out, counts, flags)
+
+
+def scan_csr(indptr, indices, data, n_features, max_time, n_chunks, counts, flags):
+    """Check a CSR spike list row by row.
+
+    Parameters
+    ----------
+    indptr : ndarray of shape (n_samples + 1,), int64
+        Row pointers.
+    indices : ndarray of shape (nnz,), int32
+        Input index of each stored entry.
+    data : ndarray of shape (nnz,), float64
+        Time of each stored entry.
+    n_features : int
+        Number of inputs (columns).
+    max_time : float
+        Entries with ``t >= max_time`` are not spikes.
+    n_chunks : int
+        Number of blocks of consecutive rows checked in parallel; each block needs a
+        scratch array of ``n_features`` int64.
+    counts : ndarray of shape (n_samples,), int64
+        Output: number of spikes kept per row (``0 <= t < max_time``).
+    flags : ndarray of shape (n_samples,), int64
+        Output: OR of the ``FLAG_*`` bits that apply to the row.
+    """
+    if n_chunks > 1 and _parallel(data.size + indptr.size):
+        _scan_csr_par(indptr, indices, data, n_features, max_time, n_chunks, counts, flags)
+    else:
+        _scan_csr_seq(indptr, indices, data, n_features, max_time, counts, flags)
+
+
+def fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times):
+    """Copy a checked CSR spike list into canonical arrays, sorting rows as needed.
+
+    Parameters
+    ----------
+    indptr : ndarray of shape (n_samples + 1,), int64
+        Row pointers of the input.
+    indices : ndarray of shape (nnz,), int32
+        Input index of each stored entry (all valid, no duplicates in a row).
+    data : ndarray of shape (nnz,), float64
+        Time of each stored entry (no NaN, none negative).
+    flags : ndarray of shape (n_samples,), int64
+        Row flags from :func:`scan_csr`.
+    max_time : float
+        Entries with ``t >= max_time`` are dropped.
+    out_indptr : ndarray of shape (n_samples + 1,), int64
+        Row pointers of the output (cumulative sum of the kept counts).
+    out_indices : ndarray of shape (nnz_kept,), int32
+        Output: input index of each spike.
+    out_times : ndarray of shape (nnz_kept,), float64
+        Output: time of each spike; each row sorted by time, ties by input index.
+    """
+    run = _fill_csr_par if _parallel(data.size + indptr.size) else _fill_csr_seq
+    run(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times)

@@ -1,0 +1,751 @@
+"""First-spike (time-to-first-spike, TTFS) encoding and the spike-list format.
+
+The spike-list format
+---------------------
+A batch of samples encoded as spikes is a :class:`scipy.sparse.csr_matrix` of shape
+``(n_samples, n_features)`` and dtype float64. Row ``r`` holds the spikes of sample
+``r``: ``indices`` are input indices and ``data`` are spike *times* ``t`` in
+``[0, max_time)``. Each row's entries are in time order, ties by increasing input index,
+so ``indices`` are generally not column-sorted. A spike at ``t = 0`` is an explicit zero
+entry; a missing entry means "no spike"; times ``>= max_time`` are never stored.
+
+Each input fires at most once per sample. :func:`spike_arrays` turns a spike list (or a
+dense timestamp array) into the canonical ``(indptr, indices, times)`` arrays that the
+kernels take.
+
+Note that scipy operations that sort column indices (``sort_indices``, ``tocsc``,
+arithmetic, ...) reorder each row and that ``eliminate_zeros`` deletes the spikes at
+``t = 0``. Row indexing (``X[idx]``, ``X[a:b]``, :func:`sklearn.utils._safe_indexing`)
+keeps both the order and the explicit zeros, and :func:`spike_arrays` restores time order
+whenever it was lost.
+"""
+
+import math
+import numbers
+import zipfile
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils import check_array
+
+from ._compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+from ._kernels import _spikes
+
+__all__ = [
+    "TTFSEncoder",
+    "load_spikes",
+    "save_spikes",
+    "spike_arrays",
+    "spikes_from_dense",
+    "spikes_to_dense",
+]
+
+_FORMAT_NAME = "spikencg.spikes"
+_FORMAT_VERSION = 1
+_INT32_MAX = np.iinfo(np.int32).max
+# upper bound of the scratch memory (bytes) of the CSR check (one int64 per input and
+# parallel chunk)
+_SCRATCH_BYTES = 1 << 28
+
+
+# --------------------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------------------
+
+
+def _check_max_time(max_time):
+    """Return ``max_time`` as a float after checking it is finite and > 0."""
+    if (
+        isinstance(max_time, bool)
+        or not isinstance(max_time, numbers.Real)
+        or not 0.0 < float(max_time) < math.inf
+    ):
+        raise ValueError(f"max_time must be a finite number > 0, got {max_time!r}.")
+    return float(max_time)
+
+
+def _reject_sparse(X, whom):
+    if sp.issparse(X):
+        raise TypeError(
+            f"{whom} does not accept sparse input X ({type(X).__name__}): it expects a "
+            "dense array of shape (n_samples, d1, ...). Sparse data is not supported here."
+        )
+
+
+def _flatten_samples(X, name="X"):
+    """Return ``(X2, sample_shape)`` with ``X2`` of shape (n_samples, prod(sample_shape)).
+
+    2-D inputs are returned unchanged (so that data frames keep their column names);
+    inputs of more dimensions are converted to ndarrays and reshaped.
+    """
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        X = np.asarray(X)
+        shape = X.shape
+    shape = tuple(int(s) for s in shape)
+    if len(shape) < 2:
+        raise ValueError(
+            f"Expected {name} of shape (n_samples, d1, ...), got an array of shape "
+            f"{shape}. Reshape your data either using {name}.reshape(-1, 1) if it has a "
+            f"single feature or {name}.reshape(1, -1) if it contains a single sample."
+        )
+    if len(shape) > 2:
+        X = np.asarray(X).reshape(shape[0], math.prod(shape[1:]))
+    return X, shape[1:]
+
+
+def _writable(X):
+    """Return ``X`` itself when it is writable, else a copy (one kernel signature)."""
+    return X if X.flags.writeable else X.copy()
+
+
+def _first_row(flags, bit):
+    return int(np.flatnonzero(flags & bit)[0])
+
+
+def _raise_for_flags(flags, *, name, whom, what, allow_posinf):
+    """Raise a ValueError describing the first problem reported by a scan kernel."""
+    if flags.size == 0:
+        return
+    found = int(np.bitwise_or.reduce(flags))
+    if found & _spikes.FLAG_NAN:
+        raise ValueError(
+            f"Input {name} contains NaN (first in sample "
+            f"{_first_row(flags, _spikes.FLAG_NAN)}): {what} must be numbers >= 0."
+        )
+    if found & _spikes.FLAG_NEGINF:
+        raise ValueError(
+            f"Input {name} contains -inf (first in sample "
+            f"{_first_row(flags, _spikes.FLAG_NEGINF)}): {what} must be >= 0."
+        )
+    if found & _spikes.FLAG_NEG:
+        raise ValueError(
+            f"Negative values in data passed to {whom} as {name} (first in sample "
+            f"{_first_row(flags, _spikes.FLAG_NEG)}): {what} must be >= 0."
+        )
+    if not allow_posinf and found & _spikes.FLAG_POSINF:
+        raise ValueError(
+            f"Input {name} contains +inf (first in sample "
+            f"{_first_row(flags, _spikes.FLAG_POSINF)}): {what} must be finite "
+            "(only spike times may be +inf, meaning 'no spike')."
+        )
+    if found & _spikes.FLAG_BAD_INDEX:
+        raise ValueError(
+            f"Input {name} stores input indices outside [0, n_features) (first in "
+            f"sample {_first_row(flags, _spikes.FLAG_BAD_INDEX)}): not a valid spike list."
+        )
+    if found & _spikes.FLAG_DUPLICATE:
+        raise ValueError(
+            f"Input {name} has more than one spike for the same input in a sample "
+            f"(first in sample {_first_row(flags, _spikes.FLAG_DUPLICATE)}): "
+            "an input fires at most once."
+        )
+
+
+def _scan_dense(X, max_time, *, name, whom, what, allow_posinf):
+    """Check a validated float64 C-contiguous 2-D array; return the spike counts."""
+    n = X.shape[0]
+    counts = np.empty(n, dtype=np.int64)
+    flags = np.empty(n, dtype=np.int64)
+    _spikes.scan_dense(X, max_time, counts, flags)
+    _raise_for_flags(flags, name=name, whom=whom, what=what, allow_posinf=allow_posinf)
+    return counts
+
+
+def _indptr_from_counts(counts):
+    indptr = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr
+
+
+def _dense_arrays(T, max_time, counts):
+    """Canonical arrays of a checked dense timestamp array (``counts`` from the scan)."""
+    indptr = _indptr_from_counts(counts)
+    nnz = int(indptr[-1])
+    indices = np.empty(nnz, dtype=np.int32)
+    times = np.empty(nnz, dtype=np.float64)
+    _spikes.fill_dense(T, max_time, indptr, indices, times)
+    return indptr, indices, times
+
+
+def _check_dense_times(X, *, whom):
+    """Validate dense timestamps: return a float64 C-contiguous writable 2-D array."""
+    _reject_sparse(X, whom)
+    X2, _ = _flatten_samples(X)
+    X2 = check_array(
+        X2,
+        dtype=np.float64,
+        order="C",
+        ensure_all_finite=False,
+        ensure_min_samples=0,
+        ensure_min_features=0,
+        input_name="X",
+    )
+    if X2.shape[1] > _INT32_MAX:
+        raise ValueError(f"X has {X2.shape[1]} features; at most {_INT32_MAX} are supported.")
+    return _writable(X2)
+
+
+def _csr_arrays(X, max_time):
+    """Canonical arrays of a CSR spike list (checked, filtered, rows time-ordered)."""
+    if X.format != "csr":
+        raise TypeError(
+            f"Expected X as a CSR spike list (scipy.sparse csr_matrix or csr_array), got "
+            f"a {X.format.upper()} sparse {type(X).__name__}. Build the spike list as CSR "
+            "directly (converting, e.g. from COO, would sum duplicate entries)."
+        )
+    n, d = X.shape
+    if d > _INT32_MAX:
+        raise ValueError(f"X has {d} features; at most {_INT32_MAX} are supported.")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X must hold real spike times, got dtype {X.dtype}.")
+    indptr = np.require(X.indptr, dtype=np.int64, requirements=["C", "W", "A"])
+    if (
+        indptr.shape != (n + 1,)
+        or indptr[0] != 0
+        or indptr[-1] > min(X.indices.shape[0], X.data.shape[0])
+        or np.any(indptr[1:] < indptr[:-1])
+    ):
+        raise ValueError("Input X has an invalid index pointer: not a valid spike list.")
+    nnz = int(indptr[-1])
+    indices = X.indices[:nnz]
+    if indices.dtype != np.int32 and nnz > 0 and (indices.min() < 0 or indices.max() >= d):
+        raise ValueError(
+            "Input X stores input indices outside [0, n_features): not a valid spike list."
+        )
+    indices = np.require(indices, dtype=np.int32, requirements=["C", "W", "A"])
+    data = np.require(X.data[:nnz], dtype=np.float64, requirements=["C", "W", "A"])
+
+    n_chunks = max(1, min(n, numba.get_num_threads(), _SCRATCH_BYTES // (8 * max(d, 1))))
+    counts = np.empty(n, dtype=np.int64)
+    flags = np.empty(n, dtype=np.int64)
+    _spikes.scan_csr(indptr, indices, data, d, max_time, n_chunks, counts, flags)
+    _raise_for_flags(flags, name="X", whom="spike_arrays", what="spike times", allow_posinf=True)
+    rework = _spikes.FLAG_UNSORTED | _spikes.FLAG_DROPPED
+    if not np.any(flags & rework):
+        # already canonical: return copies that never share memory with X
+        return indptr.copy(), indices.copy(), data.copy()
+    out_indptr = _indptr_from_counts(counts)
+    out_nnz = int(out_indptr[-1])
+    out_indices = np.empty(out_nnz, dtype=np.int32)
+    out_times = np.empty(out_nnz, dtype=np.float64)
+    _spikes.fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times)
+    return out_indptr, out_indices, out_times
+
+
+def _spike_arrays_and_shape(X, max_time):
+    max_time = _check_max_time(max_time)
+    if sp.issparse(X):
+        arrays = _csr_arrays(X, max_time)
+        return arrays, X.shape
+    T = _check_dense_times(X, whom="spike_arrays")
+    counts = _scan_dense(
+        T, max_time, name="X", whom="spike_arrays", what="spike times", allow_posinf=True
+    )
+    return _dense_arrays(T, max_time, counts), T.shape
+
+
+def _to_csr(arrays, shape):
+    indptr, indices, times = arrays
+    # the (data, indices, indptr) constructor keeps the explicit zeros (t = 0 spikes)
+    # and the order of the entries
+    return sp.csr_matrix((times, indices, indptr), shape=shape)
+
+
+# --------------------------------------------------------------------------------------
+# public helpers
+# --------------------------------------------------------------------------------------
+
+
+def spike_arrays(X, max_time=1.0):
+    """Return the canonical ``(indptr, indices, times)`` arrays of a batch of samples.
+
+    This is the input that the compiled kernels take: C-contiguous, writable arrays of
+    fixed dtypes, each sample's spikes sorted by time (ties by increasing input index),
+    only spikes with ``0 <= t < max_time``.
+
+    Parameters
+    ----------
+    X : sparse CSR matrix/array or array-like of shape (n_samples, d1, ...)
+        Either a spike list (CSR, see :mod:`spikencg.encoding`; the entries of a row may
+        be in any order, rows are sorted only when needed) or dense first-spike
+        timestamps (inputs of more than two dimensions are flattened per sample).
+        Times ``>= max_time`` (``+inf`` included) are not spikes and are dropped.
+    max_time : float, default=1.0
+        End of the time window, > 0.
+
+    Returns
+    -------
+    indptr : ndarray of shape (n_samples + 1,), dtype int64
+        Sample ``r``'s spikes are ``indptr[r]:indptr[r + 1]``.
+    indices : ndarray of shape (n_spikes,), dtype int32
+        Input index of each spike.
+    times : ndarray of shape (n_spikes,), dtype float64
+        Time of each spike.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` contains NaN or negative times, or (CSR) stores an input twice in a row
+        or an input index out of range.
+    TypeError
+        If ``X`` is sparse but not CSR.
+
+    Notes
+    -----
+    The returned arrays never share memory with ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikencg.encoding import spike_arrays
+    >>> indptr, indices, times = spike_arrays(np.array([[0.5, 0.0, 2.0]]))
+    >>> indptr, indices, times
+    (array([0, 2]), array([1, 0], dtype=int32), array([0. , 0.5]))
+    """
+    arrays, _ = _spike_arrays_and_shape(X, max_time)
+    return arrays
+
+
+def spikes_from_dense(times, max_time=1.0):
+    """Build a spike list from dense first-spike timestamps.
+
+    Parameters
+    ----------
+    times : array-like of shape (n_samples, d1, ...)
+        First-spike time of every input; inputs of more than two dimensions are
+        flattened per sample (row-major). ``+inf``, or any time ``>= max_time``, means
+        "no spike". Must not contain NaN or negative values.
+    max_time : float, default=1.0
+        End of the time window, > 0.
+
+    Returns
+    -------
+    X : scipy.sparse.csr_matrix of shape (n_samples, d1 * ... * dk), dtype float64
+        The spike list: each row's entries in time order (ties by input index), spikes at
+        ``t = 0`` stored as explicit zeros.
+
+    See Also
+    --------
+    spikes_to_dense : The inverse operation.
+    TTFSEncoder : The same as a scikit-learn transformer, with an intensity mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikencg.encoding import spikes_from_dense
+    >>> X = spikes_from_dense(np.array([[0.5, 0.0, np.inf]]))
+    >>> X.indices, X.data
+    (array([1, 0], dtype=int32), array([0. , 0.5]))
+    """
+    _reject_sparse(times, "spikes_from_dense")
+    arrays, shape = _spike_arrays_and_shape(times, max_time)
+    return _to_csr(arrays, shape)
+
+
+def spikes_to_dense(X, max_time=1.0):
+    """Return the dense first-spike timestamps of a spike list.
+
+    Parameters
+    ----------
+    X : sparse CSR matrix/array of shape (n_samples, n_features)
+        Spike list (entries of a row in any order). A dense array is refused because it
+        cannot tell a spike at ``t = 0`` from a missing spike.
+    max_time : float, default=1.0
+        End of the time window, > 0. Entries ``>= max_time`` are not spikes.
+
+    Returns
+    -------
+    times : ndarray of shape (n_samples, n_features), dtype float64
+        Spike time of every input, ``max_time`` for inputs that do not fire.
+
+    See Also
+    --------
+    spikes_from_dense : The inverse operation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikencg.encoding import spikes_from_dense, spikes_to_dense
+    >>> spikes_to_dense(spikes_from_dense(np.array([[0.5, 0.0, np.inf]])))
+    array([[0.5, 0. , 1. ]])
+    """
+    if not sp.issparse(X):
+        raise TypeError(
+            "spikes_to_dense expects a sparse CSR spike list X, got "
+            f"{type(X).__name__}: a dense array cannot tell a spike at t = 0 from no spike."
+        )
+    max_time = _check_max_time(max_time)
+    indptr, indices, times = _csr_arrays(X, max_time)
+    out = np.empty(X.shape, dtype=np.float64)
+    _spikes.to_dense(indptr, indices, times, max_time, out)
+    return out
+
+
+def save_spikes(path, X, y=None, *, max_time=1.0, compressed=False):
+    """Save a spike list (and optional labels) to a ``.npz`` file without pickle.
+
+    Parameters
+    ----------
+    path : str, path-like or file-like object
+        Destination. As with :func:`numpy.savez`, ``".npz"`` is appended to a path
+        that does not end with it.
+    X : sparse CSR matrix/array or array-like of shape (n_samples, d1, ...)
+        Spike list, or dense timestamps (converted as by :func:`spikes_from_dense`).
+        Stored in canonical form: spikes ``>= max_time`` dropped, rows time-ordered.
+    y : array-like of shape (n_samples, ...), default=None
+        Labels of any dtype that NumPy stores without objects (integers, floats,
+        strings, ...). Object arrays of strings are stored as unicode strings.
+    max_time : float, default=1.0
+        End of the time window, > 0; stored in the file.
+    compressed : bool, default=False
+        Use :func:`numpy.savez_compressed` (smaller, slower) instead of
+        :func:`numpy.savez`.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds objects other than strings or its length differs from the
+        number of samples, or if ``X`` is not a valid spike list.
+
+    See Also
+    --------
+    load_spikes : Read the file back.
+    """
+    max_time = _check_max_time(max_time)
+    (indptr, indices, times), shape = _spike_arrays_and_shape(X, max_time)
+    contents = {
+        "spikencg_format": np.array(_FORMAT_NAME),
+        "format_version": np.array(_FORMAT_VERSION, dtype=np.int64),
+        "shape": np.array(shape, dtype=np.int64),
+        "max_time": np.array(max_time, dtype=np.float64),
+        "indptr": indptr,
+        "indices": indices,
+        "times": times,
+    }
+    if y is not None:
+        y = np.asarray(y)
+        if y.dtype.hasobject:
+            if y.dtype == object and all(isinstance(v, str) for v in y.ravel()):
+                y = y.astype(str)
+            else:
+                raise ValueError(
+                    f"y has dtype {y.dtype} holding non-string objects, which cannot be "
+                    "saved without pickle; convert the labels to numbers or strings."
+                )
+        if y.ndim == 0 or y.shape[0] != shape[0]:
+            raise ValueError(
+                f"y has shape {y.shape}, but X has {shape[0]} samples; y must have one "
+                "label per sample."
+            )
+        contents["y"] = y
+    (np.savez_compressed if compressed else np.savez)(path, **contents)
+
+
+def load_spikes(path):
+    """Load a spike list saved by :func:`save_spikes`.
+
+    Parameters
+    ----------
+    path : str, path-like or file-like object
+        A ``.npz`` file written by :func:`save_spikes`. Read with ``allow_pickle=False``.
+
+    Returns
+    -------
+    X : scipy.sparse.csr_matrix of shape (n_samples, n_features), dtype float64
+        The spike list.
+    y : ndarray or None
+        The labels, or None when none were saved.
+    max_time : float
+        The time window the spike list was saved with.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a spikencg spike file, has an unsupported format version, or
+        is inconsistent.
+
+    See Also
+    --------
+    save_spikes : Write such a file.
+    """
+    not_ours = f"{path!r} is not a spikencg spike file (write one with save_spikes)"
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{not_ours}: {exc}") from exc
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ValueError(f"{not_ours}: it holds a single array, not an .npz archive.")
+    with loaded as f:
+        if "spikencg_format" not in f.files:
+            raise ValueError(f"{not_ours}: no 'spikencg_format' entry.")
+        if f["spikencg_format"].dtype.kind != "U" or str(f["spikencg_format"]) != _FORMAT_NAME:
+            raise ValueError(f"{not_ours}: unknown 'spikencg_format' entry.")
+        missing = {"format_version", "shape", "max_time", "indptr", "indices", "times"}
+        missing -= set(f.files)
+        if missing:
+            raise ValueError(f"{not_ours}: missing entries {sorted(missing)}.")
+        version = int(f["format_version"])
+        if version != _FORMAT_VERSION:
+            raise ValueError(
+                f"{path!r} is a spikencg spike file of format version {version}; this "
+                f"version of spikencg reads format version {_FORMAT_VERSION}."
+            )
+        shape = tuple(int(s) for s in f["shape"])
+        max_time = float(f["max_time"])
+        try:
+            X = sp.csr_matrix((f["times"], f["indices"], f["indptr"]), shape=shape)
+            X = _to_csr(_csr_arrays(X, _check_max_time(max_time)), shape)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{path!r}: corrupt spikencg spike file: {exc}") from exc
+        y = f["y"] if "y" in f.files else None
+    return X, y, max_time
+
+
+# --------------------------------------------------------------------------------------
+# the transformer
+# --------------------------------------------------------------------------------------
+
+
+class TTFSEncoder(
+    OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
+    """Encode dense samples as first-spike (time-to-first-spike) spike lists.
+
+    Each input fires at most once, at a time ``t`` in ``[0, max_time)``; earlier means
+    stronger. The output is the spike-list format of :mod:`spikencg.encoding`: a CSR
+    matrix whose entries are spike times, rows in time order, spikes at ``t = 0`` kept as
+    explicit zeros.
+
+    Parameters
+    ----------
+    max_time : float, default=1.0
+        End of the time window, > 0. Times ``>= max_time`` are not spikes.
+    encoding : {"time", "intensity"}, default="time"
+        How to read the input values:
+
+        - ``"time"``: the values are first-spike timestamps; ``+inf`` (or any value
+          ``>= max_time``) means "no spike".
+        - ``"intensity"``: the values are non-negative intensities, converted by the
+          latency code ``t = max_time * (1 - x / x_max)``. Intensities ``>= x_max`` fire
+          at ``t = 0``; an intensity of 0 does not fire.
+    x_max : float, default=None
+        Intensity mode only: the intensity that fires at ``t = 0``. None learns it in
+        :meth:`fit` as the maximum of the training data (see ``per_feature``).
+    per_feature : bool, default=False
+        Intensity mode with ``x_max=None`` only: learn one ``x_max`` per feature instead
+        of one global maximum. A feature whose training maximum is 0 never fires.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of inputs per sample, ``d1 * ... * dk``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen in :meth:`fit`, defined only when ``X`` has feature
+        names that are all strings.
+    input_shape_ : tuple of int
+        Shape ``(d1, ..., dk)`` of one sample seen in :meth:`fit`.
+    x_max_ : float, ndarray of shape ``input_shape_`` or None
+        Intensity mode: the intensity that fires at ``t = 0`` (global, or per feature
+        when ``per_feature=True`` and ``x_max=None``). None in time mode.
+
+    See Also
+    --------
+    spikes_from_dense : Time-mode encoding as a plain function.
+    spike_arrays : The canonical arrays the kernels take.
+
+    Notes
+    -----
+    Samples of more than one dimension (e.g. images of shape ``(28, 28)``) are flattened
+    row-major; :meth:`transform` accepts samples of the fitted shape or already
+    flattened. ``NaN`` and negative values are errors, and so is ``+inf`` in intensity
+    mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikencg.encoding import TTFSEncoder
+    >>> X = np.array([[0, 8, 16], [4, 0, 20]])
+    >>> enc = TTFSEncoder(encoding="intensity").fit(X)
+    >>> enc.x_max_
+    20.0
+    >>> S = enc.transform(X)
+    >>> S.indices, S.data
+    (array([2, 1, 2, 0], dtype=int32), array([0.2, 0.6, 0. , 0.8]))
+    >>> enc.inverse_transform(S)
+    array([[ 0.,  8., 16.],
+           [ 4.,  0., 20.]])
+    """
+
+    _parameter_constraints: dict = {
+        "max_time": [Interval(numbers.Real, 0, math.inf, closed="neither")],
+        "encoding": [StrOptions({"time", "intensity"})],
+        "x_max": [Interval(numbers.Real, 0, math.inf, closed="neither"), None],
+        "per_feature": ["boolean"],
+    }
+
+    def __init__(self, max_time=1.0, encoding="time", x_max=None, per_feature=False):
+        self.max_time = max_time
+        self.encoding = encoding
+        self.x_max = x_max
+        self.per_feature = per_feature
+
+    def _validate_X(self, X, *, reset):
+        """Return ``(X2, sample_shape)``: X2 float64, C-contiguous, writable, 2-D."""
+        _reject_sparse(X, type(self).__name__)
+        X2, sample_shape = _flatten_samples(X)
+        if not reset and len(sample_shape) > 1 and sample_shape != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {sample_shape}, but {type(self).__name__} was "
+                f"fitted on samples of shape {self.input_shape_}."
+            )
+        X2 = validate_data(
+            self, X2, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False
+        )
+        return _writable(X2), sample_shape
+
+    def _scan(self, X2):
+        """Check the values of ``X2``; return the spike counts (time mode) or None."""
+        if self.encoding == "time":
+            return _scan_dense(
+                X2,
+                float(self.max_time),
+                name="X",
+                whom=type(self).__name__,
+                what="spike times",
+                allow_posinf=True,
+            )
+        _scan_dense(
+            X2,
+            math.inf,
+            name="X",
+            whom=type(self).__name__,
+            what="intensities",
+            allow_posinf=False,
+        )
+        return None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the input and, in intensity mode, learn ``x_max_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, d1, ..., dk)
+            Training samples: timestamps (time mode) or intensities (intensity mode),
+            dense, with ``k >= 1``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TTFSEncoder
+            The fitted encoder.
+        """
+        X2, sample_shape = self._validate_X(X, reset=True)
+        self._scan(X2)
+        self.input_shape_ = sample_shape
+        if self.encoding == "time":
+            self.x_max_ = None
+        elif self.x_max is not None:
+            self.x_max_ = float(self.x_max)
+        elif self.per_feature:
+            self.x_max_ = X2.max(axis=0).reshape(sample_shape)
+        else:
+            self.x_max_ = float(X2.max())
+        return self
+
+    def _x_max_per_feature(self):
+        x_max = np.asarray(self.x_max_, dtype=np.float64).reshape(-1)
+        if x_max.size == 1:
+            return np.full(self.n_features_in_, x_max[0], dtype=np.float64)
+        return x_max.copy()
+
+    def transform(self, X):
+        """Encode samples as a spike list.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, d1, ..., dk) or (n_samples, n_features_in_)
+            Samples of the fitted shape, or flattened.
+
+        Returns
+        -------
+        X_spikes : scipy.sparse.csr_matrix of shape (n_samples, n_features_in_)
+            The spike list (dtype float64): entries are spike times, rows in time order
+            (ties by input index), spikes at ``t = 0`` stored as explicit zeros.
+        """
+        check_is_fitted(self)
+        X2, _ = self._validate_X(X, reset=False)
+        max_time = float(self.max_time)
+        if self.encoding == "time":
+            counts = self._scan(X2)
+            T = X2
+        else:
+            n = X2.shape[0]
+            T = np.empty_like(X2)
+            counts = np.empty(n, dtype=np.int64)
+            flags = np.empty(n, dtype=np.int64)
+            _spikes.intensity_to_times(X2, self._x_max_per_feature(), max_time, T, counts, flags)
+            _raise_for_flags(
+                flags,
+                name="X",
+                whom=type(self).__name__,
+                what="intensities",
+                allow_posinf=False,
+            )
+        return _to_csr(_dense_arrays(T, max_time, counts), T.shape)
+
+    def inverse_transform(self, X):
+        """Decode a spike list back to dense samples.
+
+        Parameters
+        ----------
+        X : sparse CSR matrix/array of shape (n_samples, n_features_in_)
+            A spike list (entries of a row in any order).
+
+        Returns
+        -------
+        X_dense : ndarray of shape (n_samples, d1, ..., dk), dtype float64
+            Time mode: the spike times, ``max_time`` for inputs that do not fire.
+            Intensity mode: the intensities ``x_max * (1 - t / max_time)``, 0 for inputs
+            that do not fire.
+        """
+        check_is_fitted(self)
+        if not sp.issparse(X):
+            raise TypeError(
+                f"{type(self).__name__}.inverse_transform expects a sparse CSR spike list "
+                f"X, got {type(X).__name__}: a dense array cannot tell a spike at t = 0 "
+                "from no spike."
+            )
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[-1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        max_time = float(self.max_time)
+        out = spikes_to_dense(X, max_time)
+        if self.encoding == "intensity":
+            # x = x_max * (1 - t / max_time), in place
+            out /= max_time
+            np.subtract(1.0, out, out=out)
+            out *= self._x_max_per_feature()
+        return out.reshape((X.shape[0], *self.input_shape_))
+
+    def __sklearn_tags__(self):
+        """Declare non-negative dense input and float64 output."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags

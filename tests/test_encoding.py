@@ -1,0 +1,681 @@
+"""Tests of spikencg.encoding: TTFSEncoder, the spike-list format and its helpers."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import load_digits
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    cross_validate,
+    train_test_split,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import _safe_indexing, check_array
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from spikencg.encoding import (
+    TTFSEncoder,
+    load_spikes,
+    save_spikes,
+    spike_arrays,
+    spikes_from_dense,
+    spikes_to_dense,
+)
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+
+
+def random_times(rng, n=40, d=30, max_time=1.0, p_silent=0.4, grid=8):
+    """Timestamps on a coarse grid (many ties), some +inf, some >= max_time, some 0."""
+    T = np.floor(rng.random((n, d)) * grid) / grid * max_time
+    T[rng.random((n, d)) < p_silent] = np.inf
+    T[rng.random((n, d)) < 0.05] = max_time * 1.5
+    return T
+
+
+def assert_rows_time_ordered(X):
+    """Each row's entries sorted by (time, input index)."""
+    for r in range(X.shape[0]):
+        t = X.data[X.indptr[r] : X.indptr[r + 1]]
+        i = X.indices[X.indptr[r] : X.indptr[r + 1]]
+        order = np.lexsort((i, t))
+        np.testing.assert_array_equal(order, np.arange(t.size))
+
+
+def expected_dense(T, max_time=1.0):
+    return np.where(T < max_time, T, max_time)
+
+
+def shuffled_rows(X, rng):
+    """The same spike list with each row's entries in random order."""
+    X = X.copy()
+    for r in range(X.shape[0]):
+        sl = slice(X.indptr[r], X.indptr[r + 1])
+        perm = rng.permutation(X.indptr[r + 1] - X.indptr[r])
+        X.indices[sl] = X.indices[sl][perm]
+        X.data[sl] = X.data[sl][perm]
+    return X
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits(return_X_y=True)
+
+
+# --------------------------------------------------------------------------------------
+# the spike-list format
+# --------------------------------------------------------------------------------------
+
+
+def test_spikes_from_dense_small_example():
+    T = np.array([[0.5, 0.0, np.inf, 0.5, 0.2], [1.0, 2.0, 0.9, 0.0, -0.0]])
+    X = spikes_from_dense(T)
+    assert isinstance(X, sp.csr_matrix)
+    assert X.dtype == np.float64
+    assert X.shape == (2, 5)
+    np.testing.assert_array_equal(X.indptr, [0, 4, 7])
+    np.testing.assert_array_equal(X.indices, [1, 4, 0, 3, 3, 4, 2])
+    np.testing.assert_array_equal(X.data, [0.0, 0.2, 0.5, 0.5, 0.0, 0.0, 0.9])
+    assert X.nnz == 7  # the explicit zeros (t = 0) are stored
+    assert not np.signbit(X.data).any()  # -0.0 stored as 0.0
+    np.testing.assert_array_equal(spikes_to_dense(X), expected_dense(T))
+
+
+def test_rows_time_ordered_and_silent_samples():
+    rng = np.random.default_rng(0)
+    T = random_times(rng)
+    T[3] = np.inf  # a sample with no spike at all
+    X = spikes_from_dense(T)
+    assert_rows_time_ordered(X)
+    assert X.indptr[4] == X.indptr[3]
+    np.testing.assert_array_equal(np.diff(X.indptr), (T < 1.0).sum(axis=1))
+    np.testing.assert_array_equal(spikes_to_dense(X), expected_dense(T))
+
+
+def test_empty_batch():
+    X = spikes_from_dense(np.empty((0, 4)))
+    assert X.shape == (0, 4) and X.nnz == 0
+    indptr, indices, times = spike_arrays(X)
+    np.testing.assert_array_equal(indptr, [0])
+    assert indices.size == times.size == 0
+
+
+def test_nd_input_is_flattened_row_major():
+    rng = np.random.default_rng(1)
+    T = random_times(rng, n=5, d=12).reshape(5, 3, 4)
+    X = spikes_from_dense(T)
+    assert X.shape == (5, 12)
+    np.testing.assert_array_equal(spikes_to_dense(X), expected_dense(T.reshape(5, 12)))
+
+
+@pytest.mark.parametrize("max_time", [0.5, 1.0, 255.0])
+def test_max_time(max_time):
+    T = np.array([[0.0, max_time * 0.999, max_time, max_time * 2, np.inf]])
+    X = spikes_from_dense(T, max_time=max_time)
+    np.testing.assert_array_equal(X.indices, [0, 1])
+    np.testing.assert_array_equal(
+        spikes_to_dense(X, max_time=max_time), expected_dense(T, max_time)
+    )
+
+
+def _zero_count(X):
+    return int(np.sum(X.data == 0))
+
+
+def test_explicit_zeros_survive_row_indexing():
+    rng = np.random.default_rng(2)
+    T = random_times(rng, n=30, d=10)
+    T[:, 0] = 0.0  # every sample has at least one spike at t = 0
+    X = spikes_from_dense(T)
+    idx = rng.permutation(30)[:17]
+    mask = np.zeros(30, dtype=bool)
+    mask[idx] = True
+    expected = expected_dense(T)
+    for sub, rows in [
+        (X[idx], idx),
+        (X[5:20], np.arange(5, 20)),
+        (X[mask], np.flatnonzero(mask)),
+        (_safe_indexing(X, idx), idx),
+        (_safe_indexing(X, mask), np.flatnonzero(mask)),
+        (_safe_indexing(X, list(idx)), idx),
+        (sp.csr_array(X)[idx], idx),
+        (train_test_split(X, np.arange(30), random_state=0)[0], None),
+    ]:
+        if rows is None:  # train_test_split: the second output gives the rows
+            rows = train_test_split(X, np.arange(30), random_state=0)[2]
+        assert _zero_count(sub) == np.sum(T[rows] == 0)
+        assert_rows_time_ordered(sub)
+        np.testing.assert_array_equal(spikes_to_dense(sub), expected[rows])
+
+
+class _SpikeProbe(ClassifierMixin, BaseEstimator):
+    """Records the dense times and the number of t = 0 spikes of what fit receives."""
+
+    def __init__(self, c=1):
+        self.c = c
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.seen_ = spikes_to_dense(X)
+        self.n_zero_ = _zero_count(X)
+        self.ordered_ = bool(
+            all(
+                np.all(np.diff(X.data[X.indptr[r] : X.indptr[r + 1]]) >= 0)
+                for r in range(X.shape[0])
+            )
+        )
+        return self
+
+    def predict(self, X):
+        return np.full(X.shape[0], self.classes_[0])
+
+
+def test_explicit_zeros_survive_cross_validation():
+    rng = np.random.default_rng(3)
+    T = random_times(rng, n=60, d=8)
+    T[:, 2] = 0.0
+    y = np.repeat([0, 1, 2], 20)
+    X = spikes_from_dense(T)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    res = cross_validate(_SpikeProbe(), X, y, cv=cv, return_estimator=True, return_indices=True)
+    for est, train in zip(res["estimator"], res["indices"]["train"], strict=True):
+        np.testing.assert_array_equal(est.seen_, expected_dense(T[train]))
+        assert est.n_zero_ == np.sum(T[train] == 0)
+        assert est.ordered_
+    # the same through a pipeline that encodes inside each fold
+    pipe = make_pipeline(TTFSEncoder(), _SpikeProbe())
+    res = cross_validate(pipe, T, y, cv=cv, return_estimator=True, return_indices=True)
+    for est, train in zip(res["estimator"], res["indices"]["train"], strict=True):
+        assert est[-1].n_zero_ == np.sum(T[train] == 0)
+    # and a grid search refitted on everything
+    gs = GridSearchCV(_SpikeProbe(), {"c": [1, 2]}, cv=cv).fit(X, y)
+    assert gs.best_estimator_.n_zero_ == np.sum(T == 0)
+    np.testing.assert_array_equal(gs.best_estimator_.seen_, expected_dense(T))
+
+
+# --------------------------------------------------------------------------------------
+# spike_arrays
+# --------------------------------------------------------------------------------------
+
+
+def _assert_canonical(arrays, n):
+    indptr, indices, times = arrays
+    assert indptr.dtype == np.int64 and indptr.shape == (n + 1,)
+    assert indices.dtype == np.int32 and times.dtype == np.float64
+    for a in arrays:
+        assert a.flags.c_contiguous and a.flags.writeable
+
+
+def test_spike_arrays_csr_shuffled_equals_dense():
+    rng = np.random.default_rng(4)
+    T = random_times(rng, n=50, d=40)
+    from_dense = spike_arrays(T)
+    _assert_canonical(from_dense, 50)
+    X = spikes_from_dense(T)
+    Xs = shuffled_rows(X, rng)
+    X_colsorted = X.copy()
+    X_colsorted.sort_indices()
+    # check_array with a dtype conversion returns column-sorted rows (scipy's astype)
+    X_checked = check_array(X, accept_sparse="csr", dtype=np.float32)
+    assert _zero_count(X_checked) == np.sum(T == 0)
+    for variant in [X, Xs, X_colsorted, sp.csr_array(Xs), X_checked]:
+        got = spike_arrays(variant)
+        _assert_canonical(got, 50)
+        for a, b in zip(got, from_dense, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_spike_arrays_drops_late_entries_of_csr():
+    # stored entries at or after max_time (+inf included) are not spikes
+    X = sp.csr_matrix(
+        (np.array([np.inf, 0.3, 1.0, 0.0, 7.0]), np.array([0, 1, 2, 3, 4]), np.array([0, 3, 5])),
+        shape=(2, 5),
+    )
+    indptr, indices, times = spike_arrays(X)
+    np.testing.assert_array_equal(indptr, [0, 1, 2])
+    np.testing.assert_array_equal(indices, [1, 3])
+    np.testing.assert_array_equal(times, [0.3, 0.0])
+    np.testing.assert_array_equal(
+        spikes_to_dense(X), [[1.0, 0.3, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0, 1.0]]
+    )
+
+
+def test_spike_arrays_int64_indices_and_no_shared_memory():
+    rng = np.random.default_rng(5)
+    X = spikes_from_dense(random_times(rng, n=10, d=6))
+    X64 = sp.csr_matrix(
+        (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
+    )
+    X64.indices = X64.indices.astype(np.int64)  # scipy may have downcast them
+    got = spike_arrays(X64)
+    _assert_canonical(got, 10)
+    for a, b in zip(got, spike_arrays(X), strict=True):
+        np.testing.assert_array_equal(a, b)
+    indptr, indices, times = spike_arrays(X)
+    assert not np.shares_memory(indices, X.indices)
+    assert not np.shares_memory(times, X.data)
+
+
+def test_spike_arrays_read_only_input():
+    T = np.array([[0.25, 0.0, np.inf]])
+    T.flags.writeable = False
+    _assert_canonical(spike_arrays(T), 1)
+    X = spikes_from_dense(T)
+    X.data.flags.writeable = False
+    _assert_canonical(spike_arrays(X), 1)
+
+
+def test_parallel_and_sequential_kernels_agree(monkeypatch, digits):
+    from spikencg._kernels import _spikes
+
+    rng = np.random.default_rng(10)
+    T = random_times(rng, n=64, d=50)
+    T[5, 3] = 1.5
+    csr = shuffled_rows(spikes_from_dense(T), rng)
+    csr.data[csr.indptr[7]] = np.inf  # a stored entry to drop
+    X_digits, _ = digits
+
+    def run():
+        enc = TTFSEncoder(encoding="intensity", per_feature=True).fit(X_digits)
+        S = enc.transform(X_digits)
+        return [
+            *spike_arrays(T),
+            *spike_arrays(csr),
+            spikes_to_dense(csr),
+            S.indptr,
+            S.indices,
+            S.data,
+            enc.inverse_transform(S),
+        ]
+
+    sequential = run()
+    monkeypatch.setattr(_spikes, "PARALLEL_MIN_WORK", 0)
+    parallel = run()
+    for a, b in zip(sequential, parallel, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_spike_arrays_large_batch_is_fast():
+    # a third of MNIST (784 inputs, ~150 spikes per sample on an 8-bit time grid)
+    import time
+
+    rng = np.random.default_rng(6)
+    n, d = 20000, 784
+    T = np.full((n, d), np.inf)
+    rows = np.repeat(np.arange(n), 150)
+    cols = rng.integers(0, d, size=rows.size)
+    T[rows, cols] = rng.integers(0, 256, size=rows.size) / 256
+    spike_arrays(T[:1000])  # compile (the parallel variant) or load from the cache
+    start = time.perf_counter()
+    indptr, indices, times = spike_arrays(T)
+    elapsed = time.perf_counter() - start
+    assert indptr[-1] == np.sum(T < 1.0)
+    # generous bound (about 0.1 s on an idle 2-core machine): the check is about gross
+    # slowness such as a Python loop over samples, not timing
+    assert elapsed < 2.0, elapsed
+
+
+# --------------------------------------------------------------------------------------
+# errors of the helpers
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        (np.nan, "Input X contains NaN"),
+        (-0.5, "Negative values in data passed to spike_arrays as X"),
+        (-np.inf, r"Input X contains -inf"),
+    ],
+)
+def test_spike_arrays_bad_values(value, match):
+    T = np.array([[0.1, 0.2], [0.3, 0.4]])
+    T[1, 0] = value
+    with pytest.raises(ValueError, match=match):
+        spike_arrays(T)
+    with pytest.raises(ValueError, match=match):
+        spikes_from_dense(T)
+    X = sp.csr_matrix((T.ravel(), np.tile([0, 1], 2), [0, 2, 4]), shape=(2, 2))
+    with pytest.raises(ValueError, match=match):
+        spike_arrays(X)
+    with pytest.raises(ValueError, match=match):
+        spikes_to_dense(X)
+
+
+def test_spike_arrays_malformed_csr():
+    dup = sp.csr_matrix((np.array([0.1, 0.2]), np.array([1, 1]), np.array([0, 2])), shape=(1, 3))
+    with pytest.raises(ValueError, match="more than one spike for the same input"):
+        spike_arrays(dup)
+    bad = sp.csr_matrix((np.array([0.1]), np.array([0]), np.array([0, 1])), shape=(1, 3))
+    bad.indices[0] = 5
+    with pytest.raises(ValueError, match=r"input indices outside \[0, n_features\)"):
+        spike_arrays(bad)
+    bad_ptr = sp.csr_matrix(
+        (np.array([0.1, 0.2]), np.array([0, 1]), np.array([0, 1, 2])), shape=(2, 3)
+    )
+    bad_ptr.indptr[1] = 3
+    with pytest.raises(ValueError, match="invalid index pointer"):
+        spike_arrays(bad_ptr)
+    with pytest.raises(TypeError, match="CSR spike list"):
+        spike_arrays(sp.coo_matrix(np.eye(2)))
+
+
+@pytest.mark.parametrize("max_time", [0, -1.0, np.inf, np.nan, "1", True])
+def test_bad_max_time(max_time):
+    with pytest.raises(ValueError, match="max_time must be a finite number > 0"):
+        spike_arrays(np.zeros((1, 2)), max_time=max_time)
+
+
+def test_helpers_shape_and_type_errors():
+    with pytest.raises(ValueError, match=r"shape \(n_samples, d1, \.\.\.\)"):
+        spikes_from_dense(np.array([0.1, 0.2]))
+    with pytest.raises(TypeError, match="sparse"):
+        spikes_from_dense(sp.csr_matrix(np.eye(2)))
+    with pytest.raises(TypeError, match="cannot tell a spike at t = 0 from no spike"):
+        spikes_to_dense(np.eye(2))
+
+
+# --------------------------------------------------------------------------------------
+# TTFSEncoder
+# --------------------------------------------------------------------------------------
+
+
+def test_time_mode_round_trip_is_exact():
+    rng = np.random.default_rng(7)
+    max_time = 2.5
+    T = random_times(rng, max_time=max_time).astype(np.float32)  # float32 input
+    T[0, :3] = [0.0, np.nextafter(np.float32(max_time), np.float32(0)), max_time]
+    enc = TTFSEncoder(max_time=max_time).fit(T)
+    assert enc.x_max_ is None
+    X = enc.transform(T)
+    assert isinstance(X, sp.csr_matrix) and X.dtype == np.float64
+    assert_rows_time_ordered(X)
+    back = enc.inverse_transform(X)
+    assert back.dtype == np.float64
+    np.testing.assert_array_equal(back, expected_dense(T.astype(np.float64), max_time))
+
+
+def test_nd_samples():
+    rng = np.random.default_rng(8)
+    T = random_times(rng, n=6, d=12).reshape(6, 4, 3)
+    enc = TTFSEncoder().fit(T)
+    assert enc.n_features_in_ == 12
+    assert enc.input_shape_ == (4, 3)
+    X = enc.transform(T)
+    assert X.shape == (6, 12)
+    # flattened samples are accepted too
+    assert (enc.transform(T.reshape(6, 12)) != X).nnz == 0
+    np.testing.assert_array_equal(enc.inverse_transform(X), expected_dense(T))
+    with pytest.raises(ValueError, match=r"X has samples of shape \(3, 4\).*\(4, 3\)"):
+        enc.transform(T.reshape(6, 3, 4))
+    with pytest.raises(ValueError, match="X has 11 features, but TTFSEncoder is expecting 12"):
+        enc.transform(T.reshape(6, 12)[:, :11])
+    with pytest.raises(ValueError, match="X has 5 features, but TTFSEncoder is expecting 12"):
+        enc.inverse_transform(sp.csr_matrix((6, 5)))
+    names = enc.get_feature_names_out()
+    assert list(names) == [f"x{i}" for i in range(12)]
+
+
+def test_intensity_mode_on_digits(digits):
+    X, _ = digits
+    enc = TTFSEncoder(encoding="intensity").fit(X)
+    assert enc.x_max_ == 16.0
+    S = enc.transform(X)
+    assert_rows_time_ordered(S)
+    assert S.nnz == np.count_nonzero(X)  # intensity 0 never fires
+    assert _zero_count(S) == np.sum(X == 16)  # x_max fires at t = 0
+    dense = spikes_to_dense(S)
+    np.testing.assert_allclose(dense, 1.0 - X / 16.0, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(enc.inverse_transform(S), X, rtol=0, atol=1e-12)
+    # images as 8 x 8 samples
+    enc2 = TTFSEncoder(encoding="intensity", max_time=4.0).fit(X.reshape(-1, 8, 8))
+    S2 = enc2.transform(X.reshape(-1, 8, 8))
+    np.testing.assert_array_equal(S2.indices, S.indices)
+    back = enc2.inverse_transform(S2)
+    assert back.shape == (X.shape[0], 8, 8)
+    np.testing.assert_allclose(back.reshape(X.shape), X, rtol=0, atol=1e-12)
+
+
+def test_intensity_clipping_and_fixed_x_max():
+    enc = TTFSEncoder(encoding="intensity", x_max=10.0, max_time=2.0).fit([[1.0, 2.0]])
+    assert enc.x_max_ == 10.0
+    S = enc.transform([[5.0, 25.0]])
+    np.testing.assert_array_equal(S.toarray(), [[1.0, 0.0]])
+    assert S.nnz == 2  # the clipped intensity fires at t = 0
+    np.testing.assert_array_equal(enc.inverse_transform(S), [[5.0, 10.0]])
+    # learned x_max: larger intensities at transform clip to t = 0 as well
+    enc = TTFSEncoder(encoding="intensity").fit([[1.0, 4.0]])
+    S = enc.transform([[8.0, 0.0]])
+    np.testing.assert_array_equal(S.indices, [0])
+    np.testing.assert_array_equal(S.data, [0.0])
+
+
+def test_per_feature(digits):
+    X, _ = digits
+    enc = TTFSEncoder(encoding="intensity", per_feature=True).fit(X)
+    np.testing.assert_array_equal(enc.x_max_, X.max(axis=0))
+    assert enc.x_max_.shape == (64,)
+    S = enc.transform(X)
+    silent = np.flatnonzero(X.max(axis=0) == 0)
+    assert silent.size > 0
+    assert not np.isin(S.indices, silent).any()
+    # a feature that was always 0 in training never fires, whatever its value later
+    X_big = X.copy()
+    X_big[:, silent] = 5.0
+    assert not np.isin(enc.transform(X_big).indices, silent).any()
+    fires = X.max(axis=0) > 0
+    np.testing.assert_allclose(enc.inverse_transform(S)[:, fires], X[:, fires], atol=1e-12)
+    # nd samples: x_max_ has the shape of a sample
+    enc2 = TTFSEncoder(encoding="intensity", per_feature=True).fit(X.reshape(-1, 8, 8))
+    assert enc2.x_max_.shape == (8, 8)
+    np.testing.assert_array_equal(enc2.x_max_.ravel(), enc.x_max_)
+    assert (enc2.transform(X.reshape(-1, 8, 8)) != S).nnz == 0
+
+
+def test_all_zero_training_data_never_spikes():
+    enc = TTFSEncoder(encoding="intensity").fit(np.zeros((3, 4)))
+    assert enc.x_max_ == 0.0
+    S = enc.transform(np.ones((2, 4)))
+    assert S.nnz == 0
+    np.testing.assert_array_equal(enc.inverse_transform(S), np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("encoding", ["time", "intensity"])
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        (np.nan, "Input X contains NaN"),
+        (-1.0, "Negative values in data passed to TTFSEncoder as X"),
+        (-np.inf, "Input X contains -inf"),
+    ],
+)
+def test_encoder_bad_values(encoding, value, match):
+    good = np.array([[0.1, 0.2], [0.3, 0.4]])
+    bad = good.copy()
+    bad[1, 1] = value
+    with pytest.raises(ValueError, match=match):
+        TTFSEncoder(encoding=encoding).fit(bad)
+    enc = TTFSEncoder(encoding=encoding).fit(good)
+    with pytest.raises(ValueError, match=match):
+        enc.transform(bad)
+
+
+def test_posinf_only_allowed_as_time():
+    X = np.array([[0.1, np.inf]])
+    assert TTFSEncoder().fit_transform(X).nnz == 1  # +inf: no spike
+    with pytest.raises(ValueError, match=r"Input X contains \+inf"):
+        TTFSEncoder(encoding="intensity").fit(X)
+    enc = TTFSEncoder(encoding="intensity").fit([[0.1, 0.2]])
+    with pytest.raises(ValueError, match=r"Input X contains \+inf"):
+        enc.transform(X)
+
+
+def test_encoder_input_errors():
+    with pytest.raises(ValueError, match=r"Expected X of shape \(n_samples, d1, \.\.\.\)"):
+        TTFSEncoder().fit(np.array([0.1, 0.2]))
+    with pytest.raises(ValueError, match="0 sample"):
+        TTFSEncoder().fit(np.empty((0, 3)))
+    with pytest.raises(ValueError, match="0 sample"):
+        TTFSEncoder().fit(np.empty((0, 3, 2)))
+    with pytest.raises(TypeError, match="does not accept sparse input X"):
+        TTFSEncoder().fit(sp.csr_matrix(np.eye(2)))
+    enc = TTFSEncoder().fit(np.eye(3))
+    with pytest.raises(TypeError, match="does not accept sparse input X"):
+        enc.transform(sp.csr_matrix(np.eye(3)))
+    with pytest.raises(TypeError, match="expects a sparse CSR spike list"):
+        enc.inverse_transform(np.eye(3))
+    with pytest.raises(ValueError, match="max_time"):
+        TTFSEncoder(max_time=0).fit(np.eye(3))
+    with pytest.raises(ValueError, match="encoding"):
+        TTFSEncoder(encoding="rate").fit(np.eye(3))
+
+
+def test_list_and_object_input():
+    enc = TTFSEncoder().fit([[0, 0.5], [2, 0.25]])
+    S = enc.transform(np.array([[0, 0.5]], dtype=object))
+    np.testing.assert_array_equal(S.toarray(), [[0.0, 0.5]])
+    assert S.nnz == 2
+
+
+def test_tags_and_no_set_output():
+    tags = TTFSEncoder().__sklearn_tags__()
+    assert tags.input_tags.positive_only
+    assert not tags.input_tags.sparse
+    assert not tags.input_tags.allow_nan
+    assert not hasattr(TTFSEncoder(), "set_output")  # the output is always sparse
+
+
+def _expected_failed_checks(estimator):
+    if estimator.encoding == "time":
+        return {
+            "check_estimators_nan_inf": (
+                "in time mode +inf is the documented 'no spike' value, accepted by fit "
+                "and transform (NaN is rejected; +inf is rejected in intensity mode)"
+            )
+        }
+    return {}
+
+
+@parametrize_with_checks(
+    [
+        TTFSEncoder(),
+        TTFSEncoder(encoding="intensity"),
+        TTFSEncoder(encoding="intensity", per_feature=True, max_time=3.0),
+    ],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# --------------------------------------------------------------------------------------
+# save / load
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        None,
+        np.array([0, 1, 2, 1]),
+        np.array([0.5, 1.5, 2.5, 3.5]),
+        np.array(["cat", "dog", "cat", "bird"]),
+        np.array(["cat", "dog", "cat", "bird"], dtype=object),
+        ["a", "b", "c", "d"],
+    ],
+)
+def test_save_load_round_trip(tmp_path, y):
+    rng = np.random.default_rng(9)
+    T = random_times(rng, n=4, d=7, max_time=3.0)
+    T[:, 1] = 0.0
+    X = shuffled_rows(spikes_from_dense(T, max_time=3.0), rng)
+    path = tmp_path / "spikes.npz"
+    save_spikes(path, X, y, max_time=3.0)
+    X2, y2, max_time = load_spikes(path)
+    assert max_time == 3.0
+    assert isinstance(X2, sp.csr_matrix) and X2.shape == X.shape
+    assert_rows_time_ordered(X2)
+    assert _zero_count(X2) == 4
+    np.testing.assert_array_equal(spikes_to_dense(X2, 3.0), expected_dense(T, 3.0))
+    if y is None:
+        assert y2 is None
+    else:
+        assert y2.dtype != object
+        np.testing.assert_array_equal(y2, np.asarray(y).astype(y2.dtype))
+
+
+def test_save_load_dense_and_compressed(tmp_path):
+    T = np.array([[0.0, np.inf, 0.5], [0.25, 0.0, 2.0]])
+    save_spikes(tmp_path / "a.npz", T, [1, 0], compressed=True)
+    X, y, max_time = load_spikes(tmp_path / "a.npz")
+    assert max_time == 1.0
+    np.testing.assert_array_equal(spikes_to_dense(X), expected_dense(T))
+    np.testing.assert_array_equal(y, [1, 0])
+
+
+def test_save_errors(tmp_path):
+    X = spikes_from_dense(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="non-string objects"):
+        save_spikes(tmp_path / "a.npz", X, np.array([1, "a"], dtype=object))
+    with pytest.raises(ValueError, match="one label per sample"):
+        save_spikes(tmp_path / "a.npz", X, [1, 2, 3])
+
+
+def test_load_errors(tmp_path):
+    np.savez(tmp_path / "other.npz", a=np.arange(3))
+    with pytest.raises(ValueError, match="not a spikencg spike file"):
+        load_spikes(tmp_path / "other.npz")
+    np.save(tmp_path / "array.npy", np.arange(3))
+    with pytest.raises(ValueError, match="not a spikencg spike file"):
+        load_spikes(tmp_path / "array.npy")
+    (tmp_path / "text.npz").write_text("hello")
+    with pytest.raises(ValueError, match="not a spikencg spike file"):
+        load_spikes(tmp_path / "text.npz")
+    # a spike file of a future format version
+    save_spikes(tmp_path / "s.npz", np.zeros((1, 2)))
+    with np.load(tmp_path / "s.npz") as f:
+        contents = dict(f)
+    contents["format_version"] = np.array(99)
+    np.savez(tmp_path / "future.npz", **contents)
+    with pytest.raises(ValueError, match="format version 99"):
+        load_spikes(tmp_path / "future.npz")
+    # a corrupt one
+    contents["format_version"] = np.array(1)
+    contents["indices"] = np.array([7, 7], dtype=np.int32)
+    np.savez(tmp_path / "corrupt.npz", **contents)
+    with pytest.raises(ValueError, match="corrupt spikencg spike file"):
+        load_spikes(tmp_path / "corrupt.npz")
+
+
+# --------------------------------------------------------------------------------------
+# property-based
+# --------------------------------------------------------------------------------------
+
+_times = st.one_of(
+    st.floats(0.0, 2.0, allow_nan=False, allow_infinity=False, width=64),
+    st.sampled_from([0.0, 0.25, 0.5, 1.0, np.inf]),  # ties and edge values
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    T=arrays(np.float64, st.tuples(st.integers(0, 6), st.integers(0, 9)), elements=_times),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_dense_spikes_dense_round_trip(T, seed):
+    X = spikes_from_dense(T)
+    assert X.shape == T.shape
+    assert X.nnz == np.sum(T < 1.0)
+    assert_rows_time_ordered(X)
+    np.testing.assert_array_equal(spikes_to_dense(X), expected_dense(T))
+    # a spike list with rows in any order gives the canonical arrays of the dense input
+    shuffled = shuffled_rows(X, np.random.default_rng(seed))
+    for a, b in zip(spike_arrays(shuffled), spike_arrays(T), strict=True):
+        np.testing.assert_array_equal(a, b)
