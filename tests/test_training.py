@@ -185,5 +185,5 @@ def test_auto_threshold_rule(digits):
     X, y = digits
     clf = SpikingReadoutClassifier(max_iter=1, random_state=0).fit(X[:300], y[:300])
     mean_spikes = np.sum(X[:300] < 1.0) / 300
-    assert np.isclose(clf.threshold_, 0.5 * 0.3 * mean_spikes)
+    assert np.isclose(clf.threshold_, 0.3 * (mean_spikes - 1) / 2)
     np.testing.assert_array_equal(clf.thresholds_, clf.threshold_)
