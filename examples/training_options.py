@@ -33,7 +33,7 @@ def main():
 
     # 3. online learning: one epoch per partial_fit call, state carried over
     online = SpikingReadoutClassifier(random_state=0)
-    for epoch in range(5):
+    for _ in range(5):
         online.partial_fit(S_train, y_train, classes=np.unique(y))
     print(f"5 partial_fit epochs: test accuracy {online.score(S_test, y_test):.4f}")
 

@@ -10,7 +10,6 @@ def _run_one(rule, W, x_times, label, *, n_classes=2, M=1, L=0, class_inhib=Fals
              theta=1.0, t_gap=0.2, ap=0.1, am=-0.1, anti_ap=-0.1, anti_am=0.1, lr=0.1,
              time_ranges=False, t_ltd=np.inf, w_min=-10.0, w_max=10.0):
     """One training step on a single sample; returns (W before, W after) output-major."""
-    n_in = W.shape[1]
     idx = np.argsort(x_times, kind="stable")
     idx = idx[x_times[idx] < 1.0].astype(np.int32)
     times = x_times[idx].astype(np.float64)
