@@ -1,12 +1,15 @@
 """Readers for the standard dataset files."""
 
 import gzip
+import io
 import os
+import pickle
+import tarfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_idx", "load_mnist"]
+__all__ = ["data_home", "load_cifar", "load_cifar_batch", "load_idx", "load_mnist", "load_npy"]
 
 _IDX_DTYPES = {
     0x08: np.uint8,
@@ -62,23 +65,280 @@ def load_idx(path):
     return data.astype(dtype.newbyteorder("="))
 
 
-def _find_dir(name, data_dir):
-    candidates = []
+def data_home(data_dir=None):
+    """Folders searched for datasets, in order of priority.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, default=None
+        Folder given by the caller; searched first.
+
+    Returns
+    -------
+    folders : list of pathlib.Path
+        ``data_dir`` (when given), then ``$SPIKENCG_DATA`` (when set), then
+        ``~/spikencg_data`` and ``../shared/data``.
+    """
+    roots = []
     if data_dir is not None:
-        candidates += [Path(data_dir) / name, Path(data_dir)]
+        roots.append(Path(data_dir))
     env = os.environ.get("SPIKENCG_DATA")
     if env:
-        candidates += [Path(env) / name, Path(env)]
-    candidates += [Path.home() / "spikencg_data" / name, Path("..") / "shared" / "data" / name]
+        roots.append(Path(env))
+    roots += [Path.home() / "spikencg_data", Path("..") / "shared" / "data"]
+    return roots
+
+
+def _find_dir(name, data_dir, marker=("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"),
+              what="IDX files"):
+    candidates = []
+    for root in data_home(data_dir):
+        candidates += [root / name, root]
     for c in candidates:
-        if (c / "train-images-idx3-ubyte.gz").is_file() or (
-            c / "train-images-idx3-ubyte"
-        ).is_file():
+        if any((c / m).is_file() for m in marker):
             return c
     raise FileNotFoundError(
-        f"{name} IDX files not found; looked in: {', '.join(str(c) for c in candidates)}. "
+        f"{name} {what} not found; looked in: {', '.join(str(c) for c in candidates)}. "
         "Pass data_dir or set SPIKENCG_DATA."
     )
+
+
+def _latin1_encode(text, encoding="latin1", errors="strict"):
+    """``_codecs.encode`` restricted to latin-1 (how protocol-2 pickles store bytes)."""
+    if str(encoding).lower().replace("_", "-") not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"refusing _codecs.encode with encoding {encoding!r}.")
+    return str(text).encode("latin1", errors)
+
+
+def _ndarray_reconstruct(cls, shape, dtype_code):
+    """``numpy.core.multiarray._reconstruct`` restricted to plain ndarrays."""
+    if cls is not np.ndarray:
+        raise pickle.UnpicklingError("refusing to reconstruct a non-ndarray class.")
+    return np.ndarray.__new__(np.ndarray, shape, dtype_code)
+
+
+# The only globals a CIFAR batch may name: plain-array reconstruction and latin-1 bytes.
+_ALLOWED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): _ndarray_reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _ndarray_reconstruct,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): _latin1_encode,
+}
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Unpickler for CIFAR batches: refuses every global except plain-array rebuilding.
+
+    The batches are dicts of bytes, lists of ints and one uint8 array; nothing else is
+    importable, so a crafted file cannot run code.
+    """
+
+    def find_class(self, module, name):
+        try:
+            return _ALLOWED_GLOBALS[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"refusing to load {module}.{name}: a CIFAR batch holds only dicts, "
+                "lists, bytes, numbers and uint8 arrays."
+            ) from None
+
+
+def _safe_unpickle(raw, source):
+    try:
+        obj = _RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError,
+            IndexError) as exc:
+        raise ValueError(f"{source}: not a CIFAR python-version batch ({exc}).") from exc
+    if not isinstance(obj, dict):
+        raise ValueError(f"{source}: not a CIFAR python-version batch (not a dict).")
+    return {(k.decode("latin1") if isinstance(k, bytes) else k): v for k, v in obj.items()}
+
+
+def _batch_arrays(batch, source, label_key):
+    if "data" not in batch:
+        raise ValueError(f"{source}: no 'data' entry in the CIFAR batch.")
+    keys = [label_key] if label_key else ["labels", "fine_labels"]
+    key = next((k for k in keys if k in batch), None)
+    if key is None:
+        raise ValueError(f"{source}: no {' or '.join(repr(k) for k in keys)} entry.")
+    data = batch["data"]
+    if isinstance(data, (bytes, bytearray)):
+        data = np.frombuffer(data, dtype=np.uint8)
+    data = np.asarray(data, dtype=np.uint8)
+    y = np.asarray(batch[key], dtype=np.int64)
+    if data.size != y.shape[0] * 3072:
+        raise ValueError(
+            f"{source}: {data.size} bytes of images for {y.shape[0]} labels "
+            "(expected 3072 per image)."
+        )
+    return data.reshape(y.shape[0], 3, 32, 32), y
+
+
+def load_cifar_batch(path, label_key=None):
+    """Read one batch file of CIFAR-10/100 "python version", without running any code.
+
+    The file is a pickled dict of plain values and one uint8 array; it is read
+    (``encoding="bytes"``) with an unpickler that refuses every class or function
+    reference except the rebuilding of a plain NumPy array and latin-1 byte strings, so a
+    crafted file cannot execute code.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Batch file (``data_batch_1``, ..., ``test_batch`` for CIFAR-10; ``train``,
+        ``test`` for CIFAR-100).
+    label_key : str, default=None
+        Entry holding the labels. None: ``"labels"`` (CIFAR-10), else ``"fine_labels"``
+        (CIFAR-100).
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 3, 32, 32), uint8
+        Images, channel-first as stored.
+    y : ndarray of shape (n_samples,), int64
+        Labels.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If the file is not a CIFAR batch (or references any Python class).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"CIFAR batch not found: {path}")
+    return _batch_arrays(_safe_unpickle(path.read_bytes(), path), path, label_key)
+
+
+_CIFAR = {
+    "cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)],
+                ["test_batch"], "labels", "cifar-10-python.tar.gz"),
+    "cifar100": ("cifar-100-python", ["train"], ["test"], "fine_labels",
+                 "cifar-100-python.tar.gz"),
+}
+
+
+def load_cifar(data_dir=None, *, name="cifar10", subset="train", label_key=None):
+    """Load CIFAR-10 or CIFAR-100 from the "python version" distribution.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, default=None
+        Folder holding the batch files, or a folder containing the extracted
+        ``cifar-10-batches-py`` / ``cifar-100-python`` folder, or the (unextracted)
+        ``.tar.gz`` archive. None: ``$SPIKENCG_DATA``, then ``~/spikencg_data``, then
+        ``../shared/data`` (see :func:`data_home`).
+    name : {"cifar10", "cifar100"}, default="cifar10"
+        Dataset.
+    subset : {"train", "test"}, default="train"
+        Training batches (concatenated in order) or the test batch.
+    label_key : str, default=None
+        CIFAR-100: ``"fine_labels"`` (None) or ``"coarse_labels"``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 3, 32, 32), uint8
+        Images.
+    y : ndarray of shape (n_samples,), int64
+        Labels.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the files are not found.
+    ValueError
+        For an invalid name, subset, or batch file.
+    """
+    if name not in _CIFAR:
+        raise ValueError(f"name must be 'cifar10' or 'cifar100', got {name!r}.")
+    if subset not in ("train", "test"):
+        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
+    folder, train, test, default_key, archive = _CIFAR[name]
+    files = train if subset == "train" else test
+    key = label_key or default_key
+    for root in data_home(data_dir):
+        for c in (root / folder, root / name / folder, root / name, root):
+            if all((c / f).is_file() for f in files):
+                parts = [load_cifar_batch(c / f, key) for f in files]
+                return (np.concatenate([p[0] for p in parts]),
+                        np.concatenate([p[1] for p in parts]))
+        for a in (root / archive, root / name / archive):
+            if a.is_file():
+                return _load_cifar_archive(a, folder, files, key)
+    raise FileNotFoundError(
+        f"{name} python-version batches not found under "
+        f"{', '.join(str(r) for r in data_home(data_dir))}. "
+        "Pass data_dir or set SPIKENCG_DATA."
+    )
+
+
+def _load_cifar_archive(archive, folder, files, key):
+    parts = []
+    with tarfile.open(archive, "r:gz") as tar:
+        for f in files:
+            member = tar.extractfile(f"{folder}/{f}")
+            if member is None:
+                raise ValueError(f"{archive}: no {folder}/{f} in the archive.")
+            source = f"{archive}:{folder}/{f}"
+            parts.append(_batch_arrays(_safe_unpickle(member.read(), source), source, key))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def load_npy(x_path, y_path=None):
+    """Load a dataset stored as a pair of ``.npy`` files (samples and labels).
+
+    Parameters
+    ----------
+    x_path : str or path-like
+        ``.npy`` file of shape (n_samples, d1, ...). Read with ``allow_pickle=False``.
+    y_path : str or path-like, default=None
+        ``.npy`` file of shape (n_samples,) with the labels; None: no labels.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, d1, ...)
+        Samples.
+    y : ndarray of shape (n_samples,) or None
+        Labels.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file does not exist.
+    ValueError
+        If a file is not a valid ``.npy`` file, holds objects, or the numbers of samples
+        and labels differ.
+    """
+    def one(p, what):
+        p = Path(p)
+        if not p.is_file():
+            raise FileNotFoundError(f"{what} file not found: {p}")
+        try:
+            return np.load(p, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise ValueError(f"{p}: not a readable .npy array ({exc}).") from exc
+
+    X = one(x_path, "data")
+    if not isinstance(X, np.ndarray):
+        X.close()
+        raise ValueError(f"{x_path}: expected one .npy array, got an .npz archive.")
+    if X.ndim < 2:
+        raise ValueError(f"{x_path}: samples must have shape (n_samples, d1, ...), got {X.shape}.")
+    if y_path is None:
+        return X, None
+    y = one(y_path, "label")
+    if not isinstance(y, np.ndarray):
+        y.close()
+        raise ValueError(f"{y_path}: expected one .npy array, got an .npz archive.")
+    if y.ndim != 1:
+        raise ValueError(f"{y_path}: labels must have shape (n_samples,), got {y.shape}.")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"{y_path} holds {y.shape[0]} labels but {x_path} holds {X.shape[0]} samples."
+        )
+    return X, y
 
 
 def load_mnist(data_dir=None, *, name="mnist", subset="train"):

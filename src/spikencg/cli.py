@@ -1,0 +1,668 @@
+"""The ``spikencg`` command line: convert data, train, K-fold, gridsearch, summarise.
+
+Run ``spikencg <command> -h`` for the options of each command. User errors (missing
+files, bad shapes, unknown presets or parameters) print one line on stderr and exit
+with status 2.
+"""
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["main"]
+
+_PROTOCOL_KEYS = ("_patience", "_stop_acc")
+_DEFAULT_PATIENCE = 10
+
+
+class UserError(Exception):
+    """An error caused by the command line or the input files (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors become :class:`UserError` (one line, status 2)."""
+
+    def error(self, message):
+        raise UserError(message)
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+
+
+def _write_json(path, obj):
+    """Write JSON atomically: a temporary file in the same folder, then os.replace."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1, default=_json_default)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def _parse_value(text):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _overrides(pairs):
+    out = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set expects key=value, got {pair!r}.")
+        out[key.strip()] = _parse_value(value.strip())
+    return out
+
+
+def _estimator_param_names():
+    from .readout import SpikingReadoutClassifier
+
+    return set(SpikingReadoutClassifier().get_params())
+
+
+def _check_keys(keys):
+    known = _estimator_param_names() | set(_PROTOCOL_KEYS)
+    unknown = sorted(set(keys) - known)
+    if unknown:
+        import difflib
+
+        hints = [m for k in unknown for m in difflib.get_close_matches(k, known, n=1)]
+        hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+        raise UserError(f"unknown parameter(s) {', '.join(unknown)}{hint}.")
+
+
+def _load_params(args, n_classes):
+    """Parameters (or grid) from --preset / --config, with --set overrides applied."""
+    from .presets import is_grid, load_config_file, load_preset
+
+    if (args.preset is None) == (args.config is None):
+        raise UserError("give exactly one of --preset NAME or --config FILE.")
+    if args.preset is not None:
+        params = load_preset(args.preset, n_classes=n_classes)
+    else:
+        params = load_config_file(args.config, n_classes=n_classes)
+    over = _overrides(args.set)
+    _check_keys(over)
+    if is_grid(params):
+        grids = params if isinstance(params, list) else [params]
+        for g in grids:
+            _check_keys(g)
+            for k, v in over.items():
+                g[k] = v if isinstance(v, list) else [v]
+        return grids
+    _check_keys(params)
+    params = dict(params)
+    params.update(over)
+    return params
+
+
+def _split_protocol(params):
+    est = {k: v for k, v in params.items() if not k.startswith("_")}
+    proto = {k: v for k, v in params.items() if k.startswith("_")}
+    return est, proto
+
+
+def _load_set(data_dir, name, required):
+    from .encoding import load_spikes
+
+    path = Path(data_dir) / f"{name}.npz"
+    if not path.is_file():
+        if required:
+            raise UserError(f"{path} not found (make it with `spikencg convert`).")
+        return None
+    X, y, max_time = load_spikes(path)
+    if y is None:
+        raise UserError(f"{path} holds no labels.")
+    return X, y, max_time
+
+
+def _load_data(data_dir):
+    if not Path(data_dir).is_dir():
+        raise UserError(f"data directory not found: {data_dir}")
+    train = _load_set(data_dir, "trainset", True)
+    val = _load_set(data_dir, "valset", False)
+    test = _load_set(data_dir, "testset", False)
+    for name, s in (("valset", val), ("testset", test)):
+        if s is not None and s[0].shape[1] != train[0].shape[1]:
+            raise UserError(
+                f"{name}.npz has {s[0].shape[1]} inputs but trainset.npz has "
+                f"{train[0].shape[1]}."
+            )
+    return train, val, test
+
+
+def _n_classes(y):
+    return int(np.unique(y).shape[0])
+
+
+def _make_estimator(est_params, max_time, seed):
+    from .readout import SpikingReadoutClassifier
+
+    est_params = dict(est_params)
+    est_params.setdefault("max_time", max_time)
+    if seed is not None:
+        est_params.setdefault("random_state", seed)
+    return SpikingReadoutClassifier(**est_params)
+
+
+def _history_rows(clf):
+    rows = []
+    for e in range(clf.n_iter_):
+        rows.append({
+            "epoch": e + 1,
+            "train_accuracy": float(clf.train_accuracy_[e]),
+            "validation_accuracy": float(clf.validation_accuracy_[e]),
+            "silent_fraction": float(clf.silent_fraction_[e]),
+        })
+    return rows
+
+
+def _write_csv(path, rows, fields=None):
+    path = Path(path)
+    fields = fields or (list(rows[0]) if rows else [])
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)
+
+
+def _acc(clf, data):
+    if data is None:
+        return None
+    return float(np.mean(clf.predict(data[0]) == data[1]))
+
+
+def _fit_recording(clf, X, y, **fit_kw):
+    """Fit while recording warnings (returned as strings instead of raised)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y, **fit_kw)
+    return [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+# --------------------------------------------------------------------------------------
+# commands
+# --------------------------------------------------------------------------------------
+
+
+def _cmd_convert(args):
+    from .datasets import load_npy
+    from .encoding import TTFSEncoder, save_spikes
+
+    X, y = load_npy(args.x, args.y)
+    if args.intensity:
+        if np.any(X < 0):
+            raise UserError(f"{args.x}: intensities must be >= 0 (--intensity).")
+        enc = TTFSEncoder(max_time=args.max_time, encoding="intensity", x_max=args.x_max)
+        S = enc.fit_transform(X)
+    else:
+        if args.x_max is not None:
+            raise UserError("--x-max only applies with --intensity.")
+        S = X.reshape(X.shape[0], -1).astype(np.float64)
+    out = Path(args.output)
+    if out.suffix != ".npz":
+        out = out.with_name(out.name + ".npz")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_spikes(out, S, y, max_time=args.max_time)
+    print(f"wrote {out}: {X.shape[0]} samples, {int(np.prod(X.shape[1:]))} inputs")
+    return 0
+
+
+def _cmd_run(args):
+    import joblib
+
+    train, val, test = _load_data(args.data_dir)
+    params = _load_params(args, _n_classes(train[1]))
+    if isinstance(params, list):
+        raise UserError("this configuration is a grid (lists of values); use `gridsearch`.")
+    est, proto = _split_protocol(params)
+    fit_kw = {}
+    if val is not None:
+        fit_kw = {"X_val": val[0], "y_val": val[1]}
+        if "_patience" in proto and "early_stopping" not in est:
+            est.update(early_stopping=True, n_iter_no_change=int(proto["_patience"]),
+                       restore_best=False)
+    if not args.quiet:
+        est.setdefault("verbose", 1)
+    clf = _make_estimator(est, train[2], args.seed)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    caught = _fit_recording(clf, train[0], train[1], **fit_kw)
+    seconds = time.perf_counter() - t0
+    rows = _history_rows(clf)
+    _write_csv(out / "metrics.csv", rows,
+               ["epoch", "train_accuracy", "validation_accuracy", "silent_fraction"])
+    scores = {
+        "train_accuracy": _acc(clf, train),
+        "validation_accuracy": _acc(clf, val),
+        "test_accuracy": _acc(clf, test),
+        "epochs": int(clf.n_iter_),
+        "fit_seconds": seconds,
+        "seed": args.seed,
+        "params": clf.get_params(),
+        "protocol": proto,
+        "warnings": caught,
+    }
+    _write_json(out / "scores.json", scores)
+    joblib.dump(clf, out / "model.joblib")
+    with open(out / "log.txt", "w", encoding="utf-8") as f:
+        f.write(f"spikencg run {args.data_dir}\n")
+        f.write(f"params: {json.dumps(clf.get_params(), default=_json_default)}\n")
+        for r in rows:
+            f.write(f"epoch {r['epoch']}: train acc {r['train_accuracy']:.4f}, "
+                    f"validation acc {r['validation_accuracy']:.4f}, "
+                    f"silent {r['silent_fraction']:.1%}\n")
+        for w in caught:
+            f.write(f"warning: {w}\n")
+        for k in ("train_accuracy", "validation_accuracy", "test_accuracy"):
+            if scores[k] is not None:
+                f.write(f"{k}: {scores[k]:.4f}\n")
+    for w in caught:
+        print(f"warning: {w}", file=sys.stderr)
+    msg = ", ".join(f"{k.split('_')[0]} accuracy {scores[k]:.4f}"
+                    for k in ("train_accuracy", "validation_accuracy", "test_accuracy")
+                    if scores[k] is not None)
+    print(f"{msg} ({clf.n_iter_} epochs); outputs in {out}")
+    return 0
+
+
+def _run_fold(fold, est, patience, seed, max_time, X, y, tr, va, test):
+    """Train on the folds other than ``fold``; early stopping on the held-out one."""
+    clf = _make_estimator(
+        {**est, "early_stopping": True, "n_iter_no_change": int(patience),
+         "restore_best": False, "verbose": 0},
+        max_time, seed,
+    )
+    t0 = time.perf_counter()
+    caught = _fit_recording(clf, X[tr], y[tr], X_val=X[va], y_val=y[va])
+    return {
+        "fold": fold,
+        "validation_accuracy": float(np.mean(clf.predict(X[va]) == y[va])),
+        "test_accuracy": _acc(clf, test),
+        "epochs": int(clf.n_iter_),
+        "fit_seconds": time.perf_counter() - t0,
+        "warnings": caught,
+    }
+
+
+def _cmd_kfold(args):
+    from joblib import Parallel, delayed
+    from sklearn.model_selection import StratifiedKFold
+
+    train, _, test = _load_data(args.data_dir)
+    X, y, max_time = train
+    params = _load_params(args, _n_classes(y))
+    if isinstance(params, list):
+        raise UserError("this configuration is a grid (lists of values); use `gridsearch`.")
+    est, proto = _split_protocol(params)
+    patience = proto.get("_patience", _DEFAULT_PATIENCE)
+    counts = np.unique(y, return_counts=True)[1]
+    if args.k < 2 or counts.min() < args.k:
+        raise UserError(f"--k {args.k}: needs k >= 2 and at least k samples per class "
+                        f"(the smallest class has {counts.min()}).")
+    folds = list(StratifiedKFold(n_splits=args.k, shuffle=False).split(np.zeros(len(y)), y))
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"kfold: {args.k} folds of {len(y)} samples, n_jobs={args.n_jobs}")
+    results = []
+    jobs = (delayed(_run_fold)(i, est, patience, args.seed, max_time, X, y, tr, va, test)
+            for i, (tr, va) in enumerate(folds))
+    for r in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
+        results.append(r)
+        _write_json(out / f"fold_{r['fold']}.json", r)
+        test_msg = (f", test acc {r['test_accuracy']:.4f}"
+                    if r["test_accuracy"] is not None else "")
+        print(f"fold {r['fold'] + 1}/{args.k}: validation acc "
+              f"{r['validation_accuracy']:.4f}{test_msg} ({r['epochs']} epochs)", flush=True)
+    _write_csv(out / "folds.csv", results,
+               ["fold", "validation_accuracy", "test_accuracy", "epochs", "fit_seconds"])
+    summary = {"k": args.k, "seed": args.seed, "params": est, "protocol": proto,
+               "folds": results}
+    for key in ("validation_accuracy", "test_accuracy"):
+        vals = [r[key] for r in results if r[key] is not None]
+        if vals:
+            summary[f"{key}_mean"] = float(np.mean(vals))
+            summary[f"{key}_std"] = float(np.std(vals))
+    _write_json(out / "kfold.json", summary)
+    _print_kfold(summary)
+    print(f"outputs in {out}")
+    return 0
+
+
+def _print_kfold(summary):
+    for key in ("validation_accuracy", "test_accuracy"):
+        if f"{key}_mean" in summary:
+            print(f"{key.replace('_', ' ')}: {100 * summary[f'{key}_mean']:.2f} ± "
+                  f"{100 * summary[f'{key}_std']:.2f} % over {summary['k']} folds")
+
+
+def _run_key(params):
+    text = json.dumps(params, sort_keys=True, default=_json_default)
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _grid_run(params, seed, max_time, train, val, runs_dir):
+    """One gridsearch run; writes runs_dir/<hash>.json atomically when finished."""
+    est, proto = _split_protocol(params)
+    max_iter = int(est.pop("max_iter", 100))
+    patience = int(proto.get("_patience", _DEFAULT_PATIENCE))
+    stop_acc = proto.get("_stop_acc")
+    first = min(2, max_iter)
+    clf = _make_estimator({**est, "max_iter": first, "warm_start": True, "verbose": 0},
+                          max_time, seed)
+    t0 = time.perf_counter()
+    caught = _fit_recording(clf, train[0], train[1], X_val=val[0], y_val=val[1])
+    status = "done"
+    if stop_acc is not None and clf.validation_accuracy_[-1] < float(stop_acc):
+        status = "aborted"
+    elif max_iter > first:
+        clf.set_params(max_iter=max_iter - first, early_stopping=True,
+                       n_iter_no_change=patience, restore_best=False)
+        caught += _fit_recording(clf, train[0], train[1], X_val=val[0], y_val=val[1])
+    result = {
+        "key": _run_key(params),
+        "params": params,
+        "status": status,
+        "validation_accuracy": float(clf.validation_accuracy_[-1]),
+        "best_validation_accuracy": float(np.nanmax(clf.validation_accuracy_)),
+        "train_accuracy": float(clf.train_accuracy_[-1]),
+        "epochs": int(clf.n_iter_),
+        "fit_seconds": time.perf_counter() - t0,
+        "warnings": caught,
+    }
+    _write_json(Path(runs_dir) / f"{result['key']}.json", result)
+    return result
+
+
+def _read_result(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            r = json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return None
+    return r if isinstance(r, dict) and "validation_accuracy" in r else None
+
+
+def _cmd_gridsearch(args):
+    from joblib import Parallel, delayed
+    from sklearn.model_selection import ParameterGrid, train_test_split
+    from tqdm.auto import tqdm
+
+    train, val, _ = _load_data(args.data_dir)
+    params = _load_params(args, _n_classes(train[1]))
+    grid = params if isinstance(params, list) else [{k: [v] for k, v in params.items()}]
+    points = list(ParameterGrid(grid))
+    if val is None:
+        idx_tr, idx_va = train_test_split(
+            np.arange(len(train[1])), test_size=args.validation_fraction,
+            stratify=train[1], random_state=args.seed or 0)
+        idx_tr.sort()
+        idx_va.sort()
+        val = (train[0][idx_va], train[1][idx_va])
+        train = (train[0][idx_tr], train[1][idx_tr], train[2])
+    out = Path(args.output_dir)
+    runs = out / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    for stale in runs.glob(".*.tmp"):
+        stale.unlink()  # left by an interrupted run
+    _write_json(out / "grid.json", {"grid": grid, "seed": args.seed,
+                                    "n_runs": len(points)})
+    todo = [p for p in points if _read_result(runs / f"{_run_key(p)}.json") is None]
+    print(f"gridsearch: {len(points)} runs, {len(points) - len(todo)} already done, "
+          f"{len(todo)} to do (n_jobs={args.n_jobs})", flush=True)
+    jobs = (delayed(_grid_run)(p, args.seed, train[2], train, val, runs) for p in todo)
+    bar = tqdm(total=len(todo), unit="run", desc="gridsearch", disable=args.quiet or None)
+    try:
+        for _ in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
+            bar.update()
+    finally:
+        bar.close()
+    _print_grid(out, args.top)
+    return 0
+
+
+def _grid_results(out):
+    runs = Path(out) / "runs"
+    results = [r for p in sorted(runs.glob("*.json")) if (r := _read_result(p)) is not None]
+    results.sort(key=lambda r: -r["validation_accuracy"])
+    return results
+
+
+def _print_grid(out, top):
+    results = _grid_results(out)
+    meta = _read_json_or_none(Path(out) / "grid.json")
+    n_total = meta.get("n_runs") if meta else None
+    if not results:
+        raise UserError(f"{out}: no finished gridsearch run.")
+    varying = sorted(k for k in results[0]["params"]
+                     if len({json.dumps(r["params"].get(k)) for r in results}) > 1)
+    done = f"{len(results)}/{n_total}" if n_total else f"{len(results)}"
+    print(f"{done} runs finished ({sum(r['status'] == 'aborted' for r in results)} aborted); "
+          f"best {min(top, len(results))} by validation accuracy:")
+    header = ["rank", "val_acc", "epochs", "status"] + varying
+    rows = [[str(i + 1), f"{r['validation_accuracy']:.4f}", str(r["epochs"]), r["status"]]
+            + [json.dumps(r["params"].get(k)) for k in varying]
+            for i, r in enumerate(results[:top])]
+    widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(header)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    return results
+
+
+def _read_json_or_none(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _cmd_summary(args):
+    out = Path(args.output_dir)
+    if not out.is_dir():
+        raise UserError(f"output directory not found: {out}")
+    if (out / "runs").is_dir():
+        _print_grid(out, args.top)
+    elif (out / "kfold.json").is_file():
+        summary = _read_json_or_none(out / "kfold.json")
+        if summary is None:
+            raise UserError(f"{out / 'kfold.json'} is not valid JSON.")
+        for r in summary["folds"]:
+            t = r["test_accuracy"]
+            print(f"fold {r['fold'] + 1}: validation acc {r['validation_accuracy']:.4f}"
+                  + (f", test acc {t:.4f}" if t is not None else ""))
+        _print_kfold(summary)
+    elif (out / "scores.json").is_file():
+        s = _read_json_or_none(out / "scores.json")
+        if s is None:
+            raise UserError(f"{out / 'scores.json'} is not valid JSON.")
+        for k in ("train_accuracy", "validation_accuracy", "test_accuracy"):
+            if s.get(k) is not None:
+                print(f"{k.replace('_', ' ')}: {s[k]:.4f}")
+        print(f"epochs: {s['epochs']}")
+    else:
+        raise UserError(f"{out}: no gridsearch runs, kfold.json or scores.json found.")
+    return 0
+
+
+def _cmd_demo(args):
+    from sklearn.datasets import load_digits
+    from sklearn.metrics import confusion_matrix
+    from sklearn.model_selection import train_test_split
+
+    from .encoding import TTFSEncoder
+    from .readout import SpikingReadoutClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
+                                              random_state=args.seed)
+    enc = TTFSEncoder(encoding="intensity").fit(X_tr)
+    S_tr, S_te = enc.transform(X_tr), enc.transform(X_te)
+    clf = SpikingReadoutClassifier(rule="s2stdp", ncg=True, max_iter=args.epochs,
+                                   random_state=args.seed)
+    t0 = time.perf_counter()
+    caught = _fit_recording(clf, S_tr, y_tr)
+    seconds = time.perf_counter() - t0
+    pred = clf.predict(S_te)
+    acc = float(np.mean(pred == y_te))
+    cm = confusion_matrix(y_te, pred, labels=clf.classes_)
+    per_class = cm.diagonal() / cm.sum(axis=1)
+    off = cm - np.diag(cm.diagonal())
+    i, j = np.unravel_index(np.argmax(off), off.shape)
+    print(f"S2-STDP+NCG on sklearn digits ({len(y_tr)} train / {len(y_te)} test samples, "
+          f"{clf.n_iter_} epochs, {seconds:.1f} s)")
+    print(f"test accuracy: {acc:.4f}")
+    print("per-class accuracy: " + " ".join(f"{c}:{a:.2f}"
+                                            for c, a in zip(clf.classes_, per_class,
+                                                            strict=True)))
+    if off[i, j]:
+        print(f"most frequent confusion: {clf.classes_[i]} -> {clf.classes_[j]} "
+              f"({off[i, j]} samples)")
+    print(f"silent training samples in the last epoch: {clf.silent_fraction_[-1]:.1%}; "
+          f"mean firing rate of the output neurons: {np.mean(clf.firing_rate_[-1]):.3f}")
+    for w in caught:
+        print(f"warning: {w}", file=sys.stderr)
+    if args.output_dir:
+        import joblib
+
+        out = Path(args.output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        _write_json(out / "scores.json", {"test_accuracy": acc, "epochs": int(clf.n_iter_),
+                                          "train_accuracy": float(clf.train_accuracy_[-1]),
+                                          "confusion_matrix": cm.tolist()})
+        _write_csv(out / "metrics.csv", _history_rows(clf),
+                   ["epoch", "train_accuracy", "validation_accuracy", "silent_fraction"])
+        joblib.dump(clf, out / "model.joblib")
+        print(f"outputs (scores.json, metrics.csv, model.joblib) written to {out}")
+    else:
+        print("outputs: printed only (pass --output-dir DIR to save scores and the model)")
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# parser and entry point
+# --------------------------------------------------------------------------------------
+
+
+def _add_config_args(p):
+    p.add_argument("data_dir", help="folder with trainset.npz [valset.npz] [testset.npz]")
+    p.add_argument("output_dir", help="folder for the outputs (created)")
+    p.add_argument("--preset", help="a name from spikencg.presets.list_presets('all')")
+    p.add_argument("--config", help="JSON configuration file of the original framework")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override an estimator parameter (value parsed as JSON, else "
+                        "a string); repeatable")
+    p.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
+
+
+def _build_parser():
+    parser = _Parser(prog="spikencg", description="Spiking readouts trained with supervised STDP: "
+                     "convert data, train, K-fold, gridsearch, summarise.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("convert", help="dense X.npy + y.npy -> spike .npz")
+    p.add_argument("x", help="X.npy, shape (n_samples, d1, ...)")
+    p.add_argument("y", help="y.npy, shape (n_samples,)")
+    p.add_argument("output", help="output .npz (e.g. data/trainset.npz)")
+    p.add_argument("--max-time", type=float, default=1.0, help="time window T (default 1)")
+    p.add_argument("--intensity", action="store_true",
+                   help="X holds intensities (latency code) instead of spike times")
+    p.add_argument("--x-max", type=float, default=None,
+                   help="--intensity: intensity firing at t=0 (default: max of X)")
+    p.set_defaults(func=_cmd_convert)
+
+    p = sub.add_parser("run", help="train once, write log, metrics, scores and model")
+    _add_config_args(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("kfold", help="stratified K-fold of the training set")
+    _add_config_args(p)
+    p.add_argument("--k", type=int, default=10, help="number of folds (default 10)")
+    p.add_argument("--n-jobs", type=int, default=1, help="folds in parallel (joblib)")
+    p.set_defaults(func=_cmd_kfold)
+
+    p = sub.add_parser("gridsearch", help="every combination of a grid (resumable)")
+    _add_config_args(p)
+    p.add_argument("--n-jobs", type=int, default=1, help="runs in parallel (joblib)")
+    p.add_argument("--validation-fraction", type=float, default=0.2,
+                   help="without valset.npz: share of trainset held out (default 0.2)")
+    p.add_argument("--top", type=int, default=10, help="rows of the final table")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_gridsearch)
+
+    p = sub.add_parser("summary", help="best gridsearch runs, or K-fold mean ± std")
+    p.add_argument("output_dir")
+    p.add_argument("--top", type=int, default=10, help="gridsearch rows (default 10)")
+    p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("demo", help="S2-STDP+NCG on sklearn digits, in seconds")
+    p.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output-dir", default=None, help="save scores and model here")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``spikencg`` command.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments without the program name; None: ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 on a user error (one line on stderr, no traceback).
+    """
+    parser = _build_parser()
+    try:
+        if argv is None:
+            argv = sys.argv[1:]
+        if list(argv) in ([], ["-h"], ["--help"]):
+            parser.print_help()
+            return 0 if argv else 2
+        args = parser.parse_args(argv)
+        return args.func(args)
+    except UserError as exc:
+        msg = str(exc)
+    except FileNotFoundError as exc:
+        msg = str(exc)
+    except (ValueError, TypeError) as exc:
+        msg = str(exc)
+    except KeyboardInterrupt:
+        print("spikencg: interrupted", file=sys.stderr)
+        return 130
+    print(f"spikencg: error: {' '.join(msg.split())}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
