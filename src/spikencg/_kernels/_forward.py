@@ -85,22 +85,44 @@ def simulate(start, end, indices, times, W, thr, active, T, leak, tau, stop_firs
             f = np.float32(np.exp(-(t - t_prev) / tau))
             for n in range(N):
                 acc[n] *= f
-        # integrate the whole group of equal timestamps
-        while k < end and times[k] == t:
-            row = W[indices[k]]
+        # integrate the whole group of equal timestamps, two rows per pass over the
+        # potentials (each potential still receives the rows one by one, in order); the
+        # last pass also tells, branch-free, whether some active neuron is above its
+        # threshold (strict test), since most groups make no neuron fire
+        g_end = k + 1
+        while g_end < end and times[g_end] == t:
+            g_end += 1
+        while g_end - k > 2:
+            row0 = W[indices[k]]
+            row1 = W[indices[k + 1]]
             for n in range(N):
-                acc[n] += row[n]
-            k += 1
-        # then check every active neuron (strict threshold)
+                acc[n] = (acc[n] + row0[n]) + row1[n]
+            k += 2
+        any_over = False
+        if g_end - k == 2:
+            row0 = W[indices[k]]
+            row1 = W[indices[k + 1]]
+            for n in range(N):
+                a = (acc[n] + row0[n]) + row1[n]
+                acc[n] = a
+                any_over |= alive[n] & (a > thr[n])
+        else:
+            row0 = W[indices[k]]
+            for n in range(N):
+                a = acc[n] + row0[n]
+                acc[n] = a
+                any_over |= alive[n] & (a > thr[n])
+        k = g_end
         fired = False
-        for n in range(N):
-            if alive[n] and acc[n] > thr[n]:
-                s[n] = t
-                V[n] = acc[n]
-                alive[n] = False
-                n_alive -= 1
-                n_fired += 1
-                fired = True
+        if any_over:
+            for n in range(N):
+                if alive[n] and acc[n] > thr[n]:
+                    s[n] = t
+                    V[n] = acc[n]
+                    alive[n] = False
+                    n_alive -= 1
+                    n_fired += 1
+                    fired = True
         t_prev = t
         if stop_first and fired:
             break

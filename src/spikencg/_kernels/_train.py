@@ -38,54 +38,160 @@ STAT_ALL_FIRST = 2  # samples on which every active neuron fired at the first in
 N_STATS = 3
 
 
-@njit(cache=True, nogil=True)
-def _apply_updates(W, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s, t_ltd,
-                   w_min, w_max, multiplicative, beta, w_norm, norm_target, abs_sum):
+@njit(cache=True, nogil=True, boundscheck=False)
+def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
+                   multiplicative, beta, span):
+    """STDP increment of one neuron's weights ``col`` (contiguous, one per input), clipped.
+
+    Causal inputs (``x_i <= s_j``) receive ``c``, the others with ``x_i < t_ltd`` receive
+    ``nc``; hidden inputs are left as they are (not even clipped). Increments are computed
+    in float64 and the weight rounded back to ``col``'s dtype.
+    """
+    n_in = col.shape[0]
+    if multiplicative:
+        for i in range(n_in):
+            if use_hidden and hidden[i]:
+                continue
+            xi = x[i]
+            w = np.float64(col[i])
+            if xi <= s_j:
+                w += c * np.exp(-beta * (w - w_min) / span)
+            elif xi < t_ltd:
+                w += nc * np.exp(-beta * (w_max - w) / span)
+            if w < w_min:
+                w = w_min
+            elif w > w_max:
+                w = w_max
+            col[i] = np.float32(w)
+    elif use_hidden:
+        # branch-free (selects only), so that LLVM vectorises it
+        for i in range(n_in):
+            xi = x[i]
+            w = np.float64(col[i])
+            causal = xi <= s_j
+            dep = xi < t_ltd
+            w2 = w + (c if causal else nc)
+            w2 = w2 if (causal or dep) else w
+            w2 = w_min if w2 < w_min else (w_max if w2 > w_max else w2)
+            v = np.float32(w2)
+            col[i] = col[i] if hidden[i] else v
+    else:
+        for i in range(n_in):
+            xi = x[i]
+            w = np.float64(col[i])
+            causal = xi <= s_j
+            dep = xi < t_ltd
+            w2 = w + (c if causal else nc)
+            w2 = w2 if (causal or dep) else w
+            col[i] = np.float32(w_min if w2 < w_min else (w_max if w2 > w_max else w2))
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _abs_sums(WT, n_upd, upd_n, abs_sum):
+    """``abs_sum[j] = sum_i |WT[upd_n[j], i]|`` in float64, summed in input order.
+
+    Four neurons at a time, so that four independent addition chains overlap (the order
+    of each neuron's sum is unchanged, hence bitwise the same result as a plain loop).
+    """
+    n_in = WT.shape[1]
+    j = 0
+    while j + 4 <= n_upd:
+        r0 = WT[upd_n[j]]
+        r1 = WT[upd_n[j + 1]]
+        r2 = WT[upd_n[j + 2]]
+        r3 = WT[upd_n[j + 3]]
+        a0 = 0.0
+        a1 = 0.0
+        a2 = 0.0
+        a3 = 0.0
+        for i in range(n_in):
+            a0 += abs(np.float64(r0[i]))
+            a1 += abs(np.float64(r1[i]))
+            a2 += abs(np.float64(r2[i]))
+            a3 += abs(np.float64(r3[i]))
+        abs_sum[j] = a0
+        abs_sum[j + 1] = a1
+        abs_sum[j + 2] = a2
+        abs_sum[j + 3] = a3
+        j += 4
+    if j + 2 <= n_upd:
+        r0 = WT[upd_n[j]]
+        r1 = WT[upd_n[j + 1]]
+        a0 = 0.0
+        a1 = 0.0
+        for i in range(n_in):
+            a0 += abs(np.float64(r0[i]))
+            a1 += abs(np.float64(r1[i]))
+        abs_sum[j] = a0
+        abs_sum[j + 1] = a1
+        j += 2
+    if j < n_upd:
+        r0 = WT[upd_n[j]]
+        a0 = 0.0
+        for i in range(n_in):
+            a0 += abs(np.float64(r0[i]))
+        abs_sum[j] = a0
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s,
+                   t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target,
+                   abs_sum):
     """Add the STDP increments of ``n_upd`` neurons, clip, then normalise their rows.
 
     Neuron ``upd_n[j]`` receives ``upd_c[j]`` on causal inputs (``x_i <= upd_s[j]``) and
     ``upd_nc[j]`` on the others with ``x_i < t_ltd``. Increments are computed in float64
     and the weight rounded back to float32.
+
+    The work is done on ``WT``, an output-major copy of ``W`` (contiguous rows per neuron);
+    the updated rows are then copied back into the columns of ``W``.
     """
     n_in = W.shape[0]
     span = w_max - w_min
     for j in range(n_upd):
-        abs_sum[j] = 0.0
-    for i in range(n_in):
-        xi = x[i]
-        skip = use_hidden and hidden[i]
-        row = W[i]
-        for j in range(n_upd):
-            n = upd_n[j]
-            w = np.float64(row[n])
-            if not skip:
-                if xi <= upd_s[j]:
-                    dw = upd_c[j]
-                    if multiplicative:
-                        dw *= np.exp(-beta * (w - w_min) / span)
-                    w += dw
-                elif xi < t_ltd:
-                    dw = upd_nc[j]
-                    if multiplicative:
-                        dw *= np.exp(-beta * (w_max - w) / span)
-                    w += dw
-                if w < w_min:
-                    w = w_min
-                elif w > w_max:
-                    w = w_max
-                row[n] = np.float32(w)
-            abs_sum[j] += abs(np.float64(row[n]))
+        _update_column(WT[upd_n[j]], x, hidden, use_hidden, upd_c[j], upd_nc[j], upd_s[j],
+                       t_ltd, w_min, w_max, multiplicative, beta, span)
     if w_norm:
+        _abs_sums(WT, n_upd, upd_n, abs_sum)
         for j in range(n_upd):
             if abs_sum[j] > 0.0:
                 abs_sum[j] = norm_target[upd_n[j]] / abs_sum[j]
             else:
                 abs_sum[j] = 1.0
-        for i in range(n_in):
-            row = W[i]
-            for j in range(n_upd):
-                n = upd_n[j]
-                row[n] = np.float32(np.float64(row[n]) * abs_sum[j])
+    # copy the updated rows back into W's columns (normalising them on the way), two
+    # neurons at a time
+    j = 0
+    while j < n_upd:
+        n0 = upd_n[j]
+        c0 = WT[n0]
+        f0 = abs_sum[j] if w_norm else 1.0
+        if j + 1 < n_upd:
+            n1 = upd_n[j + 1]
+            c1 = WT[n1]
+            if w_norm:
+                f1 = abs_sum[j + 1]
+                for i in range(n_in):
+                    v0 = np.float32(np.float64(c0[i]) * f0)
+                    v1 = np.float32(np.float64(c1[i]) * f1)
+                    c0[i] = v0
+                    c1[i] = v1
+                    W[i, n0] = v0
+                    W[i, n1] = v1
+            else:
+                for i in range(n_in):
+                    W[i, n0] = c0[i]
+                    W[i, n1] = c1[i]
+            j += 2
+        else:
+            if w_norm:
+                for i in range(n_in):
+                    v0 = np.float32(np.float64(c0[i]) * f0)
+                    c0[i] = v0
+                    W[i, n0] = v0
+            else:
+                for i in range(n_in):
+                    W[i, n0] = c0[i]
+            j += 1
 
 
 @njit(cache=True, nogil=True)
@@ -139,6 +245,11 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     upd_s = np.empty(N, np.float64)
     abs_sum = np.empty(N, np.float64)
     err = np.empty(N, np.float64)
+    # output-major copy of W for the learning rules, kept equal to W
+    WT = np.empty((N, n_in), dtype=W.dtype)
+    for i in range(n_in):
+        for n in range(N):
+            WT[n, i] = W[i, n]
     use_hidden = p_in > 0.0
     # S2-STDP gaps: k target slots per class out of u updated neurons
     if class_inhib:
@@ -286,7 +397,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     upd_s[n_upd] = s[n]
                     n_upd += 1
             if n_upd > 0:
-                _apply_updates(W, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
                                upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm,
                                norm_target, abs_sum)
         elif rule == RULE_RSTDP:
@@ -301,7 +412,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     upd_c[0] = anti_ap
                     upd_nc[0] = anti_am
                 n_upd = 1
-                _apply_updates(W, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
                                upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm,
                                norm_target, abs_sum)
         else:  # S4NN
@@ -335,7 +446,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                         upd_nc[n_upd] = 0.0
                         upd_s[n_upd] = s[n]
                         n_upd += 1
-                _apply_updates(W, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
                                upd_s, -np.inf, w_min, w_max, False, 0.0, w_norm,
                                norm_target, abs_sum)
 
