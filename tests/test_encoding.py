@@ -425,7 +425,7 @@ def test_nd_samples():
 
 def test_intensity_mode_on_digits(digits):
     X, _ = digits
-    enc = TTFSEncoder(encoding="intensity").fit(X)
+    enc = TTFSEncoder(encoding="intensity", per_feature=False).fit(X)
     assert enc.x_max_ == 16.0
     S = enc.transform(X)
     assert_rows_time_ordered(S)
@@ -435,7 +435,8 @@ def test_intensity_mode_on_digits(digits):
     np.testing.assert_allclose(dense, 1.0 - X / 16.0, rtol=0, atol=1e-15)
     np.testing.assert_allclose(enc.inverse_transform(S), X, rtol=0, atol=1e-12)
     # images as 8 x 8 samples
-    enc2 = TTFSEncoder(encoding="intensity", max_time=4.0).fit(X.reshape(-1, 8, 8))
+    enc2 = TTFSEncoder(encoding="intensity", max_time=4.0, per_feature=False).fit(
+        X.reshape(-1, 8, 8))
     S2 = enc2.transform(X.reshape(-1, 8, 8))
     np.testing.assert_array_equal(S2.indices, S.indices)
     back = enc2.inverse_transform(S2)
@@ -480,7 +481,7 @@ def test_per_feature(digits):
 
 
 def test_all_zero_training_data_never_spikes():
-    enc = TTFSEncoder(encoding="intensity").fit(np.zeros((3, 4)))
+    enc = TTFSEncoder(encoding="intensity", per_feature=False).fit(np.zeros((3, 4)))
     assert enc.x_max_ == 0.0
     S = enc.transform(np.ones((2, 4)))
     assert S.nnz == 0
