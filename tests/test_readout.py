@@ -152,3 +152,17 @@ def test_lif_differs_from_if_and_learns(digits_times):
                                  tau=5.0).fit(X[:600], y[:600])
     assert not np.array_equal(a.weights_, b.weights_)
     assert b.score(X[600:], y[600:]) > 0.6
+
+
+def test_chunked_prediction_equals_one_chunk(digits_times, monkeypatch):
+    from spikencg import readout
+
+    X, y = digits_times
+    clf = SpikingReadoutClassifier(max_iter=2, random_state=0).fit(X[:500], y[:500])
+    S = TTFSEncoder().fit_transform(X)
+    ref = (clf.predict(X), clf.decision_function(X), clf.predict_proba(S))
+    monkeypatch.setattr(readout, "_PREDICT_CHUNK", 100)
+    np.testing.assert_array_equal(clf.predict(X), ref[0])
+    np.testing.assert_array_equal(clf.predict(S), ref[0])
+    np.testing.assert_array_equal(clf.decision_function(X), ref[1])
+    np.testing.assert_array_equal(clf.predict_proba(S), ref[2])

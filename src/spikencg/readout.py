@@ -4,6 +4,7 @@ import numbers
 import warnings
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -40,6 +41,7 @@ _RULE_DEFAULTS = {
                  a_plus=0.0, a_minus=0.0, time_ranges=True),
 }
 
+_PREDICT_CHUNK = 65536  # rows validated and simulated at a time by predict & co.
 _PROGRESS_CHUNK = 20000  # samples per kernel call when a progress bar is shown
 _TEMPERATURE_SAMPLES = 2000
 _HISTORY_PER_NEURON = ("updates_own_class", "updates_other_class", "threshold_history",
@@ -852,11 +854,23 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         winner, _, _ = self._simulate(arrays, full=False)
         return winner // self.neurons_per_class_
 
-    def _arrays(self, X):
+    def _chunks(self, X):
+        """Validated spike arrays of X, chunk by chunk of rows (bounded memory)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
-                          ensure_all_finite=False)
-        return spike_arrays(X, max_time=float(self.max_time))
+        if not sparse.issparse(X) and not hasattr(X, "shape"):
+            X = np.asarray(X)
+        if X.ndim != 2 or X.shape[0] <= _PREDICT_CHUNK:
+            X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
+                              ensure_all_finite=False)
+            yield spike_arrays(X, max_time=float(self.max_time))
+            return
+        if sparse.issparse(X) and X.format != "csr":
+            X = X.tocsr()
+        for lo in range(0, X.shape[0], _PREDICT_CHUNK):
+            part = validate_data(self, X[lo : lo + _PREDICT_CHUNK], reset=False,
+                                 accept_sparse="csr", dtype=np.float64,
+                                 ensure_all_finite=False)
+            yield spike_arrays(part, max_time=float(self.max_time))
 
     def _features(self, arrays):
         """Per-class time advance, relative potential, and the winning class."""
@@ -887,8 +901,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        arrays = self._arrays(X)
-        return self.classes_[self._winner_classes(arrays)]
+        idx = np.concatenate([self._winner_classes(a) for a in self._chunks(X)])
+        return self.classes_[idx]
 
     def decision_function(self, X):
         """Confidence score of every class, from its first spike time and potential.
@@ -914,7 +928,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples, n_classes), or (n_samples,) for two classes
             For two classes, the score of ``classes_[1]`` minus that of ``classes_[0]``.
         """
-        scores, _ = self._scores(self._arrays(X))
+        scores = np.concatenate([self._scores(a)[0] for a in self._chunks(X)])
         if scores.shape[1] == 2:
             return scores[:, 1] - scores[:, 0]
         return scores
@@ -971,7 +985,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        z, wc = self._scores(self._arrays(X))
+        parts = [self._scores(a) for a in self._chunks(X)]
+        z = np.concatenate([p[0] for p in parts])
+        wc = np.concatenate([p[1] for p in parts])
         z = z - z.max(axis=1, keepdims=True)
         P = np.exp(z)
         P /= P.sum(axis=1, keepdims=True)
