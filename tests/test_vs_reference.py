@@ -24,6 +24,7 @@ thresholds (ties in *time* stay frequent: inputs sit on a coarse grid k*T/8).
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -49,6 +50,15 @@ _SETTINGS = dict(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+# Examples per test are kept small so that the file runs in well under a minute once the
+# kernels are compiled; SPIKENCG_HYPOTHESIS_SCALE=10 (say) runs a deeper search locally.
+_SCALE = max(1, int(os.environ.get("SPIKENCG_HYPOTHESIS_SCALE", "1")))
+
+
+def _n(k):
+    return k * _SCALE
+
 
 _GRID = 8  # input times on the grid k * T / 8: many tied timestamps
 _WGRID = 64  # dyadic weight grid of the exact forward cases
@@ -173,7 +183,7 @@ def forward_cases(draw, mode):
 
 @pytest.mark.parametrize("mode", _FORWARD_MODES)
 def test_simulate_matches_reference(mode):
-    @settings(max_examples=40, **_SETTINGS)
+    @settings(max_examples=_n(40), **_SETTINGS)
     @given(case=forward_cases(mode))
     def check(case):
         _check_simulate(case)
@@ -221,7 +231,7 @@ def _check_simulate(case):
 
 @pytest.mark.parametrize("mode", _FORWARD_MODES)
 def test_predict_batch_matches_reference(mode):
-    @settings(max_examples=40, **_SETTINGS)
+    @settings(max_examples=_n(40), **_SETTINGS)
     @given(case=forward_cases(mode), chunk=st.sampled_from([1, 3, 256]), full=st.booleans())
     def check(case, chunk, full):
         _check_predict_batch(case, chunk, full)
@@ -426,7 +436,7 @@ def _check_against_reference(clf, hist, X_test, p, C, W_kernel_check=True):
 @pytest.mark.parametrize("competition", _COMPETITIONS)
 @pytest.mark.parametrize("rule", _RULES)
 def test_fit_matches_reference(rule, competition, neuron):
-    @settings(max_examples=20, **_SETTINGS)
+    @settings(max_examples=_n(12), **_SETTINGS)
     @given(case=train_cases(rule, competition, neuron))
     def check(case):
         p, k_train, k_test, y, W0, C = case
@@ -440,18 +450,22 @@ def test_fit_matches_reference(rule, competition, neuron):
     check()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kernel does not clip the weights of inputs hidden by input dropout; the oracle "
-    "(ALGORITHM.md section 6: 'after every update: clip, then normalise') clips the whole row",
-)
 def test_input_dropout_clips_hidden_weights():
-    """Minimal case. Sample 0 (class 0): input 0 hidden; S4NN depresses neuron 1 on input
-    1 (0.5 -> 0.2), normalisation rescales row 1 by 1.3 / 1.0 to [1.04, 0.26]: above
-    w_max = 1. Sample 1 (class 1): both inputs hidden, both neurons have a non-zero error.
-    Oracle: row 1 is clipped to [1.0, 0.26] and renormalised to [1.0317, 0.2683]; kernel:
-    row 1 stays [1.04, 0.26] (it clips only the inputs it updates, although it does clip
-    the non-updated inputs of a row in every other situation, e.g. depress_silent=False)."""
+    """Minimal case (S4NN, 2 inputs, 2 classes, 1 neuron each, weight_norm, w in [0, 1]).
+
+    The dropout draws of random_state=82 hide input 0 on sample 0 and both inputs on
+    sample 1. Sample 0 (class 0): both neurons fire at 0.375; S4NN depresses neuron 1 on
+    input 1 (0.5 -> 0.2), and normalisation rescales row 1 by 1.3 / 1.0 to [1.04, 0.26],
+    above w_max = 1 (normalisation comes after clipping). Sample 1 (class 1): both neurons
+    have a non-zero error, but no input is visible, so no weight receives an increment.
+    Oracle: row 1 is clipped to [1.0, 0.26] and renormalised to [1.0317, 0.2683].
+    Kernel: row 1 stays [1.04, 0.26] (hidden inputs are "not even clipped", although the
+    kernel does clip the inputs of an updated row that receive no increment for any other
+    reason, e.g. silent inputs with depress_silent=False).
+    When one side changes, this test XPASSes (strict): drop the marker, and drop the
+    restriction in ``train_cases`` that keeps weight_norm + input_dropout away from the
+    clipping bounds.
+    """
     X = np.array([[0.625, 0.375], [0.25, 0.0]])
     y = np.array([0, 1])
     W0 = np.array([[0.5, 0.5], [0.8, 0.5]])
@@ -463,12 +477,8 @@ def test_input_dropout_clips_hidden_weights():
              annealing=0.98, time_ranges=None, depress_silent=True, adaptive_rates=True,
              output_dropout=0.0, input_dropout=0.5, max_iter=1, shuffle=False,
              random_state=82)
-    # the dropout draws this relies on: sample 0 hides input 0 only, sample 1 hides both
-    u = _estimator_rng(82).random(4)
-    assert list(u < 0.5) == [True, False, True, True]
     hist = ref_train(_dense_to_samples(X, 1.0), y, 2, W0, _ref_params(p), 1,
                      rng=_estimator_rng(82))
-    np.testing.assert_allclose(hist["weights"][-1], [[0.5, 0.5], [1.3 / 1.26, 0.26 * 1.3 / 1.26]])
     clf = SpikingReadoutClassifier(**p).fit(X, y, weights_init=W0)
     np.testing.assert_allclose(clf.weights_, hist["weights"][-1], rtol=0, atol=1e-6)
 
@@ -537,7 +547,7 @@ def init_cases(draw):
     return p, k[:n_train], k[n_train:], y, C
 
 
-@settings(max_examples=40, **_SETTINGS)
+@settings(max_examples=_n(30), **_SETTINGS)
 @given(case=init_cases())
 def test_random_init_is_the_documented_draw(case):
     p, k_train, k_test, y, C = case

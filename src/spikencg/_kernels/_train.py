@@ -44,17 +44,18 @@ def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
     """STDP increment of one neuron's weights ``col`` (contiguous, one per input), clipped.
 
     Causal inputs (``x_i <= s_j``) receive ``c``, the others with ``x_i < t_ltd`` receive
-    ``nc``; hidden inputs are left as they are (not even clipped). Increments are computed
-    in float64 and the weight rounded back to ``col``'s dtype.
+    ``nc``; hidden inputs receive no increment but are clipped like every weight of an
+    updated row (normalisation may have pushed them out of range). Increments are
+    computed in float64 and the weight rounded back to ``col``'s dtype.
     """
     n_in = col.shape[0]
     if multiplicative:
         for i in range(n_in):
-            if use_hidden and hidden[i]:
-                continue
             xi = x[i]
             w = np.float64(col[i])
-            if xi <= s_j:
+            if use_hidden and hidden[i]:
+                pass
+            elif xi <= s_j:
                 w += c * np.exp(-beta * (w - w_min) / span)
             elif xi < t_ltd:
                 w += nc * np.exp(-beta * (w_max - w) / span)
@@ -71,10 +72,8 @@ def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
             causal = xi <= s_j
             dep = xi < t_ltd
             w2 = w + (c if causal else nc)
-            w2 = w2 if (causal or dep) else w
-            w2 = w_min if w2 < w_min else (w_max if w2 > w_max else w2)
-            v = np.float32(w2)
-            col[i] = col[i] if hidden[i] else v
+            w2 = w2 if ((causal or dep) and not hidden[i]) else w
+            col[i] = np.float32(w_min if w2 < w_min else (w_max if w2 > w_max else w2))
     else:
         for i in range(n_in):
             xi = x[i]
