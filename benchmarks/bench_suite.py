@@ -1,0 +1,225 @@
+"""The benchmark suite: throughput, memory, compile times and the machine's ceiling.
+
+Every case runs in its own subprocess (so that its peak memory is its own) and prints
+one JSON line; the parent prints a table and saves everything to a JSON file.
+
+Cases (inputs x configuration):
+- ``digits``: scikit-learn digits, 64 inputs, intensity code ``t = 1 - x / 16``;
+- ``mnist``: MNIST pixels (784 inputs) from ``../shared/data``, ``t = 1 - x / 255``;
+- ``feat4608`` / ``feat13824``: synthetic first-spike features of the paper's sizes
+  (STDP-CSNN 6x6x128 and SoftHebb-CNN 3x3x1536), 20,000 samples, 15 % of the inputs
+  spike per sample, times uniform in [0, 1) on a 1/256 grid (documented stand-in until
+  the feature extractor's outputs are benchmarked: the paper's STDP-CSNN features are
+  sparse spike times in [0, 1]);
+- configurations: ``s2stdp+ncg`` (10 classes x 5 neurons), ``s2stdp`` (10 x 1),
+  ``rstdp-5n`` (10 x 5), and ``s2stdp+ncg-100`` (100 classes x 5 = 500 neurons).
+
+Measured per case: training samples/s and synaptic events/s (input spikes x output
+neurons: every input spike of a sample reaching every neuron, an upper bound of the
+kernel's work since a training pass stops once every neuron fired), prediction
+samples/s and events/s (numba threads over samples), peak resident memory of the case's
+process, and the ceiling: a compiled loop adding the same number of float32 weight rows
+(contiguous, N wide) into a potential vector, i.e. the same float adds with no spiking
+logic; ``train_fraction_of_ceiling`` is training events/s over that ceiling. Once per
+run: numba compile time, cold (empty cache) and cached (import + first fit on digits).
+
+    python benchmarks/bench_suite.py [--quick] [--json benchmarks/results/suite.json]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parents[1] / "shared" / "data"
+
+CONFIGS = {
+    "s2stdp+ncg": dict(rule="s2stdp", ncg=True),
+    "s2stdp": dict(rule="s2stdp", ncg=False),
+    "rstdp-5n": dict(rule="rstdp", ncg=False, neurons_per_class=5),
+}
+
+CASES = [
+    ("digits", "s2stdp+ncg"),
+    ("digits", "s2stdp"),
+    ("digits", "rstdp-5n"),
+    ("mnist", "s2stdp+ncg"),
+    ("mnist", "s2stdp"),
+    ("mnist", "rstdp-5n"),
+    ("feat4608", "s2stdp+ncg"),
+    ("feat4608", "s2stdp"),
+    ("feat4608", "s2stdp+ncg-100"),
+    ("feat13824", "s2stdp+ncg"),
+]
+
+
+def _load(name, data_dir, quick):
+    import numpy as np
+
+    from spikencg import TTFSEncoder
+
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        return TTFSEncoder(encoding="intensity", x_max=16.0).fit_transform(X), y
+    if name == "mnist":
+        from spikencg.datasets import load_mnist
+
+        X, y = load_mnist(data_dir, name="mnist", subset="train")
+        if quick:
+            X, y = X[:6000], y[:6000]
+        return TTFSEncoder(encoding="intensity", x_max=255.0).fit_transform(X), y
+    n_in = int(name[4:])
+    n = 4000 if quick else 20000
+    rng = np.random.default_rng(0)
+    T = np.full((n, n_in), np.inf)
+    mask = rng.random((n, n_in)) < 0.15
+    T[mask] = np.floor(rng.random(mask.sum()) * 256) / 256
+    y = rng.integers(0, 10, n)
+    return TTFSEncoder().fit_transform(T), y
+
+
+def _ceiling(n_rows, N, reps):
+    """Events/s of a compiled loop adding float32 rows of width N into a potential."""
+    import numpy as np
+    from numba import njit
+
+    @njit(cache=False, nogil=True)
+    def add_rows(W, idx, acc):
+        for k in range(idx.shape[0]):
+            row = W[idx[k]]
+            for n in range(acc.shape[0]):
+                acc[n] += row[n]
+        return acc[0]
+
+    rng = np.random.default_rng(0)
+    W = rng.random((n_rows, N)).astype(np.float32)
+    idx = rng.integers(0, n_rows, 2_000_000 // max(N // 16, 1)).astype(np.int64)
+    acc = np.zeros(N, np.float32)
+    add_rows(W, idx[:10], acc)
+    best = np.inf
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        add_rows(W, idx, acc)
+        best = min(best, time.perf_counter() - t0)
+    return idx.shape[0] * N / best
+
+
+def run_case(inputs, config, data_dir, quick):
+    import resource
+
+    import numba
+    import numpy as np
+
+    from spikencg import SpikingReadoutClassifier
+
+    S, y = _load(inputs, data_dir, quick)
+    params = dict(CONFIGS.get(config, CONFIGS["s2stdp+ncg"]))
+    if config.endswith("-100"):
+        y = np.arange(S.shape[0]) % 100
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    epochs = 1 if S.shape[0] > 10000 else (3 if quick else 20)
+    clf = SpikingReadoutClassifier(max_iter=1, random_state=0, **params)
+    clf.fit(S[:200], y[:200])  # compile/load outside the timing
+    clf.set_params(max_iter=epochs)
+    best = np.inf
+    for _ in range(1 if quick else 2):
+        t0 = time.perf_counter()
+        clf.fit(S, y)
+        best = min(best, time.perf_counter() - t0)
+    N = clf.weights_.shape[0]
+    train_sps = epochs * S.shape[0] / best
+    train_eps = epochs * S.nnz * N / best
+    reps = max(1, (200_000 if inputs == "digits" else 20_000) // S.shape[0])
+    from scipy import sparse
+
+    Sp = sparse.vstack([S] * reps, format="csr") if reps > 1 else S
+    clf.predict(Sp[:100])
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        clf.predict(Sp)
+        best = min(best, time.perf_counter() - t0)
+    pred_sps = Sp.shape[0] / best
+    pred_eps = Sp.nnz * N / best
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    ceiling = _ceiling(S.shape[1], N, 3)
+    return dict(
+        inputs=inputs, config=config, n_samples=S.shape[0], n_inputs=S.shape[1],
+        n_neurons=N, mean_spikes=S.nnz / S.shape[0], epochs=epochs,
+        train_samples_per_s=train_sps, train_events_per_s=train_eps,
+        predict_samples=Sp.shape[0], predict_samples_per_s=pred_sps,
+        predict_events_per_s=pred_eps, threads=numba.get_num_threads(),
+        peak_rss_mb=peak / 1024, rss_above_data_mb=(peak - base_rss) / 1024,
+        ceiling_events_per_s=ceiling, train_fraction_of_ceiling=train_eps / ceiling,
+    )
+
+
+def compile_times():
+    """Seconds for import + first digits fit with an empty and with a warm numba cache."""
+    code = (
+        "import time; t0 = time.perf_counter();"
+        "from sklearn.datasets import load_digits;"
+        "from spikencg import SpikingReadoutClassifier;"
+        "X, y = load_digits(return_X_y=True);"
+        "SpikingReadoutClassifier(max_iter=1, random_state=0).fit(1 - X / 16, y)"
+        ".predict(1 - X / 16);"
+        "print(time.perf_counter() - t0)"
+    )
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for label in ("cold", "cached"):
+            res = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                 capture_output=True, text=True)
+            out[f"import_and_first_fit_{label}_s"] = float(res.stdout.strip().splitlines()[-1])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", default=str(DEFAULT_DATA))
+    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    ap.add_argument("--json", default=str(HERE / "results" / "suite.json"))
+    ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.case:
+        inputs, config = args.case.split(":")
+        print(json.dumps(run_case(inputs, config, args.data_dir, args.quick)))
+        return
+    rows = []
+    header = (f"{'inputs':10s} {'config':16s} {'N':>4s} {'train/s':>10s} {'train ev/s':>11s} "
+              f"{'ceiling':>10s} {'frac':>5s} {'predict/s':>11s} {'pred ev/s':>11s} "
+              f"{'peak MB':>8s}")
+    print(header)
+    for inputs, config in CASES:
+        cmd = [sys.executable, __file__, "--case", f"{inputs}:{config}", "--data-dir",
+               args.data_dir] + (["--quick"] if args.quick else [])
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            print(f"{inputs:10s} {config:16s} FAILED: {res.stderr.strip().splitlines()[-1]}")
+            continue
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        rows.append(r)
+        print(f"{inputs:10s} {config:16s} {r['n_neurons']:4d} {r['train_samples_per_s']:10,.0f} "
+              f"{r['train_events_per_s']:11.3g} {r['ceiling_events_per_s']:10.3g} "
+              f"{r['train_fraction_of_ceiling']:5.0%} {r['predict_samples_per_s']:11,.0f} "
+              f"{r['predict_events_per_s']:11.3g} {r['peak_rss_mb']:8.0f}", flush=True)
+    ct = compile_times()
+    print(f"import + first fit: cold cache {ct['import_and_first_fit_cold_s']:.2f} s, "
+          f"cached {ct['import_and_first_fit_cached_s']:.2f} s")
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"cases": rows, "compile": ct,
+                               "load_average": os.getloadavg()}, indent=1))
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()
