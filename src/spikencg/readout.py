@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -945,23 +944,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             arrays = _take_rows(arrays, idx)
             y_enc = y_enc[idx]
         advance, rho, _, _ = self._features(arrays)
-        rows = np.arange(advance.shape[0])
         r = np.minimum(rho, 2.0)
 
-        def nll(coef):
-            z = coef[0] * advance + coef[1] * r
-            z = z - z.max(axis=1, keepdims=True)
-            lse = np.log(np.exp(z).sum(axis=1))
-            p = np.exp(z - lse[:, None])
-            loss = np.mean(lse - z[rows, y_enc])
-            g = p.copy()
-            g[rows, y_enc] -= 1.0
-            grad = np.array([np.mean((g * advance).sum(axis=1)), np.mean((g * r).sum(axis=1))])
-            return loss, grad
-
-        res = minimize(nll, np.array([10.0, 1.0]), jac=True, method="L-BFGS-B",
-                       bounds=[(0.0, 1e4), (0.0, 1e4)])
-        self.proba_coef_ = np.asarray(res.x, dtype=np.float64)
+        self.proba_coef_ = _fit_softmax_coef(advance, r, y_enc)
 
     def predict_proba(self, X):
         """Class probabilities: the softmax of :meth:`decision_function`'s scores.
@@ -1020,6 +1005,44 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.positive_only = True
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
+    """Maximum-likelihood ``(a, b) >= 0`` of ``softmax(a * f1 + b * f2)`` (projected Newton)."""
+    rows = np.arange(f1.shape[0])
+    F = np.stack([f1, f2])  # (2, n, C)
+
+    def loss_grad_hess(coef):
+        z = coef[0] * f1 + coef[1] * f2
+        z = z - z.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(z).sum(axis=1))
+        p = np.exp(z - lse[:, None])
+        loss = float(np.mean(lse - z[rows, y_enc]))
+        Ep = (F * p).sum(axis=2)  # (2, n): expected feature under p
+        grad = (Ep - F[:, rows, y_enc]).mean(axis=1)
+        Epp = np.einsum("knc,lnc,nc->kln", F, F, p)
+        hess = (Epp - Ep[:, None, :] * Ep[None, :, :]).mean(axis=2)
+        return loss, grad, hess
+
+    coef = np.array([10.0, 1.0])
+    loss, grad, hess = loss_grad_hess(coef)
+    for _ in range(n_iter):
+        try:
+            step = np.linalg.solve(hess + 1e-9 * np.eye(2), grad)
+        except np.linalg.LinAlgError:
+            step = grad
+        t = 1.0
+        while t > 1e-6:
+            new = np.maximum(coef - t * step, 0.0)
+            new_loss, new_grad, new_hess = loss_grad_hess(new)
+            if new_loss <= loss - 1e-12 or np.allclose(new, coef):
+                break
+            t *= 0.5
+        if np.allclose(new, coef, rtol=1e-7, atol=1e-10) or abs(loss - new_loss) < 1e-10:
+            coef = new
+            break
+        coef, loss, grad, hess = new, new_loss, new_grad, new_hess
+    return coef
 
 
 def _strict_winner(scores, wc):
