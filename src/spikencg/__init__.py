@@ -4,6 +4,8 @@ Public API
 ----------
 TTFSEncoder
     Dense timestamps or intensities to first-spike spike lists (a transformer).
+STDPConvFeatures
+    Unsupervised STDP convolutional feature extractor (raw images to spike times).
 SpikingReadoutClassifier
     One layer of single-spike IF/LIF neurons trained with S2-STDP, SSTDP, R-STDP or
     S4NN, with Neuronal Competition Groups.
@@ -16,17 +18,21 @@ from .encoding import (
     spikes_from_dense,
     spikes_to_dense,
 )
+from .features import STDPConvFeatures, load_features, save_features
 from .presets import params_from_config
 from .readout import SpikingReadoutClassifier, ThresholdWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "STDPConvFeatures",
     "SpikingReadoutClassifier",
     "TTFSEncoder",
     "ThresholdWarning",
+    "load_features",
     "load_spikes",
     "params_from_config",
+    "save_features",
     "save_spikes",
     "spikes_from_dense",
     "spikes_to_dense",

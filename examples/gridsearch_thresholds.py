@@ -1,0 +1,106 @@
+"""GridSearchCV over the firing threshold and the STDP rates of S2-STDP+NCG on digits.
+
+A scikit-learn ``GridSearchCV`` of the whole pipeline (encoder + spiking readout) over
+``threshold``, ``a_plus`` and ``a_minus`` with 5-fold cross-validation on 75 % of
+digits, then the refitted best model scored on the held-out 25 %. Saves
+``gridsearch.png``: the best configurations (mean +/- std over the folds) and, for each
+parameter, the mean +/- std of the score over the configurations sharing each value.
+
+Measured (full settings, seed 0; 27 candidates x 5 folds, 30 epochs, 1-2 min on 2
+cores): best 5-fold accuracy 0.938 (threshold 6.0, a_plus 0.02, a_minus -0.05),
+held-out test accuracy of the refitted best model 0.902.
+
+    python examples/gridsearch_thresholds.py [OUTPUT_DIR] [--quick] [--n-jobs N]
+
+``--quick`` (or ``SPIKENCG_EXAMPLE_QUICK=1``) searches 4 candidates x 3 folds of
+3 epochs on 600 samples.
+"""
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+
+from spikencg import SpikingReadoutClassifier, TTFSEncoder  # noqa: E402
+from spikencg.plot import plot_gridsearch  # noqa: E402
+
+
+def parse_args(argv=None):
+    """Output folder, the reduced-settings switch and the number of parallel jobs.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Command-line arguments; None: ``sys.argv[1:]``.
+
+    Returns
+    -------
+    args : argparse.Namespace
+        ``output_dir`` (created), ``quick`` (from ``--quick`` or
+        ``SPIKENCG_EXAMPLE_QUICK=1``) and the example's own options.
+    """
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("output_dir", nargs="?", default=".", help="where pictures go")
+    p.add_argument("--quick", action="store_true",
+                   help="reduced settings (also SPIKENCG_EXAMPLE_QUICK=1)")
+    p.add_argument("--n-jobs", type=int, default=None,
+                   help="candidates in parallel (default: 2, 1 with --quick)")
+    args = p.parse_args(argv)
+    args.quick = args.quick or os.environ.get("SPIKENCG_EXAMPLE_QUICK") == "1"
+    if args.n_jobs is None:
+        args.n_jobs = 1 if args.quick else 2
+    Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+    return args
+
+
+def main(argv=None):
+    """Run the example: train, print the accuracies, save the pictures.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Command-line arguments (``[OUTPUT_DIR] [--quick]``); None: ``sys.argv[1:]``.
+    """
+    args = parse_args(argv)
+    out = Path(args.output_dir)
+    X, y = load_digits(return_X_y=True)
+    grid = {
+        "clf__threshold": [3.0, 4.5, 6.0],
+        "clf__a_plus": [0.005, 0.01, 0.02],
+        "clf__a_minus": [-0.01, -0.02, -0.05],
+    }
+    epochs, folds = 30, 5
+    if args.quick:
+        X, y, epochs, folds = X[:600], y[:600], 3, 3
+        grid = {"clf__threshold": [3.0, 4.5], "clf__a_plus": [0.01, 0.02]}
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25,
+                                                        stratify=y, random_state=0)
+    pipe = Pipeline([
+        ("enc", TTFSEncoder(encoding="intensity")),
+        ("clf", SpikingReadoutClassifier(max_iter=epochs, random_state=0)),
+    ])
+    search = GridSearchCV(pipe, grid, cv=folds, n_jobs=args.n_jobs)
+    t0 = time.perf_counter()
+    search.fit(X_train, y_train)
+    n = len(search.cv_results_["params"])
+    print(f"grid search: {n} candidates x {folds} folds in {time.perf_counter() - t0:.1f} s")
+    print(f"best parameters: {search.best_params_}")
+    print(f"best {folds}-fold accuracy: {search.best_score_:.4f}")
+    print(f"held-out test accuracy of the refitted best model: "
+          f"{search.score(X_test, y_test):.4f}")
+    plot_gridsearch(search.cv_results_).savefig(out / "gridsearch.png", dpi=70)
+    plt.close("all")
+    print(f"wrote gridsearch.png in {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,560 @@
+"""Unsupervised spiking feature extractor (STDP-CSNN) and a pickle-free feature cache.
+
+:class:`STDPConvFeatures` is the paper's feature extractor for MNIST and Fashion-MNIST:
+on/off difference-of-Gaussians filtering, latency coding, one convolutional layer of
+single-spike IF neurons trained without labels by multiplicative STDP with
+winner-takes-all and threshold adaptation towards a target firing time, then first-spike
+pooling. Its output is dense first-spike times in ``[0, 1]`` (1 = no spike), ready for
+:class:`~spikencg.TTFSEncoder` in time mode.
+
+:func:`save_features` and :func:`load_features` store such feature arrays (and labels)
+in a ``.npz`` file read back without pickle.
+"""
+
+import math
+import numbers
+import zipfile
+
+import numpy as np
+import scipy.ndimage as ndi
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+
+from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
+from ._kernels import _conv
+
+__all__ = ["STDPConvFeatures", "dog_on_off", "load_features", "save_features"]
+
+_FEATURES_FORMAT = "spikencg.features"
+_FEATURES_VERSION = 1
+# images converted to spike times per call of the compiled transform (bounds the memory
+# of the float64 input times: 2048 x 2 x 784 x 8 bytes = 26 MB for 28 x 28 images)
+_CHUNK = 2048
+# on/off responses below this fraction of the image's strongest response are not spikes
+# (removes the rounding noise of the DoG on uniform regions)
+_REL_EPS = 1e-6
+
+
+def _dog_kernel(size, sigma_center, sigma_surround):
+    """Difference of two normalised Gaussians on a ``size x size`` grid."""
+    r = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
+    d2 = r[:, None] ** 2 + r[None, :] ** 2
+    g1 = np.exp(-d2 / (2.0 * sigma_center**2))
+    g2 = np.exp(-d2 / (2.0 * sigma_surround**2))
+    return g1 / g1.sum() - g2 / g2.sum()
+
+
+def dog_on_off(images, size=7, sigmas=(1.0, 2.0)):
+    """On/off difference-of-Gaussians filtering of a batch of images.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_samples, height, width)
+        Non-negative images, any scale.
+    size : int, default=7
+        Side of the (square) filter.
+    sigmas : tuple of two floats, default=(1.0, 2.0)
+        Standard deviations of the centre and of the surround Gaussian; each Gaussian
+        is normalised to sum 1 on the grid, so the filter sums to 0.
+
+    Returns
+    -------
+    on_off : ndarray of shape (n_samples, 2, height, width), float64
+        Channel 0: the positive part of the filtered image (on-centre), channel 1: the
+        negative part, negated (off-centre). Zero padding at the borders ("same" size).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikencg.features import dog_on_off
+    >>> img = np.zeros((1, 9, 9)); img[0, 4, 4] = 1.0
+    >>> r = dog_on_off(img)
+    >>> r.shape, bool(r[0, 0, 4, 4] > 0), bool(r[0, 1, 4, 4] == 0)
+    ((1, 2, 9, 9), True, True)
+    """
+    images = np.asarray(images, dtype=np.float64)
+    kern = _dog_kernel(int(size), float(sigmas[0]), float(sigmas[1]))
+    f = ndi.correlate(images, kern[None, :, :], mode="constant", cval=0.0)
+    out = np.empty((images.shape[0], 2) + images.shape[1:], dtype=np.float64)
+    np.maximum(f, 0.0, out=out[:, 0])
+    np.maximum(-f, 0.0, out=out[:, 1])
+    return out
+
+
+def _latency(on_off, max_time=1.0):
+    """Per-image latency code of on/off responses: ``t = T * (1 - v / v_max)``.
+
+    ``v_max`` is the image's strongest response over both channels; responses of 0 (or
+    below ``_REL_EPS * v_max``) get ``t = T`` (no spike). Returns (n, C * H * W) float64.
+    """
+    n = on_off.shape[0]
+    v = on_off.reshape(n, -1)
+    vmax = v.max(axis=1, keepdims=True)
+    safe = np.where(vmax > 0.0, vmax, 1.0)
+    t = max_time * (1.0 - v / safe)
+    t[v <= _REL_EPS * vmax] = max_time
+    t[np.broadcast_to(vmax <= 0.0, t.shape)] = max_time
+    np.clip(t, 0.0, max_time, out=t)
+    return np.ascontiguousarray(t)
+
+
+class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Spiking convolutional feature extractor trained with unsupervised STDP.
+
+    The STDP-CSNN of the paper for MNIST and Fashion-MNIST (28 x 28 images to
+    6 x 6 x 128 = 4,608 first-spike times):
+
+    1. on/off difference-of-Gaussians filtering (see :func:`dog_on_off`): 2 channels;
+    2. latency coding of each pixel-channel, per image: ``t = 1 - v / v_max``, stronger
+       is earlier, a response of 0 emits no spike;
+    3. one convolutional layer of ``n_maps`` maps of single-spike IF neurons
+       (``kernel_size`` x ``kernel_size`` x 2 filters, stride 1, no padding), each map
+       with one threshold; the input spikes are integrated event by event, in time
+       order (groups of equal timestamps at once), and a neuron's output time is the
+       time of the group after which its potential is strictly above the threshold;
+    4. first-spike pooling (minimum time) over ``pool_size`` x ``pool_size`` windows
+       with stride ``pool_size``.
+
+    Training (:meth:`fit`, no labels, one image at a time): the layer is simulated on
+    the whole image; up to ``n_winners`` winners are chosen in firing order (ties: the
+    larger potential), each from a map that has not won yet in this image (a map learns
+    from one position per image) and at a position farther than ``inhibition_radius``
+    from the previous winners (lateral inhibition between maps); each winner's filter
+    learns by multiplicative STDP on its receptive field: the inputs that spiked no
+    later than the winner are potentiated by ``a_plus * exp(-beta * w)``, the others are
+    depressed by ``a_minus * exp(-beta * (1 - w))`` (weights in ``[0, 1]``). Then each
+    map's threshold moves towards firing at ``target_time``:
+    ``theta += threshold_lr * (target_time - t_map)``, ``t_map`` being the map's mean
+    pooled first-spike time (its mean output feature, 1 for a silent window) or its
+    earliest spike over all positions (see ``adapt_on``); with ``homeostasis``, winning
+    maps' thresholds also rise and the others' fall, which evens out the wins.
+
+    Parameters
+    ----------
+    n_maps : int, default=128
+        Number of feature maps (filters).
+    kernel_size : int, default=5
+        Side of the convolution filters.
+    pool_size : int, default=4
+        Side and stride of the first-spike pooling windows.
+    dog_size : int, default=7
+        Side of the difference-of-Gaussians filter.
+    dog_sigmas : tuple of two floats, default=(1.0, 2.0)
+        Centre and surround standard deviations of the difference of Gaussians.
+    n_epochs : int, default=1
+        Passes over the training images.
+    max_train_samples : int or None, default=10000
+        Train on a random subset of at most this many images (None: all).
+    a_plus : float, default=0.05
+        Potentiation rate.
+    a_minus : float, default=0.05
+        Depression rate.
+    beta : float, default=1.0
+        Soft-bound strength of the multiplicative STDP.
+    n_winners : int, default=8
+        Maximum number of filters that learn from one image.
+    inhibition_radius : int, default=2
+        Winners' positions must be more than this many positions apart (Chebyshev
+        distance) in the output grid; 0 only forbids the same position.
+    threshold_init : float, default=8.0
+        Initial threshold of every map.
+    target_time : float, default=0.8
+        Firing time, in ``(0, 1)``, that threshold adaptation aims at (paper: 0.75 for
+        MNIST, 0.80 for Fashion-MNIST).
+    threshold_lr : float, default=0.1
+        Threshold adaptation rate (0 disables it).
+    adapt_on : {"pooled", "earliest"}, default="pooled"
+        Firing time of a map that threshold adaptation drives to ``target_time``:
+        ``"pooled"``, the mean over the pooling windows of each window's first spike
+        (the mean output feature of the map: dense features, about 65 % of them spike on
+        Fashion-MNIST); ``"earliest"``, the map's earliest spike over all positions
+        (sparse features, about 20 % spike).
+    homeostasis : float, default=0.2
+        Win-balancing threshold rate: each winner's threshold rises by this amount and
+        every map's falls by ``homeostasis * n_winners_of_the_image / n_maps``.
+    threshold_min : float, default=0.1
+        Lower bound of the thresholds.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights (uniform in ``[0, 1)``), the training subset and the
+        order of the training images.
+
+    Attributes
+    ----------
+    filters_ : ndarray of shape (n_maps, 2, kernel_size, kernel_size), float32
+        Learned filters (channel 0: on, 1: off).
+    initial_filters_ : ndarray of shape (n_maps, 2, kernel_size, kernel_size), float32
+        Filters before training.
+    thresholds_ : ndarray of shape (n_maps,), float32
+        Learned thresholds.
+    win_counts_ : ndarray of shape (n_maps,), int64
+        Number of STDP updates of each map during training.
+    n_updates_ : int
+        Total number of STDP updates.
+    image_shape_ : tuple of int
+        ``(height, width)`` of the training images.
+    output_shape_ : tuple of int
+        ``(n_maps, pooled_height, pooled_width)``: the output features are this array
+        flattened map-major.
+    n_features_in_ : int
+        Pixels per image, ``height * width``.
+
+    See Also
+    --------
+    spikencg.TTFSEncoder : Turns the output (time mode) into spike lists.
+    save_features : Cache the output to disk.
+
+    Notes
+    -----
+    :meth:`transform` runs in parallel over images with numba threads
+    (``numba.set_num_threads``); the result does not depend on the number of threads.
+    The output is float32 (60,000 Fashion-MNIST images x 4,608 features = 1.1 GB).
+    The input may be ``(n, height, width)`` images or ``(n, height * width)`` square
+    images flattened row-major, of any dtype and non-negative range (every image is
+    normalised by its own strongest DoG response).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikencg.features import STDPConvFeatures
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, size=(20, 28, 28)).astype(np.uint8)
+    >>> ext = STDPConvFeatures(n_maps=4, random_state=0).fit(X)
+    >>> F = ext.transform(X)
+    >>> F.shape, ext.output_shape_
+    ((20, 144), (4, 6, 6))
+    """
+
+    _parameter_constraints: dict = {
+        "n_maps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "kernel_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "pool_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dog_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dog_sigmas": [tuple, list],
+        "n_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_train_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "a_plus": [Interval(numbers.Real, 0, None, closed="left")],
+        "a_minus": [Interval(numbers.Real, 0, None, closed="left")],
+        "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "n_winners": [Interval(numbers.Integral, 1, None, closed="left")],
+        "inhibition_radius": [Interval(numbers.Integral, 0, None, closed="left")],
+        "threshold_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "target_time": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "threshold_lr": [Interval(numbers.Real, 0, None, closed="left")],
+        "adapt_on": [StrOptions({"pooled", "earliest"})],
+        "homeostasis": [Interval(numbers.Real, 0, None, closed="left")],
+        "threshold_min": [Interval(numbers.Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_maps=128,
+        kernel_size=5,
+        pool_size=4,
+        dog_size=7,
+        dog_sigmas=(1.0, 2.0),
+        n_epochs=1,
+        max_train_samples=10000,
+        a_plus=0.05,
+        a_minus=0.05,
+        beta=1.0,
+        n_winners=8,
+        inhibition_radius=2,
+        threshold_init=8.0,
+        target_time=0.8,
+        threshold_lr=0.1,
+        adapt_on="pooled",
+        homeostasis=0.2,
+        threshold_min=0.1,
+        random_state=None,
+    ):
+        self.n_maps = n_maps
+        self.kernel_size = kernel_size
+        self.pool_size = pool_size
+        self.dog_size = dog_size
+        self.dog_sigmas = dog_sigmas
+        self.n_epochs = n_epochs
+        self.max_train_samples = max_train_samples
+        self.a_plus = a_plus
+        self.a_minus = a_minus
+        self.beta = beta
+        self.n_winners = n_winners
+        self.inhibition_radius = inhibition_radius
+        self.threshold_init = threshold_init
+        self.target_time = target_time
+        self.threshold_lr = threshold_lr
+        self.adapt_on = adapt_on
+        self.homeostasis = homeostasis
+        self.threshold_min = threshold_min
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ input handling
+
+    def _validate_images(self, X, *, reset):
+        """Return ``X`` as (n, H, W) float64 images after all the checks."""
+        name = type(self).__name__
+        if sp.issparse(X):
+            raise ValueError(f"{name} expects dense images, got a sparse {type(X).__name__}.")
+        shape = getattr(X, "shape", None)
+        if shape is None:
+            X = np.asarray(X)
+            shape = X.shape
+        if len(shape) not in (2, 3):
+            raise ValueError(
+                f"{name} expects images of shape (n_samples, height, width) or square "
+                f"images flattened to (n_samples, height * width); got an array of shape "
+                f"{tuple(shape)}."
+            )
+        if len(shape) == 3:
+            img_shape = (int(shape[1]), int(shape[2]))
+            X2 = np.asarray(X).reshape(shape[0], img_shape[0] * img_shape[1])
+        else:
+            X2 = X
+            d = int(shape[1])
+            if not reset and d == math.prod(self.image_shape_):
+                img_shape = self.image_shape_
+            else:
+                side = math.isqrt(d)
+                if side * side != d:
+                    raise ValueError(
+                        f"{name} got 2-D input with {d} features, not a square image; pass "
+                        "the images with shape (n_samples, height, width)."
+                    )
+                img_shape = (side, side)
+        if not reset and len(shape) == 3 and img_shape != self.image_shape_:
+            raise ValueError(
+                f"X has images of shape {img_shape}, but {name} was fitted on images of "
+                f"shape {self.image_shape_}."
+            )
+        X2 = validate_data(self, X2, reset=reset, dtype=np.float64, order="C")
+        if X2.size and X2.min() < 0:
+            raise ValueError(
+                f"Negative values in data passed to {name}: pixel intensities must be >= 0."
+            )
+        k = int(self.kernel_size)
+        small = min(img_shape) - k + 1 < self.pool_size
+        if reset and small:
+            raise ValueError(
+                f"Images of shape {img_shape} are too small for kernel_size={k} and "
+                f"pool_size={self.pool_size}."
+            )
+        return X2.reshape(X2.shape[0], *img_shape)
+
+    def _input_times(self, images):
+        """Input spike times (n, 2 * H * W) of a batch of images."""
+        return _latency(dog_on_off(images, self.dog_size, self.dog_sigmas))
+
+    # ------------------------------------------------------------------ API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the filters and thresholds from images, without labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, height, width) or (n_samples, height * width)
+            Non-negative images (square when flattened).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : STDPConvFeatures
+            The fitted extractor.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` has the wrong number of dimensions, contains NaN, infinite or
+            negative values, or its images are too small for the kernel and pooling.
+        """
+        if len(self.dog_sigmas) != 2 or min(self.dog_sigmas) <= 0:
+            raise ValueError(
+                f"dog_sigmas must be two positive numbers, got {self.dog_sigmas!r}."
+            )
+        images = self._validate_images(X, reset=True)
+        rng = check_random_state(self.random_state)
+        n = images.shape[0]
+        H, W = images.shape[1:]
+        k, M, C = int(self.kernel_size), int(self.n_maps), 2
+        Wt = rng.uniform(0.0, 1.0, size=(C, k, k, M)).astype(np.float32)
+        self.initial_filters_ = np.ascontiguousarray(Wt.transpose(3, 0, 1, 2))
+        thr = np.full(M, self.threshold_init, dtype=np.float32)
+        subset = np.arange(n)
+        if self.max_train_samples is not None and n > self.max_train_samples:
+            subset = np.sort(rng.choice(n, size=self.max_train_samples, replace=False))
+        times = self._input_times(images[subset])
+        order = np.concatenate(
+            [rng.permutation(subset.shape[0]) for _ in range(self.n_epochs)]
+            or [np.empty(0, dtype=np.int64)]
+        ).astype(np.int64)
+        win_counts = np.zeros(M, dtype=np.int64)
+        n_updates = _conv.train_epoch(
+            times, order, C, H, W, Wt, thr, 1.0, float(self.a_plus), float(self.a_minus),
+            float(self.beta), int(self.n_winners), int(self.inhibition_radius),
+            float(self.target_time), float(self.threshold_lr), float(self.homeostasis),
+            float(self.threshold_min), int(self.pool_size) if self.adapt_on == "pooled" else 0,
+            win_counts,
+        )
+        self.filters_ = np.ascontiguousarray(Wt.transpose(3, 0, 1, 2))
+        self.thresholds_ = thr
+        self.win_counts_ = win_counts
+        self.n_updates_ = int(n_updates)
+        self.image_shape_ = (int(H), int(W))
+        p = int(self.pool_size)
+        self.output_shape_ = (M, (H - k + 1 - p) // p + 1, (W - k + 1 - p) // p + 1)
+        self._n_features_out = math.prod(self.output_shape_)
+        return self
+
+    def transform(self, X):
+        """Pooled first-spike times of the convolutional layer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, height, width) or (n_samples, height * width)
+            Non-negative images of the fitted shape.
+
+        Returns
+        -------
+        times : ndarray of shape (n_samples, n_maps * pooled_height * pooled_width), float32
+            First-spike time in ``[0, 1]`` of each pooled unit (1 = no spike), map-major
+            (see ``output_shape_``).
+
+        Raises
+        ------
+        ValueError
+            For input of the wrong shape or with NaN, infinite or negative values.
+        """
+        check_is_fitted(self)
+        images = self._validate_images(X, reset=False)
+        n = images.shape[0]
+        H, W = self.image_shape_
+        # the filters as the kernel takes them (from the public attribute, so that edits
+        # of filters_ / thresholds_ take effect)
+        Wt = np.asarray(self.filters_, dtype=np.float32).transpose(1, 2, 3, 0)
+        Wt = np.ascontiguousarray(Wt)
+        thr = np.ascontiguousarray(self.thresholds_, dtype=np.float32)
+        out = np.empty((n, self._n_features_out), dtype=np.float32)
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            times = self._input_times(images[lo:hi])
+            _conv.transform_batch(times, 2, H, W, Wt, thr, 1.0, int(self.pool_size), out[lo:hi])
+        return out
+
+    def __sklearn_tags__(self):
+        """Declare non-negative dense input."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+# --------------------------------------------------------------------------------------
+# feature cache
+# --------------------------------------------------------------------------------------
+
+
+def save_features(path, X, y=None, *, compressed=False, **metadata):
+    """Save a dense feature array (and labels) to a ``.npz`` file without pickle.
+
+    Parameters
+    ----------
+    path : str, path-like or file-like object
+        Destination; as with :func:`numpy.savez`, ``".npz"`` is appended to a path that
+        does not end with it.
+    X : array-like of shape (n_samples, ...)
+        Numeric features (e.g. the output of :meth:`STDPConvFeatures.transform`); the
+        dtype is kept.
+    y : array-like of shape (n_samples,), default=None
+        Labels (numbers or strings).
+    compressed : bool, default=False
+        Use :func:`numpy.savez_compressed`.
+    **metadata : scalars or strings
+        Extra entries stored as 0-d arrays (e.g. the extractor's settings as a JSON
+        string) and returned by :func:`load_features`.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not numeric, ``y`` has the wrong length or holds objects other than
+        strings, or a metadata value is not a number or a string.
+
+    See Also
+    --------
+    load_features : Read the file back.
+    """
+    X = np.asarray(X)
+    if X.ndim < 1 or X.dtype.kind not in "biuf":
+        raise ValueError(f"X must be a numeric array of samples, got dtype {X.dtype}.")
+    contents = {
+        "spikencg_format": np.array(_FEATURES_FORMAT),
+        "format_version": np.array(_FEATURES_VERSION, dtype=np.int64),
+        "X": X,
+    }
+    if y is not None:
+        y = np.asarray(y)
+        if y.dtype == object:
+            if not all(isinstance(v, str) for v in y.ravel()):
+                raise ValueError(
+                    "y holds non-string objects, which cannot be saved without pickle."
+                )
+            y = y.astype(str)
+        if y.ndim == 0 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has shape {y.shape}, but X has {X.shape[0]} samples.")
+        contents["y"] = y
+    for key, value in metadata.items():
+        v = np.asarray(value)
+        if v.ndim != 0 or v.dtype.kind not in "biufU":
+            raise ValueError(f"metadata {key!r} must be a number or a string, got {value!r}.")
+        contents["meta_" + key] = v
+    (np.savez_compressed if compressed else np.savez)(path, **contents)
+
+
+def load_features(path):
+    """Load features saved by :func:`save_features` (never unpickles).
+
+    Parameters
+    ----------
+    path : str, path-like or file-like object
+        A file written by :func:`save_features`.
+
+    Returns
+    -------
+    X : ndarray
+        The features, with the saved dtype and shape.
+    y : ndarray or None
+        The labels, or None when none were saved.
+    metadata : dict
+        The extra entries given to :func:`save_features`, as Python scalars/strings.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a spikencg feature file or has an unsupported version.
+
+    See Also
+    --------
+    save_features : Write such a file.
+    """
+    not_ours = f"{path!r} is not a spikencg feature file (write one with save_features)"
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{not_ours}: {exc}") from exc
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ValueError(f"{not_ours}: it holds a single array, not an .npz archive.")
+    with loaded as f:
+        if "spikencg_format" not in f.files or str(f["spikencg_format"]) != _FEATURES_FORMAT:
+            raise ValueError(f"{not_ours}: no or unknown 'spikencg_format' entry.")
+        version = int(f["format_version"])
+        if version != _FEATURES_VERSION:
+            raise ValueError(
+                f"{path!r} has feature-file format version {version}; this version of "
+                f"spikencg reads version {_FEATURES_VERSION}."
+            )
+        X = f["X"]
+        y = f["y"] if "y" in f.files else None
+        metadata = {key[5:]: f[key].item() for key in f.files if key.startswith("meta_")}
+    return X, y, metadata

@@ -1,0 +1,68 @@
+"""Every example script runs in its reduced-settings mode and writes its pictures.
+
+The examples are loaded as modules and their ``main`` called in this process (no new
+interpreter, numba's compiled kernels are reused), with ``--quick`` and a temporary
+output folder. Left out: ``examples/fashion_mnist_paper.py`` (needs the real dataset,
+hours) and ``examples/distributed_gridsearch.py`` (starts a Dask cluster; its own
+``main(quick)`` interface, tested with the distributed extra).
+"""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SKIP = {"fashion_mnist_paper.py", "distributed_gridsearch.py"}
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in SKIP)
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"_example_{Path(name).stem}",
+                                                  EXAMPLES / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_examples_are_found():
+    assert {"digits_pipeline.py", "ncg_vs_single_neuron.py", "compare_rules.py",
+            "plot_what_was_learned.py", "gridsearch_thresholds.py",
+            "kfold_paper.py"} <= set(SCRIPTS)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_docstring_states_measured_accuracy(name):
+    doc = _load(name).__doc__
+    assert doc and "Measured" in doc, f"{name}: the docstring must state its accuracy"
+    assert re.search(r"0\.\d{3}", doc), f"{name}: no accuracy figure in the docstring"
+    assert "--quick" in doc
+
+
+# quick runs of a few epochs on 600 samples may stop before convergence, and S4NN's
+# weights have not yet grown enough for its neurons to fire on most samples: expected
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::spikencg.ThresholdWarning")
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_example_runs_quick(name, tmp_path, capsys, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)  # anything written by mistake lands in the temporary folder
+    out = tmp_path / "out"
+    _load(name).main([str(out), "--quick"])
+    printed = capsys.readouterr().out
+    assert re.search(r"accuracy[^\n]*0\.\d{2}", printed), printed
+    pngs = sorted(out.glob("*.png"))
+    assert pngs, f"{name} saved no picture in {out}"
+    assert all(p.stat().st_size > 1000 for p in pngs)
+    assert not plt.get_fignums(), f"{name} left figures open"
+    assert not list(tmp_path.glob("*.png")), "pictures written outside the output folder"
+
+
+def test_quick_switch_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPIKENCG_EXAMPLE_QUICK", "1")
+    args = _load("digits_pipeline.py").parse_args([str(tmp_path / "o")])
+    assert args.quick and (tmp_path / "o").is_dir()
+    monkeypatch.delenv("SPIKENCG_EXAMPLE_QUICK")
+    assert not _load("digits_pipeline.py").parse_args([str(tmp_path / "o")]).quick

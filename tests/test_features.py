@@ -1,0 +1,363 @@
+"""Tests of spikencg.features: STDPConvFeatures and the pickle-free feature cache."""
+
+import io
+import pickle
+
+import numba
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from spikencg.encoding import TTFSEncoder
+from spikencg.features import (
+    STDPConvFeatures,
+    _dog_kernel,
+    _latency,
+    dog_on_off,
+    load_features,
+    save_features,
+)
+
+
+def _images(n=24, size=28, seed=0):
+    """Synthetic uint8 images: a few random bright bars and blobs on a dark background."""
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n, size, size), dtype=np.uint8)
+    for i in range(n):
+        for _ in range(3):
+            y0, x0 = rng.integers(2, size - 8, size=2)
+            if rng.random() < 0.5:
+                X[i, y0 : y0 + 8, x0 : x0 + 2] = rng.integers(100, 256)
+            else:
+                X[i, y0 : y0 + 2, x0 : x0 + 8] = rng.integers(100, 256)
+        noise = rng.integers(0, 40, size=(size, size)) * (rng.random((size, size)) < 0.1)
+        X[i] = np.maximum(X[i], noise)
+    return X
+
+
+SMALL = dict(n_maps=8, max_train_samples=None, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def images():
+    return _images()
+
+
+@pytest.fixture(scope="module")
+def fitted(images):
+    return STDPConvFeatures(**SMALL).fit(images)
+
+
+def _brute_force_first_spikes(times, filters, thr, T=1.0):
+    """First-spike time of every conv neuron (M, OH, OW), straight from the definition."""
+    C, H, W = times.shape
+    M, _, k, _ = filters.shape
+    OH, OW = H - k + 1, W - k + 1
+    out = np.full((M, OH, OW), T)
+    for m in range(M):
+        for oy in range(OH):
+            for ox in range(OW):
+                field = times[:, oy : oy + k, ox : ox + k].ravel()
+                w = filters[m].astype(np.float64).ravel()
+                for t in np.unique(field[field < T]):
+                    if w[field <= t].sum() > thr[m] + 1e-5:
+                        out[m, oy, ox] = t
+                        break
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# preprocessing
+# --------------------------------------------------------------------------------------
+
+
+def test_dog_kernel_sums_to_zero_and_is_centre_positive():
+    k = _dog_kernel(7, 1.0, 2.0)
+    assert k.shape == (7, 7)
+    assert abs(k.sum()) < 1e-12
+    assert k[3, 3] > 0 and k[0, 0] < 0
+    np.testing.assert_allclose(k, k.T)
+
+
+def test_on_off_channels_and_latency():
+    img = np.zeros((1, 12, 12))
+    img[0, 4:8, 4:8] = 50.0
+    r = dog_on_off(img)
+    assert r.shape == (1, 2, 12, 12)
+    assert (r >= 0).all()
+    assert not np.any((r[:, 0] > 0) & (r[:, 1] > 0))  # on and off never both
+    t = _latency(r)
+    assert t.shape == (1, 2 * 144)
+    assert t.min() == 0.0 and t.max() == 1.0
+    # the strongest response fires at 0, zero responses do not fire, stronger is earlier
+    v = r.reshape(1, -1)
+    assert t[0, np.argmax(v)] == 0.0
+    assert (t[v == 0] == 1.0).all()
+    nz = v[0] > 0
+    order = np.argsort(-v[0, nz], kind="stable")
+    assert np.all(np.diff(t[0, nz][order]) >= 0)
+    # the intensity scale does not matter (each image is normalised)
+    np.testing.assert_allclose(_latency(dog_on_off(img * 3.7)), t, atol=1e-12)
+
+
+def test_blank_image_emits_nothing(fitted):
+    F = fitted.transform(np.zeros((2, 28, 28)))
+    assert (F == 1.0).all()
+
+
+# --------------------------------------------------------------------------------------
+# the extractor
+# --------------------------------------------------------------------------------------
+
+
+def test_output_shape_range_and_dtype(fitted, images):
+    F = fitted.transform(images)
+    assert F.shape == (len(images), 8 * 6 * 6)
+    assert fitted.output_shape_ == (8, 6, 6)
+    assert F.dtype == np.float32
+    assert F.min() >= 0.0 and F.max() <= 1.0
+    assert (F < 1.0).any() and (F == 1.0).any()
+    assert fitted.filters_.shape == (8, 2, 5, 5)
+    assert fitted.thresholds_.shape == (8,)
+    assert fitted.n_features_in_ == 784
+    assert fitted.get_feature_names_out().shape == (288,)
+
+
+def test_default_feature_count_is_4608():
+    ext = STDPConvFeatures(random_state=0, max_train_samples=2, n_winners=1)
+    F = ext.fit(_images(2)).transform(_images(1))
+    assert F.shape == (1, 4608)
+
+
+def test_flat_and_image_input_agree(fitted, images):
+    F1 = fitted.transform(images)
+    F2 = fitted.transform(images.reshape(len(images), -1))
+    F3 = fitted.transform(images.astype(np.float64) / 255.0)
+    np.testing.assert_array_equal(F1, F2)
+    np.testing.assert_allclose(F1, F3, atol=1e-6)
+
+
+def test_transform_matches_brute_force(images):
+    ext = STDPConvFeatures(n_maps=3, pool_size=1, random_state=1, max_train_samples=5)
+    ext.fit(images[:5])
+    F = ext.transform(images[:3]).reshape(3, 3, 24, 24)
+    times = _latency(dog_on_off(images[:3])).reshape(3, 2, 28, 28)
+    for i in range(3):
+        ref = _brute_force_first_spikes(times[i], ext.filters_, ext.thresholds_)
+        np.testing.assert_allclose(F[i], ref, atol=1e-6)
+
+
+def test_first_spike_pooling(images):
+    ext = STDPConvFeatures(n_maps=4, random_state=2, max_train_samples=6).fit(images[:6])
+    full = STDPConvFeatures(n_maps=4, pool_size=1).set_params(random_state=2)
+    full.fit(images[:1])  # only to get a fitted object; copy the learned state
+    full.filters_, full.thresholds_ = ext.filters_, ext.thresholds_
+    unpooled = full.transform(images[:4]).reshape(4, 4, 24, 24)
+    pooled = ext.transform(images[:4]).reshape(4, 4, 6, 6)
+    ref = unpooled.reshape(4, 4, 6, 4, 6, 4).min(axis=(3, 5))
+    np.testing.assert_array_equal(pooled, ref)
+
+
+def test_determinism_and_random_state(images):
+    a = STDPConvFeatures(**SMALL).fit(images)
+    b = STDPConvFeatures(**SMALL).fit(images)
+    np.testing.assert_array_equal(a.filters_, b.filters_)
+    np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
+    np.testing.assert_array_equal(a.transform(images), b.transform(images))
+    c = STDPConvFeatures(**{**SMALL, "random_state": 1}).fit(images)
+    assert not np.array_equal(a.filters_, c.filters_)
+
+
+def test_transform_twice_and_thread_count(fitted, images):
+    F1 = fitted.transform(images)
+    F2 = fitted.transform(images)
+    np.testing.assert_array_equal(F1, F2)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        F3 = fitted.transform(images)
+    finally:
+        numba.set_num_threads(old)
+    np.testing.assert_array_equal(F1, F3)
+    # one image at a time gives the same rows
+    np.testing.assert_array_equal(fitted.transform(images[3:4]), F1[3:4])
+
+
+def test_filters_learn_and_differ(fitted):
+    W = fitted.filters_
+    assert W.min() >= 0.0 and W.max() <= 1.0
+    assert fitted.n_updates_ > 0
+    assert fitted.win_counts_.sum() == fitted.n_updates_
+    learned = fitted.win_counts_ > 0
+    assert learned.sum() >= 2
+    # filters that learned moved away from their initialisation
+    diff = np.abs(W - fitted.initial_filters_).reshape(len(W), -1).max(axis=1)
+    assert (diff[learned] > 0.05).all()
+    # and differ from each other
+    flat = W.reshape(len(W), -1)
+    d = np.abs(flat[:, None, :] - flat[None, :, :]).max(axis=2)
+    assert (d[np.triu_indices(len(W), 1)] > 1e-3).all()
+
+
+def test_threshold_adaptation_moves_thresholds(images):
+    ext = STDPConvFeatures(**SMALL).fit(images)
+    assert not np.allclose(ext.thresholds_, ext.threshold_init)
+    frozen = STDPConvFeatures(**{**SMALL, "threshold_lr": 0.0, "homeostasis": 0.0})
+    frozen.fit(images)
+    np.testing.assert_array_equal(frozen.thresholds_, np.float32(frozen.threshold_init))
+
+
+def test_max_train_samples_and_zero_epochs(images):
+    ext = STDPConvFeatures(n_maps=4, max_train_samples=3, n_winners=2, random_state=0)
+    ext.fit(images)
+    assert ext.n_updates_ <= 3 * 2
+    none = STDPConvFeatures(n_maps=4, n_epochs=0, random_state=0).fit(images)
+    np.testing.assert_array_equal(none.filters_, none.initial_filters_)
+    assert none.n_updates_ == 0
+
+
+def test_pickle_round_trip(fitted, images):
+    clone = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(clone.transform(images), fitted.transform(images))
+
+
+def test_feeds_ttfs_encoder(fitted, images):
+    F = fitted.transform(images)
+    S = TTFSEncoder().fit_transform(F)
+    assert sp.issparse(S) and S.shape == F.shape
+    assert S.nnz == int((F < 1.0).sum())
+
+
+@pytest.mark.parametrize(
+    ("X", "match"),
+    [
+        (np.full((2, 28, 28), np.nan), "NaN"),
+        (np.full((2, 28, 28), np.inf), "infinity"),
+        (-np.ones((2, 28, 28)), "Negative"),
+        (np.ones(784), "shape"),
+        (np.ones((2, 1, 28, 28)), "shape"),
+        (np.ones((2, 30)), "square"),
+        (np.ones((2, 6, 6)), "too small"),
+    ],
+)
+def test_bad_input_fit(X, match):
+    with pytest.raises(ValueError, match=match):
+        STDPConvFeatures(n_maps=2).fit(X)
+
+
+def test_bad_input_transform(fitted):
+    X = _images(2).astype(np.float64)
+    X[0, 3, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.transform(X)
+    with pytest.raises(ValueError, match="Negative"):
+        fitted.transform(-_images(2).astype(np.float64))
+    with pytest.raises(ValueError, match="shape"):
+        fitted.transform(np.ones((2, 27, 29)))
+    with pytest.raises(ValueError, match="features"):
+        fitted.transform(np.ones((2, 900)))
+    with pytest.raises(ValueError, match="dense"):
+        fitted.transform(sp.csr_matrix(np.ones((2, 784))))
+
+
+def test_bad_params():
+    with pytest.raises(ValueError, match="target_time"):
+        STDPConvFeatures(target_time=1.5).fit(_images(2))
+    with pytest.raises(ValueError, match="dog_sigmas"):
+        STDPConvFeatures(dog_sigmas=(1.0,)).fit(_images(2))
+
+
+def test_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        STDPConvFeatures().transform(_images(1))
+
+
+# --------------------------------------------------------------------------------------
+# feature cache
+# --------------------------------------------------------------------------------------
+
+
+def test_save_load_features(tmp_path, fitted, images):
+    F = fitted.transform(images)
+    y = np.arange(len(images)) % 3
+    path = tmp_path / "feat.npz"
+    save_features(path, F, y, extractor="STDPConvFeatures", n_maps=8)
+    X2, y2, meta = load_features(path)
+    np.testing.assert_array_equal(X2, F)
+    assert X2.dtype == F.dtype
+    np.testing.assert_array_equal(y2, y)
+    assert meta == {"extractor": "STDPConvFeatures", "n_maps": 8}
+    # without labels, compressed, to a file object
+    buf = io.BytesIO()
+    save_features(buf, F, compressed=True)
+    buf.seek(0)
+    X3, y3, meta3 = load_features(buf)
+    np.testing.assert_array_equal(X3, F)
+    assert y3 is None and meta3 == {}
+
+
+def test_load_features_rejects_other_files(tmp_path):
+    np.savez(tmp_path / "other.npz", X=np.ones(3))
+    with pytest.raises(ValueError, match="not a spikencg feature file"):
+        load_features(tmp_path / "other.npz")
+    np.save(tmp_path / "single.npy", np.ones(3))
+    with pytest.raises(ValueError, match="single array"):
+        load_features(tmp_path / "single.npy")
+    # object arrays are never unpickled
+    np.savez(
+        tmp_path / "obj.npz",
+        spikencg_format=np.array("spikencg.features"),
+        format_version=np.array(1),
+        X=np.array([object()], dtype=object),
+    )
+    with pytest.raises(ValueError):
+        load_features(tmp_path / "obj.npz")
+
+
+def test_save_features_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="samples"):
+        save_features(tmp_path / "a.npz", np.ones((3, 2)), y=[1, 2])
+    with pytest.raises(ValueError, match="numeric"):
+        save_features(tmp_path / "a.npz", np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="metadata"):
+        save_features(tmp_path / "a.npz", np.ones((3, 2)), bad=[1, 2])
+
+
+def test_adapt_on_earliest_gives_sparser_features(images):
+    dense = STDPConvFeatures(**SMALL).fit(images)
+    sparse_ = STDPConvFeatures(**{**SMALL, "adapt_on": "earliest"}).fit(images)
+    assert (sparse_.transform(images) < 1).mean() < (dense.transform(images) < 1).mean()
+    with pytest.raises(ValueError, match="adapt_on"):
+        STDPConvFeatures(adapt_on="mean").fit(images)
+
+
+# --------------------------------------------------------------------------------------
+# the Fashion-MNIST example, tiny settings (real data)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+@pytest.mark.filterwarnings("ignore::spikencg.ThresholdWarning")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fashion_mnist_example_tiny(data_dir, tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    if not (data_dir / "fashion-mnist").is_dir():
+        pytest.skip("Fashion-MNIST not available")
+    path = Path(__file__).resolve().parents[1] / "examples" / "fashion_mnist_paper.py"
+    spec = importlib.util.spec_from_file_location("_example_fashion_mnist_paper", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    argv = ["--data-dir", str(data_dir), "--cache-dir", str(tmp_path / "cache"),
+            "--folds", "2", "--max-iter", "1", "--train-samples", "200",
+            "--test-samples", "100", "--stdp-samples", "20", "--n-maps", "4"]
+    module.main(argv)
+    out = capsys.readouterr().out
+    assert "features cached" in out and "NCG gain" in out and "LinearSVC" in out
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+    module.main(argv + ["--no-svc", "--configs", "s2stdp"])
+    out = capsys.readouterr().out
+    assert "read from the cache" in out and "LinearSVC" not in out
