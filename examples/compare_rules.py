@@ -15,8 +15,6 @@ SSTDP+NCG 0.752 +/- 0.056, R-STDP (5/class) 0.833 +/- 0.048, S4NN 0.549 +/- 0.07
 ``--quick`` (or ``SPIKENCG_EXAMPLE_QUICK=1``) runs 3 folds of 3 epochs on 600 samples.
 """
 
-import argparse
-import os
 import time
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import _example_args  # noqa: E402  (examples/ is on sys.path)
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import cross_validate  # noqa: E402
@@ -41,26 +40,8 @@ RULES = {
 
 
 def parse_args(argv=None):
-    """Output folder and the reduced-settings switch.
-
-    Parameters
-    ----------
-    argv : list of str, default=None
-        Command-line arguments; None: ``sys.argv[1:]``.
-
-    Returns
-    -------
-    args : argparse.Namespace
-        ``output_dir`` (created), ``quick`` (from ``--quick`` or
-        ``SPIKENCG_EXAMPLE_QUICK=1``) and the example's own options.
-    """
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("output_dir", nargs="?", default=".", help="where pictures go")
-    p.add_argument("--quick", action="store_true",
-                   help="reduced settings (also SPIKENCG_EXAMPLE_QUICK=1)")
-    args = p.parse_args(argv)
-    args.quick = args.quick or os.environ.get("SPIKENCG_EXAMPLE_QUICK") == "1"
-    Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+    """Parse the command line (see ``_example_args.parse_args``)."""
+    args = _example_args.parse_args(__doc__.splitlines()[0], argv)
     return args
 
 

@@ -26,14 +26,13 @@ The same from a shell::
 samples, for two configurations.
 """
 
-import argparse
-import os
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import _example_args  # noqa: E402  (examples/ is on sys.path)
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -47,31 +46,18 @@ DIGITS = ["threshold=auto", "threshold_lr=null", "t_gap=null", "a_plus=null",
           "a_minus=null", "threshold_annealing=0.5"]
 
 
-def parse_args(argv=None):
-    """Output folder, the reduced-settings switch and the number of parallel jobs.
-
-    Parameters
-    ----------
-    argv : list of str, default=None
-        Command-line arguments; None: ``sys.argv[1:]``.
-
-    Returns
-    -------
-    args : argparse.Namespace
-        ``output_dir`` (created), ``quick`` (from ``--quick`` or
-        ``SPIKENCG_EXAMPLE_QUICK=1``) and the example's own options.
-    """
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("output_dir", nargs="?", default=".", help="where outputs go")
-    p.add_argument("--quick", action="store_true",
-                   help="reduced settings (also SPIKENCG_EXAMPLE_QUICK=1)")
+def _options(p):
+    """This example's own options."""
     p.add_argument("--n-jobs", type=int, default=None,
                    help="folds in parallel (default: 2, 1 with --quick)")
-    args = p.parse_args(argv)
-    args.quick = args.quick or os.environ.get("SPIKENCG_EXAMPLE_QUICK") == "1"
+
+
+
+def parse_args(argv=None):
+    """Parse the command line (see ``_example_args.parse_args``)."""
+    args = _example_args.parse_args(__doc__.splitlines()[0], argv, _options)
     if args.n_jobs is None:
         args.n_jobs = 1 if args.quick else 2
-    Path(args.output_dir).mkdir(parents=True, exist_ok=True)
     return args
 
 

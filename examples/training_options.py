@@ -13,14 +13,13 @@ epochs (best epoch 11, validation accuracy 0.913), test accuracy 0.913; 5
 ``--quick`` (or ``SPIKENCG_EXAMPLE_QUICK=1``) uses 600 samples and at most 3 epochs.
 """
 
-import argparse
-import os
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import _example_args  # noqa: E402  (examples/ is on sys.path)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
@@ -32,26 +31,8 @@ from spikencg.plot import plot_firing_times, plot_history  # noqa: E402
 
 
 def parse_args(argv=None):
-    """Output folder and the reduced-settings switch.
-
-    Parameters
-    ----------
-    argv : list of str, default=None
-        Command-line arguments; None: ``sys.argv[1:]``.
-
-    Returns
-    -------
-    args : argparse.Namespace
-        ``output_dir`` (created), ``quick`` (from ``--quick`` or
-        ``SPIKENCG_EXAMPLE_QUICK=1``) and the example's own options.
-    """
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("output_dir", nargs="?", default=".", help="where pictures go")
-    p.add_argument("--quick", action="store_true",
-                   help="reduced settings (also SPIKENCG_EXAMPLE_QUICK=1)")
-    args = p.parse_args(argv)
-    args.quick = args.quick or os.environ.get("SPIKENCG_EXAMPLE_QUICK") == "1"
-    Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+    """Parse the command line (see ``_example_args.parse_args``)."""
+    args = _example_args.parse_args(__doc__.splitlines()[0], argv)
     return args
 
 

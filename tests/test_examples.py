@@ -9,16 +9,20 @@ hours) and ``examples/distributed_gridsearch.py`` (starts a Dask cluster; its ow
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SKIP = {"fashion_mnist_paper.py", "distributed_gridsearch.py"}
-SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in SKIP)
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py")
+                 if p.name not in SKIP and not p.name.startswith("_"))
 
 
 def _load(name):
+    if str(EXAMPLES) not in sys.path:  # as when run as a script: examples/ is on sys.path
+        sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(f"_example_{Path(name).stem}",
                                                   EXAMPLES / name)
     module = importlib.util.module_from_spec(spec)
