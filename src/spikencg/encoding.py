@@ -194,7 +194,7 @@ def _check_dense_times(X, *, whom):
     return _writable(X2)
 
 
-def _csr_arrays(X, max_time):
+def _csr_arrays(X, max_time, copy=True):
     """Canonical arrays of a CSR spike list (checked, filtered, rows time-ordered)."""
     if X.format != "csr":
         raise TypeError(
@@ -231,7 +231,9 @@ def _csr_arrays(X, max_time):
     _raise_for_flags(flags, name="X", whom="spike_arrays", what="spike times", allow_posinf=True)
     rework = _spikes.FLAG_UNSORTED | _spikes.FLAG_DROPPED
     if not np.any(flags & rework):
-        # already canonical: return copies that never share memory with X
+        # already canonical: copies that never share memory with X, unless told otherwise
+        if not copy:
+            return indptr, indices, data
         return indptr.copy(), indices.copy(), data.copy()
     out_indptr = _indptr_from_counts(counts)
     out_nnz = int(out_indptr[-1])
@@ -241,10 +243,10 @@ def _csr_arrays(X, max_time):
     return out_indptr, out_indices, out_times
 
 
-def _spike_arrays_and_shape(X, max_time):
+def _spike_arrays_and_shape(X, max_time, copy=True):
     max_time = _check_max_time(max_time)
     if sp.issparse(X):
-        arrays = _csr_arrays(X, max_time)
+        arrays = _csr_arrays(X, max_time, copy=copy)
         return arrays, X.shape
     T = _check_dense_times(X, whom="spike_arrays")
     counts = _scan_dense(
@@ -265,7 +267,7 @@ def _to_csr(arrays, shape):
 # --------------------------------------------------------------------------------------
 
 
-def spike_arrays(X, max_time=1.0):
+def spike_arrays(X, max_time=1.0, *, copy=True):
     """Return the canonical ``(indptr, indices, times)`` arrays of a batch of samples.
 
     This is the input that the compiled kernels take: C-contiguous, writable arrays of
@@ -281,6 +283,10 @@ def spike_arrays(X, max_time=1.0):
         Times ``>= max_time`` (``+inf`` included) are not spikes and are dropped.
     max_time : float, default=1.0
         End of the time window, > 0.
+    copy : bool, default=True
+        False: when ``X`` is a CSR spike list already in canonical form (time-ordered
+        rows, float64 times, int32 indices), return its own arrays instead of copies
+        (for read-only use: the kernels never write to them).
 
     Returns
     -------
@@ -301,7 +307,7 @@ def spike_arrays(X, max_time=1.0):
 
     Notes
     -----
-    The returned arrays never share memory with ``X``.
+    With ``copy=True`` the returned arrays never share memory with ``X``.
 
     Examples
     --------
@@ -311,7 +317,7 @@ def spike_arrays(X, max_time=1.0):
     >>> indptr, indices, times
     (array([0, 2]), array([1, 0], dtype=int32), array([0. , 0.5]))
     """
-    arrays, _ = _spike_arrays_and_shape(X, max_time)
+    arrays, _ = _spike_arrays_and_shape(X, max_time, copy=copy)
     return arrays
 
 

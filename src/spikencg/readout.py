@@ -736,12 +736,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             )
             idx_tr.sort()
             idx_va.sort()
-            val = (spike_arrays(X[idx_va], max_time=float(self.max_time)), y_enc[idx_va])
+            val = (spike_arrays(X[idx_va], max_time=float(self.max_time), copy=False),
+                   y_enc[idx_va])
             X, y_enc = X[idx_tr], y_enc[idx_tr]
             stopping = "validation"
         elif self.tol is not None:
             stopping = "training"
-        arrays = spike_arrays(X, max_time=float(self.max_time))
+        arrays = spike_arrays(X, max_time=float(self.max_time), copy=False)
 
         if continuing:
             self._check_continuation(p, self.n_features_in_)
@@ -770,7 +771,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 f"y_val holds labels that are not in the training labels: "
                 f"{np.unique(y_val[~known])[:5]}."
             )
-        return (spike_arrays(X_val, max_time=float(self.max_time)),
+        return (spike_arrays(X_val, max_time=float(self.max_time), copy=False),
                 np.searchsorted(classes, y_val).astype(np.int64))
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -817,7 +818,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             )
         p = self._resolve(cls.shape[0])
         y_enc = np.searchsorted(cls, y).astype(np.int64)
-        arrays = spike_arrays(X, max_time=float(self.max_time))
+        arrays = spike_arrays(X, max_time=float(self.max_time), copy=False)
         if first:
             self.classes_ = cls
             rs = check_random_state(self.random_state)
@@ -858,18 +859,18 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not sparse.issparse(X) and not hasattr(X, "shape"):
             X = np.asarray(X)
-        if X.ndim != 2 or X.shape[0] <= _PREDICT_CHUNK:
+        if sparse.issparse(X) or X.ndim != 2 or X.shape[0] <= _PREDICT_CHUNK:
+            # a spike list's kernel arrays are its own arrays (no copy, no chunking
+            # needed); dense input is converted chunk by chunk
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
                               ensure_all_finite=False)
-            yield spike_arrays(X, max_time=float(self.max_time))
+            yield spike_arrays(X, max_time=float(self.max_time), copy=False)
             return
-        if sparse.issparse(X) and X.format != "csr":
-            X = X.tocsr()
         for lo in range(0, X.shape[0], _PREDICT_CHUNK):
             part = validate_data(self, X[lo : lo + _PREDICT_CHUNK], reset=False,
                                  accept_sparse="csr", dtype=np.float64,
                                  ensure_all_finite=False)
-            yield spike_arrays(part, max_time=float(self.max_time))
+            yield spike_arrays(part, max_time=float(self.max_time), copy=False)
 
     def _features(self, arrays):
         """Per-class time advance, relative potential, and the winning class."""
