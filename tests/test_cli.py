@@ -197,3 +197,15 @@ def test_user_errors(case, data_dir, tmp_path, capsys):
         assert "treshold" in err and "threshold" in err
     if case == "label_length":
         assert "5 labels" in err
+
+
+def test_set_accepts_original_names(data_dir, tmp_path):
+    out = tmp_path / "orig"
+    assert main(["run", str(data_dir), str(out), "--preset", "STDP-CSNN/MNIST/s2stdp+ncg",
+                 "--quiet", "--set", "trainer.epochs=1", "--set", "firing_threshold=5.5",
+                 "--set", "regularizer.thr_lr=0.3", "--set", "threshold=auto"]) == 0
+    params = json.loads((out / "scores.json").read_text())["params"]
+    assert params["max_iter"] == 1 and params["threshold_lr"] == 0.3
+    assert params["threshold"] == "auto"  # the later --set wins
+    assert main(["run", str(data_dir), str(out), "--preset", "STDP-CSNN/MNIST/s2stdp+ncg",
+                 "--quiet", "--set", "no_such_key=1"]) == 2

@@ -65,13 +65,22 @@ def _parse_value(text):
         return text
 
 
+# the original framework's names accepted by --set, besides the estimator's own
+_ORIGINAL_NAMES = {"trainer.early_stopping": "_patience",
+                   "trainer.gridsearch_stop_acc": "_stop_acc"}
+
+
 def _overrides(pairs):
+    from .presets import _DIRECT
+
     out = {}
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise UserError(f"--set expects key=value, got {pair!r}.")
-        out[key.strip()] = _parse_value(value.strip())
+        key = _ORIGINAL_NAMES.get(key, _DIRECT.get(key, key))
+        out[key] = _parse_value(value.strip())
     return out
 
 
@@ -575,8 +584,10 @@ def _add_config_args(p):
     p.add_argument("--preset", help="a name from spikencg.presets.list_presets('all')")
     p.add_argument("--config", help="JSON configuration file of the original framework")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override an estimator parameter (value parsed as JSON, else "
-                        "a string); repeatable")
+                   help="override a parameter, by its estimator name (threshold) or "
+                        "its original name (firing_threshold, regularizer.thr_lr, "
+                        "trainer.early_stopping); value parsed as JSON, else a string; "
+                        "repeatable")
     p.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
 
 
