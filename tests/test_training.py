@@ -187,3 +187,17 @@ def test_auto_threshold_rule(digits):
     mean_spikes = np.sum(X[:300] < 1.0) / 300
     assert np.isclose(clf.threshold_, 0.3 * (mean_spikes - 1) / 2)
     np.testing.assert_array_equal(clf.thresholds_, clf.threshold_)
+
+
+def test_early_stopping_patience_counts_across_warm_starts(digits):
+    X, y = digits
+    kw = dict(random_state=0, n_iter_no_change=3, restore_best=False)
+    val = dict(X_val=X[600:900], y_val=y[600:900])
+    ref = SpikingReadoutClassifier(max_iter=60, early_stopping=True, **kw)
+    ref.fit(X[:600], y[:600], **val)
+    two = SpikingReadoutClassifier(max_iter=2, warm_start=True, **kw)
+    two.fit(X[:600], y[:600], **val)  # no early stopping yet: the gridsearch's epoch-2 check
+    two.set_params(max_iter=58, early_stopping=True)
+    two.fit(X[:600], y[:600], **val)
+    assert two.n_iter_ == ref.n_iter_ < 60
+    _same_model(ref, two)

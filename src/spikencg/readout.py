@@ -166,7 +166,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         keeps the last one (what the paper reports).
     warm_start : bool, default=False
         Continue training the fitted model on the next :meth:`fit` (weights,
-        thresholds, annealed rates), instead of starting anew.
+        thresholds, annealed rates), instead of starting anew. Early-stopping patience
+        counts from the best epoch of the whole history; ``restore_best`` can restore
+        only an epoch of the current call.
     shuffle : bool, default=False
         Visit the training samples in a new random order every epoch (the paper used
         one fixed order).
@@ -595,6 +597,14 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             bar = tqdm(total=n_epochs * n, unit="sample", desc="training",
                        leave=self.verbose > 1, disable=None)
         best, best_epoch, snap, no_change = -np.inf, -1, None, 0
+        past = self._history["validation_accuracy" if stopping == "validation"
+                             else "train_accuracy"]
+        if stopping is not None and len(past) and np.isfinite(past).any():
+            # continuing (warm start / partial_fit history): patience counts from the
+            # best epoch so far, as if training had never been interrupted
+            best_epoch = int(np.nanargmax(past)) + 1
+            best = float(past[best_epoch - 1])
+            no_change = len(past) - best_epoch
         stopped = False
         try:
             for _ in range(n_epochs):
