@@ -42,7 +42,7 @@ _RULE_DEFAULTS = {
 
 _PREDICT_CHUNK = 65536  # rows validated and simulated at a time by predict & co.
 _PROGRESS_CHUNK = 20000  # samples per kernel call when a progress bar is shown
-_TEMPERATURE_SAMPLES = 2000
+_PROBA_SAMPLES = 2000
 _HISTORY_PER_NEURON = ("updates_own_class", "updates_other_class", "threshold_history",
                        "mean_firing_time", "min_firing_time", "firing_rate")
 _HISTORY = ("train_accuracy", "validation_accuracy", "silent_fraction",
@@ -763,7 +763,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
             self._init_state(p, self.n_features_in_, arrays, rng, weights_init)
         self._train(arrays, y_enc, self.max_iter, val, stopping)
-        self._fit_temperature(arrays if val is None else val[0],
+        self._fit_proba(arrays if val is None else val[0],
                               y_enc if val is None else val[1])
         return self
 
@@ -838,7 +838,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             self._check_continuation(p, self.n_features_in_)
             self._p = p
         self._train(arrays, y_enc, 1, None, None)
-        self._fit_temperature(arrays, y_enc)
+        self._fit_proba(arrays, y_enc)
         return self
 
     # ------------------------------------------------------------------ inference
@@ -947,11 +947,11 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         a, b = self.proba_coef_
         return a * advance + b * np.minimum(rho, 2.0)
 
-    def _fit_temperature(self, arrays, y_enc):
+    def _fit_proba(self, arrays, y_enc):
         """Fit the probability model (and the overshoot scale) by maximum likelihood."""
         n = arrays[0].shape[0] - 1
-        if n > _TEMPERATURE_SAMPLES:
-            idx = np.linspace(0, n - 1, _TEMPERATURE_SAMPLES).astype(np.int64)
+        if n > _PROBA_SAMPLES:
+            idx = np.linspace(0, n - 1, _PROBA_SAMPLES).astype(np.int64)
             arrays = _take_rows(arrays, idx)
             y_enc = y_enc[idx]
         advance, rho, _, _ = self._features(arrays)
