@@ -456,6 +456,25 @@ def save_spikes(path, X, y=None, *, max_time=1.0, compressed=False):
     (np.savez_compressed if compressed else np.savez)(path, **contents)
 
 
+
+def _open_npz(path, format_name, what, writer):
+    """Open a spikencg ``.npz`` file (no pickle) and check its ``spikencg_format`` marker.
+
+    Returns the open archive and the "not ours" message prefix for later errors.
+    """
+    not_ours = f"{path!r} is not a spikencg {what} file (write one with {writer})"
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{not_ours}: {exc}") from exc
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ValueError(f"{not_ours}: it holds a single array, not an .npz archive.")
+    marker = loaded["spikencg_format"] if "spikencg_format" in loaded.files else None
+    if marker is None or marker.dtype.kind != "U" or str(marker) != format_name:
+        loaded.close()
+        raise ValueError(f"{not_ours}: no or unknown 'spikencg_format' entry.")
+    return loaded, not_ours
+
 def load_spikes(path):
     """Load a spike list saved by :func:`save_spikes`.
 
@@ -483,18 +502,8 @@ def load_spikes(path):
     --------
     save_spikes : Write such a file.
     """
-    not_ours = f"{path!r} is not a spikencg spike file (write one with save_spikes)"
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{not_ours}: {exc}") from exc
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ValueError(f"{not_ours}: it holds a single array, not an .npz archive.")
+    loaded, not_ours = _open_npz(path, _FORMAT_NAME, "spike", "save_spikes")
     with loaded as f:
-        if "spikencg_format" not in f.files:
-            raise ValueError(f"{not_ours}: no 'spikencg_format' entry.")
-        if f["spikencg_format"].dtype.kind != "U" or str(f["spikencg_format"]) != _FORMAT_NAME:
-            raise ValueError(f"{not_ours}: unknown 'spikencg_format' entry.")
         missing = {"format_version", "shape", "max_time", "indptr", "indices", "times"}
         missing -= set(f.files)
         if missing:

@@ -13,7 +13,6 @@ in a ``.npz`` file read back without pickle.
 
 import math
 import numbers
-import zipfile
 
 import numpy as np
 import scipy.ndimage as ndi
@@ -23,6 +22,7 @@ from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._kernels import _conv
+from .encoding import _open_npz
 
 __all__ = ["STDPConvFeatures", "dog_on_off", "load_features", "save_features"]
 
@@ -538,16 +538,8 @@ def load_features(path):
     --------
     save_features : Write such a file.
     """
-    not_ours = f"{path!r} is not a spikencg feature file (write one with save_features)"
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{not_ours}: {exc}") from exc
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ValueError(f"{not_ours}: it holds a single array, not an .npz archive.")
+    loaded, _ = _open_npz(path, _FEATURES_FORMAT, "feature", "save_features")
     with loaded as f:
-        if "spikencg_format" not in f.files or str(f["spikencg_format"]) != _FEATURES_FORMAT:
-            raise ValueError(f"{not_ours}: no or unknown 'spikencg_format' entry.")
         version = int(f["format_version"])
         if version != _FEATURES_VERSION:
             raise ValueError(
