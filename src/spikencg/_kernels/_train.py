@@ -236,7 +236,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     active = np.ones(N, np.bool_)
     play = np.empty(N, np.bool_)  # takes part in learning after intra-class inhibition
     thr = np.empty(N, np.float64)
-    x = np.empty(n_in, np.float64)
+    x = np.full(n_in, T, np.float64)  # dense input times; back to T after each sample
     hidden = np.zeros(n_in, np.bool_)
     upd_n = np.empty(N, np.int64)
     upd_c = np.empty(N, np.float64)
@@ -284,9 +284,8 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
             for n in range(N):
                 thr[n] = phi[n]
 
-        # 3. forward pass with the training thresholds; dense input times
-        for i in range(n_in):
-            x[i] = T
+        # 3. forward pass with the training thresholds; dense input times (x holds T
+        # everywhere between samples: only this sample's spikes are written, then reset)
         for q in range(start, end):
             x[indices[q]] = times[q]
         n_fired = simulate(start, end, indices, times, W, thr, active, T, leak, tau,
@@ -456,4 +455,6 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                 upd_own[n] += 1
             else:
                 upd_other[n] += 1
+        for q in range(start, end):
+            x[indices[q]] = T
     return stats[STAT_CORRECT]
