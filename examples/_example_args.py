@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 
-def parse_args(description, argv=None, configure=None):
+def parse_args(description, argv=None, jobs=None):
     """Output folder and the reduced-settings switch, plus an example's own options.
 
     Parameters
@@ -14,22 +14,26 @@ def parse_args(description, argv=None, configure=None):
         The example's one-line description.
     argv : list of str, default=None
         Command-line arguments; None: ``sys.argv[1:]``.
-    configure : callable, default=None
-        ``configure(parser)`` adds the example's own options.
+    jobs : str, default=None
+        When given, an ``--n-jobs`` option (what runs in parallel, for its help text):
+        default 2, or 1 with ``--quick``.
 
     Returns
     -------
     args : argparse.Namespace
         ``output_dir`` (created), ``quick`` (from ``--quick`` or
-        ``SPIKENCG_EXAMPLE_QUICK=1``) and the example's own options.
+        ``SPIKENCG_EXAMPLE_QUICK=1``) and ``n_jobs`` when asked for.
     """
     p = argparse.ArgumentParser(description=description)
     p.add_argument("output_dir", nargs="?", default=".", help="where outputs go")
     p.add_argument("--quick", action="store_true",
                    help="reduced settings (also SPIKENCG_EXAMPLE_QUICK=1)")
-    if configure is not None:
-        configure(p)
+    if jobs is not None:
+        p.add_argument("--n-jobs", type=int, default=None,
+                       help=f"{jobs} in parallel (default: 2, 1 with --quick)")
     args = p.parse_args(argv)
     args.quick = args.quick or os.environ.get("SPIKENCG_EXAMPLE_QUICK") == "1"
+    if jobs is not None and args.n_jobs is None:
+        args.n_jobs = 1 if args.quick else 2
     Path(args.output_dir).mkdir(parents=True, exist_ok=True)
     return args

@@ -39,12 +39,6 @@ RULES = {
 }
 
 
-def parse_args(argv=None):
-    """Parse the command line (see ``_example_args.parse_args``)."""
-    args = _example_args.parse_args(__doc__.splitlines()[0], argv)
-    return args
-
-
 def main(argv=None):
     """Run the example: train, print the accuracies, save the pictures.
 
@@ -53,7 +47,7 @@ def main(argv=None):
     argv : list of str, default=None
         Command-line arguments (``[OUTPUT_DIR] [--quick]``); None: ``sys.argv[1:]``.
     """
-    args = parse_args(argv)
+    args = _example_args.parse_args(__doc__.splitlines()[0], argv)
     out = Path(args.output_dir)
     X, y = load_digits(return_X_y=True)
     epochs, folds = 30, 10

@@ -46,21 +46,6 @@ DIGITS = ["threshold=auto", "threshold_lr=null", "t_gap=null", "a_plus=null",
           "a_minus=null", "threshold_annealing=0.5"]
 
 
-def _options(p):
-    """This example's own options."""
-    p.add_argument("--n-jobs", type=int, default=None,
-                   help="folds in parallel (default: 2, 1 with --quick)")
-
-
-
-def parse_args(argv=None):
-    """Parse the command line (see ``_example_args.parse_args``)."""
-    args = _example_args.parse_args(__doc__.splitlines()[0], argv, _options)
-    if args.n_jobs is None:
-        args.n_jobs = 1 if args.quick else 2
-    return args
-
-
 def main(argv=None):
     """Run the example: train, print the accuracies, save the pictures.
 
@@ -69,7 +54,7 @@ def main(argv=None):
     argv : list of str, default=None
         Command-line arguments (``[OUTPUT_DIR] [--quick]``); None: ``sys.argv[1:]``.
     """
-    args = parse_args(argv)
+    args = _example_args.parse_args(__doc__.splitlines()[0], argv, jobs="folds")
     out = Path(args.output_dir)
     X, y = load_digits(return_X_y=True)
     configs, k, extra = ["s2stdp", "s2stdp+ncg", "sstdp", "sstdp+ncg"], 10, []

@@ -65,8 +65,12 @@ def test_example_runs_quick(name, tmp_path, capsys, monkeypatch):
 
 
 def test_quick_switch_from_the_environment(monkeypatch, tmp_path):
+    _load("digits_pipeline.py")  # puts examples/ on sys.path, as a script run does
+    import _example_args
+
     monkeypatch.setenv("SPIKENCG_EXAMPLE_QUICK", "1")
-    args = _load("digits_pipeline.py").parse_args([str(tmp_path / "o")])
-    assert args.quick and (tmp_path / "o").is_dir()
+    args = _example_args.parse_args("x", [str(tmp_path / "o")], jobs="folds")
+    assert args.quick and args.n_jobs == 1 and (tmp_path / "o").is_dir()
     monkeypatch.delenv("SPIKENCG_EXAMPLE_QUICK")
-    assert not _load("digits_pipeline.py").parse_args([str(tmp_path / "o")]).quick
+    args = _example_args.parse_args("x", [str(tmp_path / "o")], jobs="folds")
+    assert not args.quick and args.n_jobs == 2
