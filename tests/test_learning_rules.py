@@ -14,19 +14,23 @@ def _run_one(rule, W, x_times, label, *, n_classes=2, M=1, L=0, class_inhib=Fals
     idx = idx[x_times[idx] < 1.0].astype(np.int32)
     times = x_times[idx].astype(np.float64)
     indptr = np.array([0, len(idx)], np.int64)
-    Win = np.ascontiguousarray(W.T, dtype=np.float32)
     N = W.shape[0]
     theta_a = np.full(N, theta)
-    _train.train_epoch(
-        indptr, idx, times, np.array([label], np.int64), np.array([0], np.int64), Win,
-        theta_a, theta_a.copy(), np.ones(N), n_classes, M, L, class_inhib,
-        _train.COMP_NONE, 0.0, theta, rule, time_ranges, False, 1.0, 1.0, w_min, w_max,
-        False, False, 1.0, t_gap, ap, am, anti_ap, anti_am, lr, t_ltd, 0.0, 0.0,
-        np.random.default_rng(0), np.empty(1, np.int64), np.zeros(N, np.int64),
-        np.zeros(N, np.int64), np.zeros(N, np.int64), np.zeros(N), np.full(N, np.inf),
-        np.zeros(_train.N_STATS, np.int64),
-    )
-    return W.astype(np.float32).astype(np.float64), Win.T.astype(np.float64)
+    results = []
+    for row_major in (True, False):  # both layouts of the training kernel
+        Win = np.ascontiguousarray(W.T, dtype=np.float32)
+        _train.train_epoch(
+            indptr, idx, times, np.array([label], np.int64), np.array([0], np.int64), Win,
+            theta_a, theta_a.copy(), np.ones(N), n_classes, M, L, class_inhib,
+            _train.COMP_NONE, 0.0, theta, rule, time_ranges, False, 1.0, 1.0, w_min, w_max,
+            False, False, 1.0, t_gap, ap, am, anti_ap, anti_am, lr, t_ltd, 0.0, 0.0,
+            np.random.default_rng(0), row_major, np.empty(1, np.int64),
+            np.zeros(N, np.int64), np.zeros(N, np.int64), np.zeros(N, np.int64),
+            np.zeros(N), np.full(N, np.inf), np.zeros(_train.N_STATS, np.int64),
+        )
+        results.append(Win.T.astype(np.float64))
+    np.testing.assert_array_equal(results[0], results[1])
+    return W.astype(np.float32).astype(np.float64), results[0]
 
 
 # inputs 0,1 spike early, 2 spikes late, 3 is silent

@@ -201,3 +201,38 @@ def test_early_stopping_patience_counts_across_warm_starts(digits):
     two.fit(X[:600], y[:600], **val)
     assert two.n_iter_ == ref.n_iter_ < 60
     _same_model(ref, two)
+
+
+LAYOUT_CASES = {
+    "s2stdp+ncg, output dropout": dict(rule="s2stdp", ncg=True, output_dropout=0.2),
+    "s2stdp, input dropout, shuffle": dict(rule="s2stdp", ncg=False, input_dropout=0.2,
+                                           shuffle=True),
+    "sstdp+ncg, lif": dict(rule="sstdp", ncg=True, neuron="lif", tau=0.5),
+    "s2stdp, multiplicative, cr-1": dict(rule="s2stdp", stdp="multiplicative",
+                                         competition="one-threshold"),
+    "s2stdp, negative weights": dict(rule="s2stdp", w_min=-0.2, w_init="uniform"),
+    "s4nn": dict(rule="s4nn"),
+    "rstdp 5n": dict(rule="rstdp", neurons_per_class=5),
+}
+
+
+@pytest.mark.parametrize("params", LAYOUT_CASES.values(), ids=LAYOUT_CASES.keys())
+def test_training_layouts_give_the_same_model(digits, params, monkeypatch):
+    # the training kernel reads the weights input-major (spike by spike) or neuron-major
+    # (neuron by neuron) depending on the rule, for speed only: both must give the same
+    # model bit for bit
+    import spikencg.readout as ro
+    from spikencg._kernels import _train
+
+    X, y = digits
+    models = []
+    for rules in ((), (_train.RULE_S2STDP, _train.RULE_RSTDP, _train.RULE_S4NN)):
+        monkeypatch.setattr(ro, "_NEURON_MAJOR_RULES", rules)
+        clf = SpikingReadoutClassifier(max_iter=3, random_state=0, **params)
+        models.append(clf.fit(X[:600], y[:600]))
+    a, b = models
+    np.testing.assert_array_equal(a.weights_, b.weights_)
+    np.testing.assert_array_equal(a.training_thresholds_, b.training_thresholds_)
+    np.testing.assert_array_equal(a.train_accuracy_, b.train_accuracy_)
+    np.testing.assert_array_equal(a.mean_firing_time_, b.mean_firing_time_)
+    np.testing.assert_array_equal(a.updates_own_class_, b.updates_own_class_)

@@ -8,7 +8,8 @@ contiguous row to the potentials. Potentials are float32, as in the original fra
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["simulate", "better", "best_of_range", "predict_batch"]
+__all__ = ["simulate", "better", "best_of_range", "predict_batch", "sample_groups",
+           "simulate_nm"]
 
 
 @njit(cache=True, nogil=True)
@@ -171,3 +172,146 @@ def predict_batch(indptr, indices, times, W, thr, n_classes, M, T, leak, tau, fu
                     V_class[r, k] = V[b]
 
 
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def sample_groups(start, end, times, leak, tau, g_lo, g_f):
+    """Split one sample's spikes into groups of equal timestamps.
+
+    Group ``g`` is ``[g_lo[g], g_lo[g + 1])``; ``g_f[g]`` is the LIF decay factor applied
+    to the potentials before group ``g`` is integrated (1 without leak, or when the group
+    is at t = 0), computed exactly as :func:`simulate` does. Returns the number of groups.
+    """
+    G = 0
+    k = start
+    t_prev = 0.0
+    while k < end:
+        t = times[k]
+        g_lo[G] = k
+        if leak and t > t_prev:
+            g_f[G] = np.float32(np.exp(-(t - t_prev) / tau))
+        else:
+            g_f[G] = np.float32(1.0)
+        k += 1
+        while k < end and times[k] == t:
+            k += 1
+        t_prev = t
+        G += 1
+    g_lo[G] = end
+    return G
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, T, leak, s, V):
+    """Run one sample through the layer, one neuron at a time, from neuron-major weights.
+
+    The same results as :func:`simulate` with ``stop_first=False`` (every potential is the
+    same float32 sum, in the same order), but reading ``WT[n, i]`` (shape (N, n_in)) and
+    stopping each neuron's integration at its own first spike. Neurons are integrated
+    four at a time, so that four independent addition chains overlap.
+
+    Parameters
+    ----------
+    G, g_lo, g_f : the sample's groups of equal timestamps, from :func:`sample_groups`.
+    WT : ndarray of shape (N, n_in), float32
+    thr, active, T, leak, s, V : as in :func:`simulate`.
+
+    Returns
+    -------
+    n_fired : int
+    """
+    N = WT.shape[0]
+    n_fired = 0
+    n = 0
+    while n < N:
+        if n + 4 <= N and active[n] and active[n + 1] and active[n + 2] and active[n + 3]:
+            r0 = WT[n]
+            r1 = WT[n + 1]
+            r2 = WT[n + 2]
+            r3 = WT[n + 3]
+            a0 = np.float32(0.0)
+            a1 = np.float32(0.0)
+            a2 = np.float32(0.0)
+            a3 = np.float32(0.0)
+            d0 = False
+            d1 = False
+            d2 = False
+            d3 = False
+            for g in range(G):
+                if leak:
+                    f = g_f[g]
+                    a0 *= f
+                    a1 *= f
+                    a2 *= f
+                    a3 *= f
+                for k in range(g_lo[g], g_lo[g + 1]):
+                    i = indices[k]
+                    a0 += r0[i]
+                    a1 += r1[i]
+                    a2 += r2[i]
+                    a3 += r3[i]
+                t = times[g_lo[g]]
+                if not d0 and a0 > thr[n]:
+                    d0 = True
+                    s[n] = t
+                    V[n] = a0
+                if not d1 and a1 > thr[n + 1]:
+                    d1 = True
+                    s[n + 1] = t
+                    V[n + 1] = a1
+                if not d2 and a2 > thr[n + 2]:
+                    d2 = True
+                    s[n + 2] = t
+                    V[n + 2] = a2
+                if not d3 and a3 > thr[n + 3]:
+                    d3 = True
+                    s[n + 3] = t
+                    V[n + 3] = a3
+                if d0 and d1 and d2 and d3:
+                    break
+            if d0:
+                n_fired += 1
+            else:
+                s[n] = T
+                V[n] = a0
+            if d1:
+                n_fired += 1
+            else:
+                s[n + 1] = T
+                V[n + 1] = a1
+            if d2:
+                n_fired += 1
+            else:
+                s[n + 2] = T
+                V[n + 2] = a2
+            if d3:
+                n_fired += 1
+            else:
+                s[n + 3] = T
+                V[n + 3] = a3
+            n += 4
+            continue
+        # one neuron (the last N % 4 ones, or a block with a dropped-out neuron)
+        s[n] = T
+        if not active[n]:
+            V[n] = 0.0
+            n += 1
+            continue
+        r0 = WT[n]
+        a0 = np.float32(0.0)
+        d0 = False
+        for g in range(G):
+            if leak:
+                a0 *= g_f[g]
+            for k in range(g_lo[g], g_lo[g + 1]):
+                a0 += r0[indices[k]]
+            if a0 > thr[n]:
+                d0 = True
+                s[n] = times[g_lo[g]]
+                V[n] = a0
+                n_fired += 1
+                break
+        if not d0:
+            V[n] = a0
+        n += 1
+    return n_fired

@@ -10,7 +10,7 @@ epoch (annealing, threshold resets, validation) is done by the caller.
 import numpy as np
 from numba import njit
 
-from ._forward import best_of_range, simulate
+from ._forward import best_of_range, sample_groups, simulate, simulate_nm
 
 __all__ = [
     "train_epoch",
@@ -133,8 +133,8 @@ def _abs_sums(WT, n_upd, upd_n, abs_sum):
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s,
-                   t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target,
+def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                   upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target,
                    abs_sum):
     """Add the STDP increments of ``n_upd`` neurons, clip, then normalise their rows.
 
@@ -142,10 +142,11 @@ def _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, up
     ``upd_nc[j]`` on the others with ``x_i < t_ltd``. Increments are computed in float64
     and the weight rounded back to float32.
 
-    The work is done on ``WT``, an output-major copy of ``W`` (contiguous rows per neuron);
-    the updated rows are then copied back into the columns of ``W``.
+    The work is done on ``WT``, the neuron-major weights (contiguous rows per neuron).
+    With ``copy_back`` the updated rows are also written into the columns of ``W`` (the
+    input-major weights used by the row-by-row forward pass).
     """
-    n_in = W.shape[0]
+    n_in = WT.shape[1]
     span = w_max - w_min
     for j in range(n_upd):
         _update_column(WT[upd_n[j]], x, hidden, use_hidden, upd_c[j], upd_nc[j], upd_s[j],
@@ -157,6 +158,14 @@ def _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, up
                 abs_sum[j] = norm_target[upd_n[j]] / abs_sum[j]
             else:
                 abs_sum[j] = 1.0
+    if not copy_back:
+        if w_norm:
+            for j in range(n_upd):
+                row = WT[upd_n[j]]
+                f = abs_sum[j]
+                for i in range(n_in):
+                    row[i] = np.float32(np.float64(row[i]) * f)
+        return
     # copy the updated rows back into W's columns (normalising them on the way), two
     # neurons at a time
     j = 0
@@ -199,7 +208,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                 rule, time_ranges, leak, tau, T,
                 w_min, w_max, w_norm, multiplicative, beta,
                 t_gap, ap, am, anti_ap, anti_am, lr, t_ltd,
-                p_out, p_in, rng,
+                p_out, p_in, rng, row_major,
                 train_pred, upd_own, upd_other, fire_count, fire_sum, fire_min, stats):
     """Train on every sample of ``order`` once, updating ``W`` and ``phi`` in place.
 
@@ -219,6 +228,15 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     t_ltd : inputs with ``x_i >= t_ltd`` are never depressed.
     p_out, p_in : output and input dropout probabilities.
     rng : numpy.random.Generator, used only when a dropout probability is positive.
+    row_major : bool
+        How the forward pass reads the weights (the results are the same either way).
+        True: input spike by input spike, adding a row of the input-major ``W`` to all
+        potentials at once; the learning rules update a neuron-major copy whose changed
+        rows are written back into ``W``'s columns after each update. False: neuron by
+        neuron from the neuron-major copy alone (each neuron stops at its own first
+        spike), written back into ``W`` once, at the end of the epoch. Row-major is
+        faster when few weights change per sample (R-STDP, few inputs), neuron-major
+        when many do (S2-STDP and S4NN on many inputs).
     train_pred : int64 array (n_samples,), receives the training prediction of each sample.
     upd_own, upd_other : int64 arrays (N,), incremented for every update a neuron receives
         on a sample of its own class / of another class.
@@ -244,11 +262,19 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     upd_s = np.empty(N, np.float64)
     abs_sum = np.empty(N, np.float64)
     err = np.empty(N, np.float64)
-    # output-major copy of W for the learning rules, kept equal to W
+    # neuron-major copy of W: the learning rules work on its contiguous rows (and the
+    # neuron-major forward pass reads it); W is kept equal to it (see ``row_major``)
     WT = np.empty((N, n_in), dtype=W.dtype)
     for i in range(n_in):
         for n in range(N):
             WT[n, i] = W[i, n]
+    max_len = 0
+    for pos in range(order.shape[0]):
+        r = order[pos]
+        if indptr[r + 1] - indptr[r] > max_len:
+            max_len = indptr[r + 1] - indptr[r]
+    g_lo = np.empty(max_len + 1, np.int64)  # the sample's groups of equal timestamps
+    g_f = np.empty(max_len + 1, np.float32)
     use_hidden = p_in > 0.0
     # S2-STDP gaps: k target slots per class out of u updated neurons
     if class_inhib:
@@ -288,8 +314,13 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
         # everywhere between samples: only this sample's spikes are written, then reset)
         for q in range(start, end):
             x[indices[q]] = times[q]
-        n_fired = simulate(start, end, indices, times, W, thr, active, T, leak, tau,
-                           False, s, V, acc, alive)
+        if row_major:
+            n_fired = simulate(start, end, indices, times, W, thr, active, T, leak, tau,
+                               False, s, V, acc, alive)
+        else:
+            G = sample_groups(start, end, times, leak, tau, g_lo, g_f)
+            n_fired = simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, T, leak,
+                                  s, V)
 
         # 4. training prediction
         any_active = False
@@ -369,11 +400,14 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                 mean = total / cnt
                 if mean < t_base:
                     t_base = mean
+            # range tests rather than n // M, n % M (an integer division per neuron costs
+            # more than the rest of this loop)
+            lo_t = label * M + L  # target neurons of the label: [lo_t, hi_t)
+            hi_t = (label + 1) * M
             for n in range(N):
                 if not play[n]:
                     continue
-                target = (n // M == label) and (n % M >= L)
-                if target:
+                if lo_t <= n < hi_t:
                     tau_n = t_base - g_t
                     if time_ranges and s[n] < tau_n:
                         tau_n = s[n]
@@ -395,7 +429,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     upd_s[n_upd] = s[n]
                     n_upd += 1
             if n_upd > 0:
-                _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
                                upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm,
                                norm_target, abs_sum)
         elif rule == RULE_RSTDP:
@@ -410,7 +444,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     upd_c[0] = anti_ap
                     upd_nc[0] = anti_am
                 n_upd = 1
-                _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
                                upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm,
                                norm_target, abs_sum)
         else:  # S4NN
@@ -425,7 +459,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                 err[n] = 0.0
                 if not play[n]:
                     continue
-                if (n // M == label) and (n % M >= L):
+                if label * M + L <= n < (label + 1) * M:
                     tau_n = t_base
                     if time_ranges and s[n] < tau_n:
                         tau_n = s[n]
@@ -444,17 +478,23 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                         upd_nc[n_upd] = 0.0
                         upd_s[n_upd] = s[n]
                         n_upd += 1
-                _apply_updates(W, WT, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
+                _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
                                upd_s, -np.inf, w_min, w_max, False, 0.0, w_norm,
                                norm_target, abs_sum)
 
         # 8. statistics of who was updated
+        lo_c = label * M
+        hi_c = lo_c + M
         for j in range(n_upd):
             n = upd_n[j]
-            if n // M == label:
+            if lo_c <= n < hi_c:
                 upd_own[n] += 1
             else:
                 upd_other[n] += 1
         for q in range(start, end):
             x[indices[q]] = T
+    if not row_major:
+        for i in range(n_in):
+            for n in range(N):
+                W[i, n] = WT[n, i]
     return stats[STAT_CORRECT]
