@@ -40,12 +40,16 @@ The paper (10 folds, up to 100 epochs, all 60,000 images, its own extractor): 0.
 """
 
 import argparse
+import itertools
 import json
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.svm import LinearSVC
@@ -82,11 +86,39 @@ def parse_args(argv=None):
                    help="comma-separated STDP-CSNN/F-MNIST presets to evaluate")
     p.add_argument("--svc-C", type=float, default=0.01, help="C of the LinearSVC reference")
     p.add_argument("--no-svc", action="store_true", help="skip the LinearSVC reference")
+    p.add_argument("--set", action="append", default=[], metavar="CONFIG:KEY=VALUE",
+                   help="override a readout parameter of one configuration, e.g. "
+                   "s2stdp+ncg:a_plus=0.02 (value read as JSON); repeatable")
+    p.add_argument("--tune", action="store_true",
+                   help="first gridsearch threshold x (a_plus, a_minus) x annealing of each "
+                   "configuration on the first fold's split (trained on the other folds, "
+                   "scored on the held-out fold, last model kept); the best grid point "
+                   "(after the --set overrides) is then used for every fold")
+    p.add_argument("--tune-epochs", type=int, default=12, help="epochs of each tuning run")
+    p.add_argument("--n-jobs", type=int, default=2,
+                   help="readout trainings run in parallel (folds, configurations, grid)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.folds < 2:
         p.error("--folds must be >= 2")
+    args.overrides = {}
+    for item in args.set:
+        try:
+            config, kv = item.split(":", 1)
+            key, value = kv.split("=", 1)
+            args.overrides.setdefault(config.strip(), {})[key.strip()] = json.loads(value)
+        except ValueError:
+            p.error(f"--set {item!r}: expected CONFIG:KEY=VALUE with a JSON value")
     return args
+
+
+# the tuning grid (per configuration: rates are scaled together, keeping their ratio)
+TUNE_GRID = {
+    "s2stdp+ncg": dict(threshold=[300], rates=[(0.02, -0.01), (0.01, -0.005)],
+                       annealing=[0.98, 0.9]),
+    "s2stdp": dict(threshold=[300], rates=[(0.01, -0.05), (0.003, -0.015)],
+                   annealing=[0.98, 0.9]),
+}
 
 
 def extract(args, X_tr, X_te):
@@ -123,16 +155,81 @@ def extract(args, X_tr, X_te):
     return F_tr, F_te, params, t_all
 
 
-def readout_params(config, args, fold):
+def readout_params(config, args, fold, extra=None):
     """Estimator parameters of a preset, with the protocol's early stopping."""
     preset = load_preset(f"STDP-CSNN/F-MNIST/{config}")
     params = {k: v for k, v in preset.items() if not k.startswith("_")}
     patience = args.patience if args.patience is not None else preset.get("_patience", 10)
     if args.max_iter is not None:
         params["max_iter"] = args.max_iter
+    params.update(args.overrides.get(config, {}))
+    params.update(extra or {})
     params.update(early_stopping=True, n_iter_no_change=patience, restore_best=False,
                   random_state=args.seed + fold)
     return params
+
+
+def _spikes(arrays):
+    """Rebuild a spike list from (memory-mapped) CSR arrays."""
+    data, indices, indptr, shape = arrays
+    return sparse.csr_matrix((data, indices, indptr), shape=shape)
+
+
+def _train_one(config, fold, params, train_arrays, y, tr, va, test_arrays, y_te):
+    """Train one readout on ``tr`` with ``va`` for early stopping; score on the test set."""
+    t0 = time.perf_counter()
+    S = _spikes(train_arrays)
+    clf = SpikingReadoutClassifier(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(S[tr], y[tr], X_val=S[va], y_val=y[va])
+    acc = float(clf.score(_spikes(test_arrays), y_te)) if test_arrays is not None else None
+    return dict(config=config, fold=fold, epochs=int(clf.n_iter_),
+                val=[round(float(v), 4) for v in clf.validation_accuracy_],
+                test=acc, seconds=time.perf_counter() - t0)
+
+
+def _dump(folder, name, S):
+    """Write a spike list's CSR arrays as .npy files and return them memory-mapped."""
+    out = []
+    for part in ("data", "indices", "indptr"):
+        path = Path(folder) / f"{name}_{part}.npy"
+        np.save(path, getattr(S, part))
+        out.append(np.load(path, mmap_mode="r"))
+    return (*out, S.shape)
+
+
+def tune(args, configs, train_arrays, y, folds):
+    """Gridsearch of each configuration on the first fold's split; returns the winners."""
+    tr, va = folds[0]
+    jobs = []
+    for config in configs:
+        g = TUNE_GRID[config]
+        for thr, (ap, am), ann in itertools.product(g["threshold"], g["rates"],
+                                                    g["annealing"]):
+            extra = dict(threshold=thr, a_plus=ap, a_minus=am, annealing=ann,
+                         max_iter=args.tune_epochs, n_iter_no_change=args.tune_epochs)
+            params = readout_params(config, args, 0)
+            params.update(extra)
+            jobs.append((config, extra, params))
+    print(f"\n== tuning: {len(jobs)} runs of {args.tune_epochs} epochs on fold 0 "
+          f"({len(tr)} training, {len(va)} validation samples)")
+    t0 = time.perf_counter()
+    runs = Parallel(n_jobs=args.n_jobs)(
+        delayed(_train_one)(c, 0, p, train_arrays, y, tr, va, None, None)
+        for c, _, p in jobs)
+    best = {}
+    for (config, extra, _), r in zip(jobs, runs, strict=True):
+        last = r["val"][-1]
+        shown = {k: v for k, v in extra.items() if k not in ("max_iter", "n_iter_no_change")}
+        print(f"  {config:11s} {json.dumps(shown)}: validation last {last:.4f}, "
+              f"best {max(r['val']):.4f}")
+        if config not in best or last > best[config][0]:
+            best[config] = (last, {k: shown[k] for k in shown})
+    print(f"  tuning wall time {time.perf_counter() - t0:.0f} s")
+    for config, (last, chosen) in best.items():
+        print(f"  chosen for {config}: {json.dumps(chosen)} (validation {last:.4f})")
+        args.overrides.setdefault(config, {}).update(chosen)
 
 
 def main(argv=None):
@@ -153,25 +250,30 @@ def main(argv=None):
     enc = TTFSEncoder().fit(F_tr)
     S_tr, S_te = enc.transform(F_tr), enc.transform(F_te)
 
+    folds = list(StratifiedKFold(n_splits=args.folds, shuffle=True,
+                                 random_state=args.seed).split(S_tr, y))
+    with tempfile.TemporaryDirectory() as tmp:
+        train_arrays, test_arrays = _dump(tmp, "train", S_tr), _dump(tmp, "test", S_te)
+        if args.tune:
+            tune(args, configs, train_arrays, y, folds)
+        for config in configs:
+            print(f"\n== {config}: readout parameters",
+                  json.dumps(readout_params(config, args, 0)))
+        t0 = time.perf_counter()
+        runs = Parallel(n_jobs=args.n_jobs)(
+            delayed(_train_one)(config, k, readout_params(config, args, k), train_arrays,
+                                y, tr, va, test_arrays, y_te)
+            for config in configs for k, (tr, va) in enumerate(folds))
+        print(f"\n{len(runs)} readouts trained in {time.perf_counter() - t0:.0f} s "
+              f"({args.n_jobs} in parallel)")
     results = {}
-    folds = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
     for config in configs:
-        print(f"\n== {config}: readout parameters",
-              json.dumps(readout_params(config, args, 0)))
-        accs = []
-        for k, (tr, va) in enumerate(folds.split(S_tr, y)):
-            t0 = time.perf_counter()
-            clf = SpikingReadoutClassifier(**readout_params(config, args, k))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                clf.fit(S_tr[tr], y[tr], X_val=S_tr[va], y_val=y[va])
-            acc = clf.score(S_te, y_te)
-            accs.append(acc)
-            print(f"  fold {k}: {clf.n_iter_} epochs, best val "
-                  f"{np.max(clf.validation_accuracy_):.4f}, test {acc:.4f} "
-                  f"({time.perf_counter() - t0:.0f} s)")
-        results[config] = np.array(accs)
-        print(f"  {config}: test accuracy {np.mean(accs):.4f} +- {np.std(accs):.4f}")
+        mine = [r for r in runs if r["config"] == config]
+        for r in mine:
+            print(f"  {config} fold {r['fold']}: {r['epochs']} epochs, best val "
+                  f"{max(r['val']):.4f}, last val {r['val'][-1]:.4f}, test {r['test']:.4f} "
+                  f"({r['seconds']:.0f} s)")
+        results[config] = np.array([r["test"] for r in mine])
 
     if not args.no_svc:
         t0 = time.perf_counter()
