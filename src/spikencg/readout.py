@@ -1030,7 +1030,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
 def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
     """Maximum-likelihood ``(a, b) >= 0`` of ``softmax(a * f1 + b * f2)`` (projected Newton)."""
     rows = np.arange(f1.shape[0])
-    F = np.stack([f1, f2])  # (2, n, C)
+    f1_y, f2_y = f1[rows, y_enc], f2[rows, y_enc]
+    f11, f12, f22 = f1 * f1, f1 * f2, f2 * f2
 
     def loss_grad_hess(coef):
         z = coef[0] * f1 + coef[1] * f2
@@ -1038,10 +1039,11 @@ def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
         lse = np.log(np.exp(z).sum(axis=1))
         p = np.exp(z - lse[:, None])
         loss = float(np.mean(lse - z[rows, y_enc]))
-        Ep = (F * p).sum(axis=2)  # (2, n): expected feature under p
-        grad = (Ep - F[:, rows, y_enc]).mean(axis=1)
-        Epp = np.einsum("knc,lnc,nc->kln", F, F, p)
-        hess = (Epp - Ep[:, None, :] * Ep[None, :, :]).mean(axis=2)
+        e1, e2 = (f1 * p).sum(axis=1), (f2 * p).sum(axis=1)  # expected features under p
+        grad = np.array([np.mean(e1 - f1_y), np.mean(e2 - f2_y)])
+        h12 = np.mean((f12 * p).sum(axis=1) - e1 * e2)
+        hess = np.array([[np.mean((f11 * p).sum(axis=1) - e1 * e1), h12],
+                         [h12, np.mean((f22 * p).sum(axis=1) - e2 * e2)]])
         return loss, grad, hess
 
     coef = np.array([10.0, 1.0])
