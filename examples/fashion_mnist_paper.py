@@ -92,8 +92,9 @@ def parse_args(argv=None):
     p.add_argument("--tune", action="store_true",
                    help="first gridsearch threshold x (a_plus, a_minus) x annealing of each "
                    "configuration on the first fold's split (trained on the other folds, "
-                   "scored on the held-out fold, last model kept); the best grid point "
-                   "(after the --set overrides) is then used for every fold")
+                   "scored on the held-out fold, last model kept; parameters given with "
+                   "--set are kept, not searched); the best grid point is then used for "
+                   "every fold")
     p.add_argument("--tune-epochs", type=int, default=12, help="epochs of each tuning run")
     p.add_argument("--n-jobs", type=int, default=2,
                    help="readout trainings run in parallel (folds, configurations, grid)")
@@ -205,27 +206,32 @@ def tune(args, configs, train_arrays, y, folds):
     jobs = []
     for config in configs:
         g = TUNE_GRID[config]
-        for thr, (ap, am), ann in itertools.product(g["threshold"], g["rates"],
-                                                    g["annealing"]):
-            extra = dict(threshold=thr, a_plus=ap, a_minus=am, annealing=ann,
-                         max_iter=args.tune_epochs, n_iter_no_change=args.tune_epochs)
+        fixed = args.overrides.get(config, {})  # --set keys are not searched
+        axes = []
+        if "threshold" not in fixed:
+            axes.append([dict(threshold=t) for t in g["threshold"]])
+        if "a_plus" not in fixed and "a_minus" not in fixed:
+            axes.append([dict(a_plus=ap, a_minus=am) for ap, am in g["rates"]])
+        if "annealing" not in fixed:
+            axes.append([dict(annealing=a) for a in g["annealing"]])
+        for point in itertools.product(*axes):
+            extra = {k: v for d in point for k, v in d.items()}
             params = readout_params(config, args, 0)
-            params.update(extra)
+            params.update(extra, max_iter=args.tune_epochs, n_iter_no_change=args.tune_epochs)
             jobs.append((config, extra, params))
     print(f"\n== tuning: {len(jobs)} runs of {args.tune_epochs} epochs on fold 0 "
           f"({len(tr)} training, {len(va)} validation samples)")
     t0 = time.perf_counter()
-    runs = Parallel(n_jobs=args.n_jobs)(
+    runs = Parallel(n_jobs=args.n_jobs, return_as="generator")(
         delayed(_train_one)(c, 0, p, train_arrays, y, tr, va, None, None)
         for c, _, p in jobs)
     best = {}
-    for (config, extra, _), r in zip(jobs, runs, strict=True):
+    for (config, extra, _), r in zip(jobs, runs, strict=True):  # as they complete
         last = r["val"][-1]
-        shown = {k: v for k, v in extra.items() if k not in ("max_iter", "n_iter_no_change")}
-        print(f"  {config:11s} {json.dumps(shown)}: validation last {last:.4f}, "
-              f"best {max(r['val']):.4f}")
+        print(f"  {config:11s} {json.dumps(extra)}: validation last {last:.4f}, "
+              f"best {max(r['val']):.4f}", flush=True)
         if config not in best or last > best[config][0]:
-            best[config] = (last, {k: shown[k] for k in shown})
+            best[config] = (last, extra)
     print(f"  tuning wall time {time.perf_counter() - t0:.0f} s")
     for config, (last, chosen) in best.items():
         print(f"  chosen for {config}: {json.dumps(chosen)} (validation {last:.4f})")
@@ -260,20 +266,22 @@ def main(argv=None):
             print(f"\n== {config}: readout parameters",
                   json.dumps(readout_params(config, args, 0)))
         t0 = time.perf_counter()
-        runs = Parallel(n_jobs=args.n_jobs)(
-            delayed(_train_one)(config, k, readout_params(config, args, k), train_arrays,
-                                y, tr, va, test_arrays, y_te)
-            for config in configs for k, (tr, va) in enumerate(folds))
+        runs = []
+        for r in Parallel(n_jobs=args.n_jobs, return_as="generator")(
+                delayed(_train_one)(config, k, readout_params(config, args, k), train_arrays,
+                                    y, tr, va, test_arrays, y_te)
+                for config in configs for k, (tr, va) in enumerate(folds)):
+            runs.append(r)  # printed as they complete (in submission order)
+            print(f"  {r['config']} fold {r['fold']}: {r['epochs']} epochs, best val "
+                  f"{max(r['val']):.4f}, last val {r['val'][-1]:.4f}, test {r['test']:.4f} "
+                  f"({r['seconds']:.0f} s)", flush=True)
         print(f"\n{len(runs)} readouts trained in {time.perf_counter() - t0:.0f} s "
               f"({args.n_jobs} in parallel)")
     results = {}
     for config in configs:
-        mine = [r for r in runs if r["config"] == config]
-        for r in mine:
-            print(f"  {config} fold {r['fold']}: {r['epochs']} epochs, best val "
-                  f"{max(r['val']):.4f}, last val {r['val'][-1]:.4f}, test {r['test']:.4f} "
-                  f"({r['seconds']:.0f} s)")
-        results[config] = np.array([r["test"] for r in mine])
+        accs = np.array([r["test"] for r in runs if r["config"] == config])
+        results[config] = accs
+        print(f"  {config}: test accuracy {accs.mean():.4f} +- {accs.std():.4f}")
 
     if not args.no_svc:
         t0 = time.perf_counter()

@@ -2,9 +2,10 @@
 
 The examples are loaded as modules and their ``main`` called in this process (no new
 interpreter, numba's compiled kernels are reused), with ``--quick`` and a temporary
-output folder. Left out: ``examples/fashion_mnist_paper.py`` (needs the real dataset,
-hours) and ``examples/distributed_gridsearch.py`` (starts a Dask cluster; its own
-``main(quick)`` interface, tested with the distributed extra).
+output folder. ``examples/fashion_mnist_paper.py`` (the real dataset; hours at full
+settings) runs once with tiny settings of its own options; left out:
+``examples/distributed_gridsearch.py`` (starts a Dask cluster; its own ``main(quick)``
+interface, tested with the distributed extra).
 """
 
 import importlib.util
@@ -74,3 +75,24 @@ def test_quick_switch_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("SPIKENCG_EXAMPLE_QUICK")
     args = _example_args.parse_args("x", [str(tmp_path / "o")], jobs="folds")
     assert not args.quick and args.n_jobs == 2
+
+
+def test_fashion_mnist_paper_protocol_runs_end_to_end(data_dir, tmp_path, capsys):
+    # the whole protocol on tiny settings: raw Fashion-MNIST images -> extractor (cached
+    # on disk, then read back) -> tuning on fold 0 -> parallel folds -> LinearSVC
+    module = _load("fashion_mnist_paper.py")
+    argv = ["--data-dir", str(data_dir), "--cache-dir", str(tmp_path / "cache"),
+            "--folds", "2", "--max-iter", "2", "--train-samples", "400",
+            "--test-samples", "200", "--stdp-samples", "100", "--n-maps", "4",
+            "--tune", "--tune-epochs", "1", "--n-jobs", "1",
+            "--set", "s2stdp:threshold=20", "--set", "s2stdp+ncg:threshold=20"]
+    module.main(argv)
+    out = capsys.readouterr().out
+    assert "features cached in" in out
+    assert "chosen for s2stdp+ncg" in out and "chosen for s2stdp:" in out
+    summary = out[out.index("summary"):]
+    accs = [float(a) for a in re.findall(r"(\d\.\d{4}) \+- \d\.\d{4}  \(2 folds\)", summary)]
+    assert len(accs) == 2 and all(0.0 <= a <= 1.0 for a in accs)
+    assert "NCG gain" in summary and "LinearSVC" in out
+    module.main(argv + ["--no-svc"])  # second run: features read from the cache
+    assert "features read from the cache" in capsys.readouterr().out
