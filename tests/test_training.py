@@ -226,6 +226,7 @@ def test_training_layouts_give_the_same_model(digits, params, monkeypatch):
 
     X, y = digits
     models = []
+    monkeypatch.setattr(ro, "_NEURON_MAJOR_MIN_INPUTS", 0)
     for rules in ((), (_train.RULE_S2STDP, _train.RULE_RSTDP, _train.RULE_S4NN)):
         monkeypatch.setattr(ro, "_NEURON_MAJOR_RULES", rules)
         clf = SpikingReadoutClassifier(max_iter=3, random_state=0, **params)

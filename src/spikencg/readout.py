@@ -41,14 +41,16 @@ _RULE_DEFAULTS = {
 }
 
 _PREDICT_CHUNK = 65536  # rows validated and simulated at a time by predict & co.
-# rules whose training pass reads the weights neuron by neuron (see _train.train_epoch):
-# the same results either way, the faster layout measured per rule (benchmarks/)
+# rules whose training pass reads the weights neuron by neuron (see _train.train_epoch),
+# from this many inputs on: the same results either way, the faster layout as measured
+# (S2-STDP: neuron-major faster on 196, 784 and 4,608 inputs, input-major on 64)
 _NEURON_MAJOR_RULES = (_train.RULE_S2STDP,)
+_NEURON_MAJOR_MIN_INPUTS = 128
 
 
-def _row_major_training(rule):
+def _row_major_training(rule, n_inputs):
     """Whether the training kernel's forward pass reads input-major rows (see train_epoch)."""
-    return rule not in _NEURON_MAJOR_RULES
+    return rule not in _NEURON_MAJOR_RULES or n_inputs < _NEURON_MAJOR_MIN_INPUTS
 _PROGRESS_CHUNK = 20000  # samples per kernel call when a progress bar is shown
 _PROBA_SAMPLES = 2000
 _HISTORY_PER_NEURON = ("updates_own_class", "updates_other_class", "threshold_history",
@@ -544,7 +546,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 p["w_norm"], self.stdp == "multiplicative" and p["rule"] != _train.RULE_S4NN,
                 float(self.beta), p["t_gap"], ap, am, anti_ap, anti_am, lr, t_ltd,
                 float(self.output_dropout), float(self.input_dropout), self._rng,
-                _row_major_training(p["rule"]),
+                _row_major_training(p["rule"], W.shape[0]),
                 train_pred, own, other, fcount, fsum, fmin, stats,
             )
             if bar is not None:
