@@ -14,8 +14,8 @@ the package's own compiled kernels, per sample:
   sample: STDP increments with clipping, then the float64 row sums and rescaling of the
   weight normalisation, then (input-major layout only) writing the updated rows back
   into the input-major weights;
-- ceilings: a compiled loop adding the same number of contiguous float32 weight rows
-  into a potential vector (the forward's float adds, as in ``bench_suite.py``), and one
+- ceilings: ``bench_suite.py``'s compiled loop adding contiguous float32 weight rows
+  into a potential vector (the forward's float adds), and one
   adding a constant to the same number of contiguous float32 weights (the smallest
   possible update pass).
 
@@ -32,6 +32,8 @@ import argparse
 import time
 
 import numpy as np
+from bench_core import _time  # benchmarks/ is on sys.path when run as a script
+from bench_suite import _ceiling
 from numba import njit
 
 from spikencg import SpikingReadoutClassifier, TTFSEncoder
@@ -86,14 +88,6 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, abs_sum, std
 
 
 @njit(cache=False, nogil=True)
-def _ceiling_forward(W, idx, acc):
-    for k in range(idx.shape[0]):
-        row = W[idx[k]]
-        for n in range(acc.shape[0]):
-            acc[n] += row[n]
-
-
-@njit(cache=False, nogil=True)
 def _ceiling_update(WT, rows, reps):
     for _ in range(reps):
         for j in range(rows.shape[0]):
@@ -103,13 +97,8 @@ def _ceiling_update(WT, rows, reps):
 
 
 def _best(fn, repeat=5):
-    fn()
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    fn()  # compile / warm up outside the timing
+    return _time(fn, repeat)
 
 
 def main():
@@ -180,9 +169,7 @@ def main():
     t_upd_row = upd(True, False)
 
     nnz = S.nnz / n
-    idx = rng.integers(0, n_in, 2_000_000 // max(N // 16, 1)).astype(np.int64)
-    acc = np.zeros(N, np.float32)
-    t_ceil = _best(lambda: _ceiling_forward(W, idx, acc)) / (idx.shape[0] * N)
+    t_ceil = 1.0 / _ceiling(n_in, N, 5)  # seconds per event, as in bench_suite.py
     t_ceil_fwd = t_ceil * nnz * N
     t_ceil_upd = _best(lambda: _ceiling_update(WT, upd_n, reps)) / reps
     t_ceil_upd *= n_upd / k
