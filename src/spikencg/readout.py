@@ -47,16 +47,18 @@ _PREDICT_CHUNK = 65536  # rows validated and simulated at a time by predict & co
 _NEURON_MAJOR_RULES = (_train.RULE_S2STDP,)
 _NEURON_MAJOR_MIN_INPUTS = 128
 
-
-def _row_major_training(rule, n_inputs):
-    """Whether the training kernel's forward pass reads input-major rows (see train_epoch)."""
-    return rule not in _NEURON_MAJOR_RULES or n_inputs < _NEURON_MAJOR_MIN_INPUTS
 _PROGRESS_CHUNK = 20000  # samples per kernel call when a progress bar is shown
 _PROBA_SAMPLES = 2000
 _HISTORY_PER_NEURON = ("updates_own_class", "updates_other_class", "threshold_history",
                        "mean_firing_time", "min_firing_time", "firing_rate")
 _HISTORY = ("train_accuracy", "validation_accuracy", "silent_fraction",
             "all_first_fraction", "weight_stats") + _HISTORY_PER_NEURON
+
+
+def _row_major_training(rule, n_inputs):
+    """Whether the training kernel's forward pass reads input-major rows (see train_epoch)."""
+    return rule not in _NEURON_MAJOR_RULES or n_inputs < _NEURON_MAJOR_MIN_INPUTS
+
 
 
 class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
