@@ -60,7 +60,6 @@ def _row_major_training(rule, n_inputs):
     return rule not in _NEURON_MAJOR_RULES or n_inputs < _NEURON_MAJOR_MIN_INPUTS
 
 
-
 class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     """One fully-connected layer of single-spike neurons trained with supervised STDP.
 
