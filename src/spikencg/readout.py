@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from tqdm.auto import tqdm
 
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ._kernels import _train
+from ._kernels import _proba, _train
 from ._kernels._forward import predict_batch
 from .encoding import spike_arrays
 
@@ -1032,22 +1032,16 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
 
 def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
     """Maximum-likelihood ``(a, b) >= 0`` of ``softmax(a * f1 + b * f2)`` (projected Newton)."""
-    rows = np.arange(f1.shape[0])
-    f1_y, f2_y = f1[rows, y_enc], f2[rows, y_enc]
-    f11, f12, f22 = f1 * f1, f1 * f2, f2 * f2
+    f1 = np.ascontiguousarray(f1, dtype=np.float64)
+    f2 = np.ascontiguousarray(f2, dtype=np.float64)
+    y_enc = np.ascontiguousarray(y_enc, dtype=np.int64)
 
     def loss_grad_hess(coef):
-        z = coef[0] * f1 + coef[1] * f2
-        z = z - z.max(axis=1, keepdims=True)
-        lse = np.log(np.exp(z).sum(axis=1))
-        p = np.exp(z - lse[:, None])
-        loss = float(np.mean(lse - z[rows, y_enc]))
-        e1, e2 = (f1 * p).sum(axis=1), (f2 * p).sum(axis=1)  # expected features under p
-        grad = np.array([np.mean(e1 - f1_y), np.mean(e2 - f2_y)])
-        h12 = np.mean((f12 * p).sum(axis=1) - e1 * e2)
-        hess = np.array([[np.mean((f11 * p).sum(axis=1) - e1 * e1), h12],
-                         [h12, np.mean((f22 * p).sum(axis=1) - e2 * e2)]])
-        return loss, grad, hess
+        grad = np.empty(2)
+        h = np.empty(3)
+        loss = _proba.softmax2_loss_grad_hess(float(coef[0]), float(coef[1]), f1, f2, y_enc,
+                                              grad, h)
+        return loss, grad, np.array([[h[0], h[1]], [h[1], h[2]]])
 
     coef = np.array([10.0, 1.0])
     loss, grad, hess = loss_grad_hess(coef)
