@@ -37,3 +37,27 @@ def parse_args(description, argv=None, jobs=None):
         args.n_jobs = 1 if args.quick else 2
     Path(args.output_dir).mkdir(parents=True, exist_ok=True)
     return args
+
+
+def digits(args, epochs=30, folds=10):
+    """scikit-learn's digits with an example's epochs and folds, reduced by ``--quick``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        As returned by :func:`parse_args`.
+    epochs, folds : int
+        The full settings; ``--quick`` uses the first 600 images, 3 epochs and 3 folds.
+
+    Returns
+    -------
+    X, y : ndarray
+        Images (8x8 pixels, flattened, values 0 to 16) and labels.
+    epochs, folds : int
+    """
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    if args.quick:
+        return X[:600], y[:600], 3, 3
+    return X, y, epochs, folds

@@ -24,7 +24,6 @@ matplotlib.use("Agg")
 
 import _example_args  # noqa: E402  (examples/ is on sys.path)
 import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import cross_validate  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
@@ -49,10 +48,7 @@ def main(argv=None):
     """
     args = _example_args.parse_args(__doc__.splitlines()[0], argv)
     out = Path(args.output_dir)
-    X, y = load_digits(return_X_y=True)
-    epochs, folds = 30, 10
-    if args.quick:
-        X, y, epochs, folds = X[:600], y[:600], 3, 3
+    X, y, epochs, folds = _example_args.digits(args)
     results, first = {}, {}
     for name, params in RULES.items():
         t0 = time.perf_counter()

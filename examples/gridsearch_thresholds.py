@@ -25,7 +25,6 @@ matplotlib.use("Agg")
 
 import _example_args  # noqa: E402  (examples/ is on sys.path)
 import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import GridSearchCV, train_test_split  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 
@@ -43,15 +42,13 @@ def main(argv=None):
     """
     args = _example_args.parse_args(__doc__.splitlines()[0], argv, jobs="candidates")
     out = Path(args.output_dir)
-    X, y = load_digits(return_X_y=True)
+    X, y, epochs, folds = _example_args.digits(args, folds=5)
     grid = {
         "clf__threshold": [3.0, 4.5, 6.0],
         "clf__a_plus": [0.005, 0.01, 0.02],
         "clf__a_minus": [-0.01, -0.02, -0.05],
     }
-    epochs, folds = 30, 5
     if args.quick:
-        X, y, epochs, folds = X[:600], y[:600], 3, 3
         grid = {"clf__threshold": [3.0, 4.5], "clf__a_plus": [0.01, 0.02]}
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25,
                                                         stratify=y, random_state=0)
