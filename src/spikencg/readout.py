@@ -1082,6 +1082,6 @@ def _take_rows(arrays, idx):
     counts = indptr[idx + 1] - indptr[idx]
     new_ptr = np.zeros(len(idx) + 1, dtype=np.int64)
     np.cumsum(counts, out=new_ptr[1:])
-    sel = np.concatenate([np.arange(indptr[i], indptr[i + 1]) for i in idx]) if len(idx) \
-        else np.zeros(0, dtype=np.int64)
+    # positions of the selected rows' spikes: each row's start, then consecutive
+    sel = np.repeat(indptr[idx] - new_ptr[:-1], counts) + np.arange(new_ptr[-1])
     return new_ptr, np.ascontiguousarray(indices[sel]), np.ascontiguousarray(times[sel])
