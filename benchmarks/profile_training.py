@@ -169,7 +169,7 @@ def main():
     t_upd_row = upd(True, False)
 
     nnz = S.nnz / n
-    t_ceil = 1.0 / _ceiling(n_in, N, 5)  # seconds per event, as in bench_suite.py
+    t_ceil = 1.0 / _ceiling(n_in, N, 5)[0]  # seconds per event, as in bench_suite.py
     t_ceil_fwd = t_ceil * nnz * N
     t_ceil_upd = _best(lambda: _ceiling_update(WT, upd_n, reps)) / reps
     t_ceil_upd *= n_upd / k
