@@ -66,8 +66,14 @@ CASES = [
 ]
 
 
+def _feature_sizes(quick):
+    """(images transformed, images the extractor is fitted on)."""
+    return (4000, 500) if quick else (20000, 2000)
+
+
 def _features_path(cache_dir, quick):
-    return Path(cache_dir) / f"bench_fmnist_stdpcsnn{'_quick' if quick else ''}.npz"
+    n, n_fit = _feature_sizes(quick)
+    return Path(cache_dir) / f"bench_fmnist_stdpcsnn_fit{n_fit}_n{n}.npz"
 
 
 def make_features(data_dir, cache_dir, quick):
@@ -79,7 +85,7 @@ def make_features(data_dir, cache_dir, quick):
     if path.is_file():
         print(f"feat4608: features read from {path}")
         return
-    n, n_fit = (4000, 500) if quick else (20000, 2000)
+    n, n_fit = _feature_sizes(quick)
     X, y = load_mnist(data_dir, name="fashion-mnist", subset="train")
     t0 = time.perf_counter()
     ext = STDPConvFeatures(max_train_samples=n_fit, random_state=0).fit(X[:n_fit])
@@ -113,7 +119,7 @@ def _load(name, data_dir, quick, cache_dir=None):
         if quick:
             X, y = X[:6000], y[:6000]
         return TTFSEncoder(encoding="intensity", x_max=255.0).fit_transform(X), y
-    n_in = int(name.lstrip("abcdefghijklmnopqrstuvwxyz"))  # syn4608 / feat13824
+    n_in = int(name.removeprefix("syn").removeprefix("feat"))  # syn4608 / feat13824
     n = 4000 if quick else 20000
     rng = np.random.default_rng(0)
     T = np.full((n, n_in), np.inf)

@@ -16,10 +16,10 @@ same features is the non-spiking reference.
         [--set CONFIG:KEY=VALUE] [--n-jobs 2] ...
 
 ``--tune`` first gridsearches, for each configuration, the learning rates (a_plus,
-a_minus), threshold, annealing and t_gap (``TUNE_GRID``) on the first fold's split (as the paper
-tuned on a validation split), then runs the folds with the best grid point; ``--set``
-fixes a parameter instead (``--set s2stdp+ncg:a_plus=0.02``). Readouts are trained
-``--n-jobs`` at a time.
+a_minus), threshold, annealing and t_gap (``TUNE_GRID``) on the first fold's split (as
+the paper tuned on a validation split), then runs the folds with the best grid point;
+``--set`` fixes a parameter instead (``--set s2stdp+ncg:a_plus=0.02``). Readouts are
+trained ``--n-jobs`` at a time.
 
 Measured (2 CPU cores, seed 0, 128 maps, 4,608 features, extractor fitted on 5,000
 images, all 60,000 training images in 10 stratified folds of 54,000 / 6,000, full
