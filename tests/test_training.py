@@ -170,6 +170,40 @@ def test_predict_proba_consistent_and_usable(digits):
     assert cal.score(X[1000:], y[1000:]) > 0.7
 
 
+def test_probability_likelihood_kernel_matches_numpy_and_its_derivatives():
+    # the compiled softmax likelihood behind predict_proba's fit: loss against a NumPy
+    # reference, gradient and Hessian against central finite differences
+    from spikencg._kernels._proba import softmax2_loss_grad_hess
+
+    rng = np.random.default_rng(0)
+    f1 = rng.uniform(-1.0, 0.0, (300, 7))
+    f2 = rng.uniform(0.0, 2.0, (300, 7))
+    y = rng.integers(0, 7, 300)
+
+    def loss(a, b):
+        z = a * f1 + b * f2
+        zmax = z.max(axis=1, keepdims=True)
+        lse = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
+        return float(np.mean(lse - z[np.arange(300), y]))
+
+    a, b, h = 3.0, 0.7, 1e-4
+    grad, hess = np.empty(2), np.empty(3)
+    value = softmax2_loss_grad_hess(a, b, f1, f2, y, grad, hess)
+    assert np.isclose(value, loss(a, b), rtol=1e-12)
+    np.testing.assert_allclose(grad, [(loss(a + h, b) - loss(a - h, b)) / (2 * h),
+                                      (loss(a, b + h) - loss(a, b - h)) / (2 * h)],
+                               rtol=1e-6)
+    g = np.empty(2)
+
+    def grad_at(a_, b_):
+        softmax2_loss_grad_hess(a_, b_, f1, f2, y, g, np.empty(3))
+        return g.copy()
+
+    d_a = (grad_at(a + h, b) - grad_at(a - h, b)) / (2 * h)
+    d_b = (grad_at(a, b + h) - grad_at(a, b - h)) / (2 * h)
+    np.testing.assert_allclose(hess, [d_a[0], d_a[1], d_b[1]], rtol=1e-5, atol=1e-9)
+
+
 def test_binary_decision_and_proba_rank_agree(digits):
     X, y = digits
     mask = (y == 3) | (y == 8)
