@@ -11,8 +11,9 @@ Cases (inputs x configuration):
   ``STDPConvFeatures(random_state=0)`` (the paper's settings: 128 maps 5x5, target
   firing time 0.8), fitted on 2,000 Fashion-MNIST training images (500 with
   ``--quick``), applied to the first 20,000 (4,000); computed once per run before the
-  cases, or read from ``--cache-dir``. About two thirds of the features spike per
-  image (65 %, against 15 % in the synthetic cases);
+  cases, or read from ``--cache-dir`` (the file name carries a digest of the
+  extractor's parameters). About two thirds of the features spike per image (against
+  15 % in the synthetic cases);
 - ``syn4608`` / ``feat13824``: synthetic first-spike features of the sizes of STDP-CSNN
   and SoftHebb-CNN (3x3x1536; the library has no SoftHebb extractor), 20,000 samples,
   15 % of the inputs spike per sample, times uniform in [0, 1) on a 1/256 grid;
@@ -72,8 +73,15 @@ def _feature_sizes(quick):
 
 
 def _features_path(cache_dir, quick):
+    """Cache file of the features; named by the sizes and the extractor's parameters."""
+    import hashlib
+
+    from spikencg.features import STDPConvFeatures
+
     n, n_fit = _feature_sizes(quick)
-    return Path(cache_dir) / f"bench_fmnist_stdpcsnn_fit{n_fit}_n{n}.npz"
+    params = json.dumps(STDPConvFeatures(random_state=0).get_params(), sort_keys=True)
+    tag = hashlib.sha1(params.encode()).hexdigest()[:10]
+    return Path(cache_dir) / f"bench_fmnist_stdpcsnn_fit{n_fit}_n{n}_{tag}.npz"
 
 
 def make_features(data_dir, cache_dir, quick):
