@@ -41,7 +41,12 @@ from hypothesis.extra.numpy import arrays  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from spikencg import SpikingReadoutClassifier  # noqa: E402
-from spikencg._kernels._forward import best_of_range, predict_batch, simulate  # noqa: E402
+from spikencg._kernels._forward import (  # noqa: E402
+    best_of_range,
+    floor_f32,
+    predict_batch,
+    simulate,
+)
 
 # Deterministic, database-free hypothesis runs (same examples on every machine and run).
 _SETTINGS = dict(
@@ -87,14 +92,42 @@ def _kernel_forward(idx, t, W, thr, active, T, neuron, tau, stop_first=False):
     Wk = np.ascontiguousarray(np.asarray(W, dtype=np.float32).T)
     s = np.empty(N, np.float64)
     V = np.empty(N, np.float32)
+    thr32 = np.empty(N, np.float32)
+    floor_f32(np.ascontiguousarray(thr, dtype=np.float64), thr32)
     n_fired = simulate(
         0, len(idx), np.ascontiguousarray(idx, dtype=np.int32),
         np.ascontiguousarray(t, dtype=np.float64), Wk,
-        np.ascontiguousarray(thr, dtype=np.float64), np.ascontiguousarray(active, dtype=bool),
+        thr32, np.ascontiguousarray(active, dtype=bool),
         float(T), neuron == "lif", float(tau), bool(stop_first), s, V,
         np.empty(N, np.float32), np.empty(N, np.bool_),
     )
     return s, V, n_fired
+
+
+def test_floor_f32_gives_the_float64_threshold_test():
+    """``a > floor_f32(thr)`` in float32 is exactly ``a > thr`` in float64 (simulate's test)."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.0, 300.0, 2000).astype(np.float32)
+    thr = np.concatenate([
+        base.astype(np.float64),  # exactly representable in float32
+        base.astype(np.float64) * (1.0 + 1e-9),  # just above / below a float32
+        base.astype(np.float64) * (1.0 - 1e-9),
+        rng.normal(0.0, 1.0, 2000),
+        [0.0, -0.0, 1e-300, -1e-300, 1e300, -1e300, np.inf, -np.inf],
+    ])
+    out = np.empty(thr.shape[0], np.float32)
+    floor_f32(thr, out)
+    assert np.all(out.astype(np.float64) <= thr)
+    for shift in (-2, -1, 0, 1, 2):  # float32 potentials around each threshold
+        a = out.copy()
+        with np.errstate(over="ignore"):  # the largest float32 steps to inf
+            for _ in range(abs(shift)):
+                a = np.nextafter(a, np.float32(np.sign(shift) * np.inf))
+        np.testing.assert_array_equal(a > out, a.astype(np.float64) > thr)
+    # thresholds below the smallest float32 potential never let a finite one pass...
+    assert out[np.isneginf(thr)].item() == -np.inf
+    # ...and above the largest float32, only an infinite potential passes
+    assert out[thr == 1e300].item() == np.finfo(np.float32).max
 
 
 def _robust(idx, t, W, thr, active, T, neuron, tau):

@@ -8,7 +8,7 @@ contiguous row to the potentials. Potentials are float32, as in the original fra
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["simulate", "better", "best_of_range", "predict_batch", "sample_groups",
+__all__ = ["simulate", "floor_f32", "better", "best_of_range", "predict_batch", "sample_groups",
            "simulate_nm"]
 
 
@@ -39,7 +39,22 @@ def best_of_range(lo, hi, s, V, active):
 
 
 @njit(cache=True, nogil=True)
-def simulate(start, end, indices, times, W, thr, active, T, leak, tau, stop_first,
+def floor_f32(thr, out):
+    """``out[n]`` = the largest float32 not above ``thr[n]`` (float64), for every ``n``.
+
+    For any float32 ``a``, ``a > out[n]`` holds exactly when ``a > thr[n]`` does: the
+    float32 comparison that :func:`simulate` vectorises gives the float64 test's result.
+    """
+    for n in range(thr.shape[0]):
+        t = thr[n]
+        t32 = np.float32(t)
+        if np.float64(t32) > t:
+            t32 = np.nextafter(t32, np.float32(-np.inf))
+        out[n] = t32
+
+
+@njit(cache=True, nogil=True)
+def simulate(start, end, indices, times, W, thr32, active, T, leak, tau, stop_first,
              s, V, acc, alive):
     """Run one sample through the layer.
 
@@ -48,8 +63,10 @@ def simulate(start, end, indices, times, W, thr, active, T, leak, tau, stop_firs
     start, end : int
         The sample's spikes are ``indices[start:end]``, ``times[start:end]``, sorted by time.
     W : ndarray of shape (n_in, N), float32
-    thr : ndarray of shape (N,)
-        Thresholds used for this pass (strict test ``V > thr``).
+    thr32 : ndarray of shape (N,), float32
+        Thresholds used for this pass, rounded down to float32 (see
+        :func:`floor_f32`): for a float32 potential ``a``, ``a > thr32[n]`` is exactly
+        the strict test ``a > thr[n]`` against the float64 threshold.
     active : ndarray of shape (N,), bool
         False for neurons dropped out for this sample.
     T : float
@@ -99,33 +116,33 @@ def simulate(start, end, indices, times, W, thr, active, T, leak, tau, stop_firs
             for n in range(N):
                 acc[n] = (acc[n] + row0[n]) + row1[n]
             k += 2
-        any_over = False
+        # (float32 comparisons, and a count rather than a flag: both vectorise)
+        n_over = 0
         if g_end - k == 2:
             row0 = W[indices[k]]
             row1 = W[indices[k + 1]]
             for n in range(N):
                 a = (acc[n] + row0[n]) + row1[n]
                 acc[n] = a
-                any_over |= alive[n] & (a > thr[n])
+                n_over += alive[n] & (a > thr32[n])
         else:
             row0 = W[indices[k]]
             for n in range(N):
                 a = acc[n] + row0[n]
                 acc[n] = a
-                any_over |= alive[n] & (a > thr[n])
+                n_over += alive[n] & (a > thr32[n])
         k = g_end
-        fired = False
-        if any_over:
+        if n_over > 0:
+            # branch-free selects: the neurons crossing now fire at t
             for n in range(N):
-                if alive[n] and acc[n] > thr[n]:
-                    s[n] = t
-                    V[n] = acc[n]
-                    alive[n] = False
-                    n_alive -= 1
-                    n_fired += 1
-                    fired = True
+                f = alive[n] & (acc[n] > thr32[n])
+                s[n] = t if f else s[n]
+                V[n] = acc[n] if f else V[n]
+                alive[n] = alive[n] & (not f)
+            n_alive -= n_over
+            n_fired += n_over
         t_prev = t
-        if stop_first and fired:
+        if stop_first and n_over > 0:
             break
     for n in range(N):
         if alive[n]:
@@ -152,6 +169,8 @@ def predict_batch(indptr, indices, times, W, thr, n_classes, M, T, leak, tau, fu
     """
     n = indptr.shape[0] - 1
     N = W.shape[1]
+    thr32 = np.empty(N, np.float32)
+    floor_f32(thr, thr32)
     n_chunks = (n + chunk - 1) // chunk
     for c in prange(n_chunks):
         s = np.empty(N, np.float64)
@@ -162,7 +181,7 @@ def predict_batch(indptr, indices, times, W, thr, n_classes, M, T, leak, tau, fu
         lo = c * chunk
         hi = min(n, lo + chunk)
         for r in range(lo, hi):
-            simulate(indptr[r], indptr[r + 1], indices, times, W, thr, active, T, leak,
+            simulate(indptr[r], indptr[r + 1], indices, times, W, thr32, active, T, leak,
                      tau, not full, s, V, acc, alive)
             winner[r] = best_of_range(0, N, s, V, active)
             if full:

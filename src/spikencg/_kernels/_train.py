@@ -10,7 +10,7 @@ epoch (annealing, threshold resets, validation) is done by the caller.
 import numpy as np
 from numba import njit
 
-from ._forward import best_of_range, sample_groups, simulate, simulate_nm
+from ._forward import best_of_range, floor_f32, sample_groups, simulate, simulate_nm
 
 __all__ = [
     "train_epoch",
@@ -255,6 +255,9 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     active = np.ones(N, np.bool_)
     play = np.empty(N, np.bool_)  # takes part in learning after intra-class inhibition
     thr = np.empty(N, np.float64)
+    thr32 = np.empty(N, np.float32)  # thr rounded down to float32, for simulate
+    theta32 = np.empty(N, np.float32)
+    floor_f32(theta, theta32)
     x = np.full(n_in, T, np.float64)  # dense input times; back to T after each sample
     hidden = np.zeros(n_in, np.bool_)
     upd_n = np.empty(N, np.int64)
@@ -301,22 +304,32 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
             for i in range(n_in):
                 hidden[i] = rng.random() < p_in
 
-        # 2. training thresholds
-        for n in range(N):
-            thr[n] = theta[n]
-        if comp == COMP_CR2:
-            for n in range(label * M + L, (label + 1) * M):
-                thr[n] = phi[n]
-        elif comp == COMP_CR1:
+        # 2. training thresholds (float64 for the neuron-major pass, rounded down to
+        # float32 for the row-by-row one)
+        if row_major:
             for n in range(N):
-                thr[n] = phi[n]
+                thr32[n] = theta32[n]
+            if comp == COMP_CR2:
+                lo_r = label * M + L
+                floor_f32(phi[lo_r:(label + 1) * M], thr32[lo_r:(label + 1) * M])
+            elif comp == COMP_CR1:
+                floor_f32(phi, thr32)
+        else:
+            for n in range(N):
+                thr[n] = theta[n]
+            if comp == COMP_CR2:
+                for n in range(label * M + L, (label + 1) * M):
+                    thr[n] = phi[n]
+            elif comp == COMP_CR1:
+                for n in range(N):
+                    thr[n] = phi[n]
 
         # 3. forward pass with the training thresholds; dense input times (x holds T
         # everywhere between samples: only this sample's spikes are written, then reset)
         for q in range(start, end):
             x[indices[q]] = times[q]
         if row_major:
-            n_fired = simulate(start, end, indices, times, W, thr, active, T, leak, tau,
+            n_fired = simulate(start, end, indices, times, W, thr32, active, T, leak, tau,
                                False, s, V, acc, alive)
         else:
             G = sample_groups(start, end, times, leak, tau, g_lo, g_f)
