@@ -10,7 +10,7 @@ epoch (annealing, threshold resets, validation) is done by the caller.
 import numpy as np
 from numba import njit
 
-from ._forward import best_of_range, floor_f32, sample_groups, simulate, simulate_nm
+from ._forward import best_of_range, better, floor_f32, sample_groups, simulate, simulate_nm
 
 __all__ = [
     "train_epoch",
@@ -266,6 +266,8 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     upd_s = np.empty(N, np.float64)
     abs_sum = np.empty(N, np.float64)
     err = np.empty(N, np.float64)
+    cbest = np.empty(n_classes, np.int64)  # each class's best neuron (intra-class WTA)
+    cand = np.empty(N, np.int64)  # neurons taking part in learning, increasing
     # neuron-major copy of W: the learning rules work on its contiguous rows (and the
     # neuron-major forward pass reads it); W is kept equal to it (see ``row_major``)
     WT = np.empty((N, n_in), dtype=W.dtype)
@@ -336,13 +338,26 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
             n_fired = simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, T, leak,
                                   s, V)
 
-        # 4. training prediction
-        any_active = False
-        for n in range(N):
-            if active[n]:
-                any_active = True
-                break
-        if any_active:
+        # 4. training prediction. With intra-class inhibition, each class's best neuron
+        # (needed again in step 6) is found first; the best of them is the overall best
+        # (ties still go to the smallest index).
+        any_active = True
+        if p_out > 0.0:
+            any_active = False
+            for n in range(N):
+                if active[n]:
+                    any_active = True
+                    break
+        if class_inhib:
+            gw = -1
+            for c in range(n_classes):
+                b = best_of_range(c * M, (c + 1) * M, s, V, active)
+                cbest[c] = b
+                if b >= 0 and (gw < 0 or better(b, gw, s, V)):
+                    gw = b
+            if gw < 0:
+                gw = 0
+        elif any_active:
             gw = best_of_range(0, N, s, V, active)
         else:
             gw = 0
@@ -388,25 +403,33 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     if comp == COMP_CR2 and phi[n] < phi_floor:
                         phi[n] = phi_floor
 
-        # 6. intra-class winner-takes-all
-        for n in range(N):
-            play[n] = active[n]
+        # 6. intra-class winner-takes-all: only each class's best neuron takes part in
+        # learning; ``cand`` lists the neurons that do, in increasing order
+        n_cand = 0
         if class_inhib:
+            for n in range(N):
+                play[n] = False
             for c in range(n_classes):
-                b = best_of_range(c * M, (c + 1) * M, s, V, active)
-                for n in range(c * M, (c + 1) * M):
-                    if n != b and play[n]:
-                        play[n] = False
-                        s[n] = T
-                        V[n] = 0.0
+                b = cbest[c]
+                if b >= 0:
+                    play[b] = True
+                    cand[n_cand] = b
+                    n_cand += 1
+        else:
+            for n in range(N):
+                play[n] = active[n]
+                if active[n]:
+                    cand[n_cand] = n
+                    n_cand += 1
 
         # 7. learning rule
         n_upd = 0
         if rule == RULE_S2STDP:
             total = 0.0
             cnt = 0
-            for n in range(N):
-                if play[n] and s[n] < T:
+            for j in range(n_cand):
+                n = cand[j]
+                if s[n] < T:
                     total += s[n]
                     cnt += 1
             t_base = T - g_nt
@@ -417,9 +440,8 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
             # target neurons by a range test (no n // M, n % M per neuron)
             lo_t = label * M + L  # target neurons of the label: [lo_t, hi_t)
             hi_t = (label + 1) * M
-            for n in range(N):
-                if not play[n]:
-                    continue
+            for j in range(n_cand):
+                n = cand[j]
                 if lo_t <= n < hi_t:
                     tau_n = t_base - g_t
                     if time_ranges and s[n] < tau_n:
