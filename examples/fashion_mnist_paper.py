@@ -217,6 +217,17 @@ def readout_params(config, args, fold, extra=None):
     return params
 
 
+def describe(params):
+    """One line naming the readout's model (the presets spell NCG out, ``ncg`` stays False)."""
+    M = params.get("neurons_per_class", 1)
+    if M == 1:
+        return "1 neuron per class"
+    return (f"NCG: {M} neurons per class, intra-class winner-takes-all "
+            f"{'on' if params.get('class_inhibition') else 'off'}, competition regulation "
+            f"{params.get('competition', 'none')!r}, {params.get('non_target_neurons', 0)} "
+            "non-target neuron(s) per class")
+
+
 def _spikes(arrays):
     """Rebuild a spike list from (memory-mapped) CSR arrays."""
     data, indices, indptr, shape = arrays
@@ -309,8 +320,9 @@ def main(argv=None):
         if args.tune:
             tune(args, configs, train_arrays, y, folds)
         for config in configs:
-            print(f"\n== {config}: readout parameters",
-                  json.dumps(readout_params(config, args, 0)))
+            params = readout_params(config, args, 0)
+            print(f"\n== {config}: {describe(params)}; readout parameters",
+                  json.dumps({k: v for k, v in params.items() if k != "ncg"}))
         t0 = time.perf_counter()
         runs = []
         for r in Parallel(n_jobs=args.n_jobs, return_as="generator")(

@@ -94,5 +94,8 @@ def test_fashion_mnist_paper_protocol_runs_end_to_end(data_dir, tmp_path, capsys
     accs = [float(a) for a in re.findall(r"(\d\.\d{4}) \+- \d\.\d{4}  \(2 folds\)", summary)]
     assert len(accs) == 2 and all(0.0 <= a <= 1.0 for a in accs)
     assert "NCG gain" in summary and "LinearSVC" in out
+    # the model is named (the presets spell NCG out rather than using the ncg shortcut)
+    assert "== s2stdp+ncg: NCG: 5 neurons per class" in out
+    assert "== s2stdp: 1 neuron per class" in out and '"ncg"' not in out
     module.main(argv + ["--no-svc"])  # second run: features read from the cache
     assert "features read from the cache" in capsys.readouterr().out
