@@ -7,10 +7,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from tqdm.auto import tqdm
 
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._kernels import _proba, _train
@@ -606,6 +604,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         n = arrays[0].shape[0] - 1
         bar = None
         if self.verbose:
+            from tqdm.auto import tqdm  # imported when used: keeps `import spikencg` light
+
             bar = tqdm(total=n_epochs * n, unit="sample", desc="training",
                        leave=self.verbose > 1, disable=None)
         best, best_epoch, snap, no_change = -np.inf, -1, None, 0
@@ -633,7 +633,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                     msg = (f"epoch {self.n_iter_}: train acc {acc:.4f}"
                            + (f", validation acc {val_acc:.4f}" if val is not None else "")
                            + f", silent samples {self._history['silent_fraction'][-1]:.1%}")
-                    tqdm.write(msg)
+                    bar.write(msg)
                 if stopping is None:
                     continue
                 score = val_acc if stopping == "validation" else acc
@@ -751,6 +751,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                     "validation set; pass X_val, y_val or set early_stopping=False."
                 )
             rs = check_random_state(self.random_state)
+            from sklearn.model_selection import train_test_split  # (import cost: 50 ms)
+
             idx_tr, idx_va = train_test_split(
                 np.arange(X.shape[0]), test_size=self.validation_fraction,
                 stratify=y_enc if np.bincount(y_enc).min() >= 2 else None,

@@ -1,0 +1,74 @@
+"""Where the time of a fresh process's import and first fit goes (numba cache warm).
+
+Runs, in ``--runs`` fresh Python processes, the same work as ``bench_suite.py``'s
+"cached import + first fit" (import scikit-learn's digits loader and spikencg, load
+digits, fit one epoch, predict), timing each step separately, with numba's one-time
+initialisation (the refresh of its typing and lowering registries, which the first
+compiled call of any numba function triggers) measured on its own before the fit, and
+numba's import apart from spikencg's own modules. Prints the median of every step.
+
+    python benchmarks/bench_startup.py [--runs 5]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+STEPS = ("import sklearn.datasets", "import numba", "import spikencg",
+         "numba initialisation",
+         "load_digits", "first fit (1 epoch)", "first predict")
+
+CODE = """
+import time
+t = [time.perf_counter()]
+from sklearn.datasets import load_digits
+t.append(time.perf_counter())
+import numba
+t.append(time.perf_counter())
+from spikencg import SpikingReadoutClassifier
+t.append(time.perf_counter())
+from numba.core.registry import cpu_target
+cpu_target.typing_context.refresh()
+cpu_target.target_context.refresh()
+t.append(time.perf_counter())
+X, y = load_digits(return_X_y=True)
+t.append(time.perf_counter())
+clf = SpikingReadoutClassifier(max_iter=1, random_state=0).fit(1 - X / 16, y)
+t.append(time.perf_counter())
+clf.predict(1 - X / 16)
+t.append(time.perf_counter())
+print(" ".join(repr(b - a) for a, b in zip(t, t[1:])))
+"""
+
+
+def run(runs, env):
+    """Per-step seconds of ``runs`` fresh processes (list of lists)."""
+    out = []
+    for _ in range(runs):
+        res = subprocess.run([sys.executable, "-c", CODE], env=env, check=True,
+                             capture_output=True, text=True)
+        out.append([float(v) for v in res.stdout.split()])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        run(1, env)  # fills the numba cache (compiles everything once)
+        rows = run(args.runs, env)
+    med = [statistics.median(col) for col in zip(*rows)]
+    totals = [sum(r) for r in rows]
+    for name, m, col in zip(STEPS, med, zip(*rows)):
+        print(f"{name:24s} median {m:6.3f} s   runs {' '.join(f'{v:.3f}' for v in col)}")
+    print(f"{'total':24s} median {statistics.median(totals):6.3f} s   runs "
+          f"{' '.join(f'{v:.3f}' for v in totals)}")
+
+
+if __name__ == "__main__":
+    main()
