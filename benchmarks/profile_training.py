@@ -38,7 +38,7 @@ from numba import njit
 
 from spikencg import SpikingReadoutClassifier, TTFSEncoder
 from spikencg._kernels import _train
-from spikencg._kernels._forward import sample_groups, simulate, simulate_nm
+from spikencg._kernels._forward import floor_f32, sample_groups, simulate, simulate_nm
 from spikencg._kernels._train import _apply_updates, _update_column
 
 CONFIGS = {
@@ -51,6 +51,8 @@ CONFIGS = {
 @njit(cache=False, nogil=True)
 def _forward_all(indptr, indices, times, W, WT, thr, neuron_major):
     N = thr.shape[0]
+    thr32 = np.empty(N, np.float32)  # the row-by-row pass tests float32 thresholds
+    floor_f32(thr, thr32)
     s = np.empty(N)
     V = np.empty(N, np.float32)
     acc = np.empty(N, np.float32)
@@ -65,7 +67,7 @@ def _forward_all(indptr, indices, times, W, WT, thr, neuron_major):
             fired += simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, 1.0, False,
                                  s, V)
         else:
-            fired += simulate(indptr[r], indptr[r + 1], indices, times, W, thr, active, 1.0,
+            fired += simulate(indptr[r], indptr[r + 1], indices, times, W, thr32, active, 1.0,
                               False, 1.0, False, s, V, acc, alive)
     return fired
 
