@@ -62,9 +62,9 @@ def main():
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         run(1, env)  # fills the numba cache (compiles everything once)
         rows = run(args.runs, env)
-    med = [statistics.median(col) for col in zip(*rows)]
+    med = [statistics.median(col) for col in zip(*rows, strict=True)]
     totals = [sum(r) for r in rows]
-    for name, m, col in zip(STEPS, med, zip(*rows)):
+    for name, m, col in zip(STEPS, med, zip(*rows, strict=True), strict=True):
         print(f"{name:24s} median {m:6.3f} s   runs {' '.join(f'{v:.3f}' for v in col)}")
     print(f"{'total':24s} median {statistics.median(totals):6.3f} s   runs "
           f"{' '.join(f'{v:.3f}' for v in totals)}")
