@@ -124,7 +124,7 @@ def test_floor_f32_gives_the_float64_threshold_test():
             for _ in range(abs(shift)):
                 a = np.nextafter(a, np.float32(np.sign(shift) * np.inf))
         np.testing.assert_array_equal(a > out, a.astype(np.float64) > thr)
-    # thresholds below the smallest float32 potential never let a finite one pass...
+    # infinite thresholds stay infinite (-inf: every potential passes)...
     assert out[np.isneginf(thr)].item() == -np.inf
     # ...and above the largest float32, only an infinite potential passes
     assert out[thr == 1e300].item() == np.finfo(np.float32).max

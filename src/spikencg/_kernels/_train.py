@@ -309,13 +309,14 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
         # 2. training thresholds (float64 for the neuron-major pass, rounded down to
         # float32 for the row-by-row one)
         if row_major:
-            for n in range(N):
-                thr32[n] = theta32[n]
-            if comp == COMP_CR2:
-                lo_r = label * M + L
-                floor_f32(phi[lo_r:(label + 1) * M], thr32[lo_r:(label + 1) * M])
-            elif comp == COMP_CR1:
+            if comp == COMP_CR1:
                 floor_f32(phi, thr32)
+            else:
+                for n in range(N):
+                    thr32[n] = theta32[n]
+                if comp == COMP_CR2:
+                    lo_r = label * M + L
+                    floor_f32(phi[lo_r:(label + 1) * M], thr32[lo_r:(label + 1) * M])
         else:
             for n in range(N):
                 thr[n] = theta[n]
