@@ -122,14 +122,15 @@ def parse_args(argv=None):
     p.add_argument("--stdp-samples", type=int, default=10000,
                    help="training images the STDP extractor learns from")
     p.add_argument("--n-maps", type=int, default=128, help="conv feature maps (paper 128)")
-    p.add_argument("--target-time", type=float, default=0.9,
-                   help="extractor's target firing time (paper F-MNIST: 0.80; 0.90 gives "
-                   "better features with this extractor, see above)")
+    p.add_argument("--training", choices=("patch", "image"), default="patch",
+                   help="extractor's training scheme: 'patch' (the STDP-CSNN's, the "
+                   "library's default) or 'image' (the earlier whole-image scheme, with "
+                   "its settings: IMAGE_MODE)")
+    p.add_argument("--target-time", type=float, default=0.8,
+                   help="extractor's target firing time (paper F-MNIST: 0.80)")
     p.add_argument("--beta", type=float, default=1.0,
-                   help="soft bound of the extractor's multiplicative STDP (the runs "
-                   "above used 1.0, best at target time 0.9; the library's default, 3.0, "
-                   "leaves 2 of 128 maps silent instead of 33 at the paper's 0.8, see "
-                   "STDPConvFeatures)")
+                   help="soft bound of the extractor's multiplicative STDP (the library's "
+                   "default, 1.0)")
     p.add_argument("--configs", default=",".join(CONFIGS),
                    help="comma-separated STDP-CSNN/F-MNIST presets to evaluate")
     p.add_argument("--svc-C", type=float, default=0.01, help="C of the LinearSVC reference")
@@ -172,14 +173,22 @@ TUNE_GRID = {
 }
 
 
+# the whole-image training scheme with the settings its earlier runs used (``--training
+# image``; STDPConvFeatures documents them)
+IMAGE_MODE = dict(training="image", input_scaling="image", n_epochs=1, a_plus=0.05,
+                  a_minus=0.05, annealing=1.0, threshold_lr=0.1, homeostasis=0.2,
+                  threshold_min=0.1)
+
+
 def extract(args, X_tr, X_te):
     """Fit the extractor and transform both sets, or read them from the cache."""
     ext = STDPConvFeatures(n_maps=args.n_maps, max_train_samples=args.stdp_samples,
                            target_time=args.target_time, beta=args.beta,
-                           random_state=args.seed)
+                           random_state=args.seed,
+                           **(IMAGE_MODE if args.training == "image" else {}))
     params = {k: v for k, v in ext.get_params().items()}
-    key = (f"fmnist_stdpcsnn_m{args.n_maps}_stdp{args.stdp_samples}_tt{args.target_time}"
-           f"_b{args.beta}_n{len(X_tr)}_t{len(X_te)}_seed{args.seed}")
+    key = (f"fmnist_stdpcsnn_{args.training}_m{args.n_maps}_stdp{args.stdp_samples}"
+           f"_tt{args.target_time}_b{args.beta}_n{len(X_tr)}_t{len(X_te)}_seed{args.seed}")
     cache = Path(args.cache_dir)
     f_tr, f_te = cache / f"{key}_train.npz", cache / f"{key}_test.npz"
     if f_tr.is_file() and f_te.is_file():

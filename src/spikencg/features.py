@@ -99,6 +99,26 @@ def _latency(on_off, max_time=1.0):
     return np.ascontiguousarray(t)
 
 
+def _latency_scaled(on_off, v_min, v_max, max_time=1.0):
+    """Latency code with a fixed per-input range: ``t = T * (1 - (v - v_min) / (v_max - v_min))``.
+
+    ``v_min`` and ``v_max`` (shape ``on_off.shape[1:]``) are each input's smallest and
+    largest response over the training images; the scaled value is clipped to
+    ``[0, 1]``, and inputs at (or within rounding noise of) their minimum, or whose
+    range is empty, get ``t = T`` (no spike). Returns (n, C * H * W) float64.
+    """
+    n = on_off.shape[0]
+    v = on_off.reshape(n, -1)
+    lo = np.asarray(v_min, dtype=np.float64).ravel()
+    span = np.asarray(v_max, dtype=np.float64).ravel() - lo
+    ok = span > 0.0
+    x = (v - lo) / np.where(ok, span, 1.0)
+    np.clip(x, 0.0, 1.0, out=x)
+    t = max_time * (1.0 - x)
+    t[(x <= _REL_EPS) | ~ok[None, :]] = max_time
+    return np.ascontiguousarray(t)
+
+
 class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Spiking convolutional feature extractor trained with unsupervised STDP.
 
@@ -106,8 +126,10 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     6 x 6 x 128 = 4,608 first-spike times):
 
     1. on/off difference-of-Gaussians filtering (see :func:`dog_on_off`): 2 channels;
-    2. latency coding of each pixel-channel, per image: ``t = 1 - v / v_max``, stronger
-       is earlier, a response of 0 emits no spike;
+    2. latency coding of each pixel-channel, stronger is earlier, a response of 0 emits
+       no spike: ``t = 1 - (v - v_min) / (v_max - v_min)`` with each input's range over
+       the training images (``input_scaling="dataset"``), or ``t = 1 - v / v_max`` with
+       each image's strongest response (``"image"``);
     3. one convolutional layer of ``n_maps`` maps of single-spike IF neurons
        (``kernel_size`` x ``kernel_size`` x 2 filters, stride 1, no padding), each map
        with one threshold; the input spikes are integrated event by event, in time
@@ -116,19 +138,35 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     4. first-spike pooling (minimum time) over ``pool_size`` x ``pool_size`` windows
        with stride ``pool_size``.
 
-    Training (:meth:`fit`, no labels, one image at a time): the layer is simulated on
-    the whole image; up to ``n_winners`` winners are chosen in firing order (ties: the
-    larger potential), each from a map that has not won yet in this image (a map learns
-    from one position per image) and at a position farther than ``inhibition_radius``
-    from the previous winners (lateral inhibition between maps); each winner's filter
-    learns by multiplicative STDP on its receptive field: the inputs that spiked no
-    later than the winner are potentiated by ``a_plus * exp(-beta * w)``, the others are
-    depressed by ``a_minus * exp(-beta * (1 - w))`` (weights in ``[0, 1]``). Then each
-    map's threshold moves towards firing at ``target_time``:
-    ``theta += threshold_lr * (target_time - t_map)``, ``t_map`` being the map's mean
-    pooled first-spike time (its mean output feature, 1 for a silent window) or its
-    earliest spike over all positions (see ``adapt_on``); with ``homeostasis``, winning
-    maps' thresholds also rise and the others' fall, which evens out the wins.
+    Training (:meth:`fit`, no labels), ``n_epochs`` passes over the training images in
+    a random order, the learning rates multiplied by ``annealing`` after each pass. Both
+    training modes use multiplicative STDP: the inputs of the winner's receptive field
+    that spiked no later than the winner are potentiated by ``a_plus * exp(-beta * w)``,
+    the others are depressed by ``a_minus * exp(-beta * (1 - w))`` (weights in
+    ``[0, 1]``); thresholds never go below ``threshold_min``.
+
+    - ``training="patch"`` (the STDP-CSNN's scheme; default): each image gives one
+      patch of the receptive field's size at a random position; the maps integrate it
+      (one neuron per map) and the first to fire wins (ties: the larger potential, then
+      the smaller index); the others are inhibited. The winner learns by STDP, then
+      every map's threshold moves towards firing at ``target_time``,
+      ``theta -= threshold_lr * (t_winner - target_time)``, and a win-balancing term
+      raises the winner's threshold by ``homeostasis`` and lowers each other map's by
+      ``homeostasis / (n_maps - 1)``.
+    - ``training="image"``: the layer is simulated on the whole image; up to
+      ``n_winners`` winners are chosen in firing order (ties: the larger potential),
+      each from a map that has not won yet in this image and at a position farther than
+      ``inhibition_radius`` from the previous winners (lateral inhibition between maps),
+      and each learns by STDP on its receptive field. Then each map's threshold moves
+      towards firing at ``target_time``: ``theta += threshold_lr * (target_time -
+      t_map)``, ``t_map`` being the map's mean pooled first-spike time (its mean output
+      feature, 1 for a silent window) or its earliest spike over all positions (see
+      ``adapt_on``); with ``homeostasis``, each winner's threshold also rises by
+      ``homeostasis`` and every map's falls by ``homeostasis * n_winners_of_the_image /
+      n_maps``. Settings measured for this mode on Fashion-MNIST: ``n_epochs=1,
+      a_plus=0.05, a_minus=0.05, beta=3, threshold_lr=0.1, homeostasis=0.2,
+      threshold_min=0.1, input_scaling="image"`` (the defaults of spikencg 0.x before
+      the patch mode).
 
     Parameters
     ----------
@@ -142,48 +180,57 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         Side of the difference-of-Gaussians filter.
     dog_sigmas : tuple of two floats, default=(1.0, 2.0)
         Centre and surround standard deviations of the difference of Gaussians.
-    n_epochs : int, default=1
+    input_scaling : {"dataset", "image"}, default="dataset"
+        How on/off responses become spike times (see above). ``"dataset"`` learns each
+        input's range in :meth:`fit` (``input_min_``, ``input_max_``).
+    training : {"patch", "image"}, default="patch"
+        Training scheme (see above).
+    n_epochs : int, default=100
         Passes over the training images.
     max_train_samples : int or None, default=10000
-        Train on a random subset of at most this many images (None: all).
-    a_plus : float, default=0.05
+        Train on a random subset of at most this many images (None: all). The input
+        ranges of ``input_scaling="dataset"`` are measured on all the images given.
+    a_plus : float, default=0.1
         Potentiation rate.
-    a_minus : float, default=0.05
+    a_minus : float, default=0.1
         Depression rate.
-    beta : float, default=3.0
+    beta : float, default=1.0
         Soft-bound strength of the multiplicative STDP. Small values let the filters
-        become binary with very few strong weights; with the winners' threshold rise
-        (``homeostasis``) such a map's threshold settles at the sum of its weights and
-        the map may end up silent. Measured on Fashion-MNIST (target time 0.8, fitted
-        on 5,000 images): 33 of 128 maps silent on 10,000 training images with
-        ``beta=1`` (LinearSVC on the features, 10,000 training / 5,000 test images:
-        0.861), 16 with 2 (0.868), 2 with 3 (0.877), none with 5 (0.864).
+        become binary with very few strong weights. With ``training="image"`` and the
+        winners' threshold rise, such a map's threshold settles at the sum of its
+        weights and the map may end up silent; measured on Fashion-MNIST in that mode
+        (target time 0.8, fitted on 5,000 images): 33 of 128 maps silent on 10,000
+        training images with ``beta=1`` (LinearSVC on the features, 10,000 training /
+        5,000 test images: 0.861), 16 with 2 (0.868), 2 with 3 (0.877), none with 5
+        (0.864).
+    annealing : float, default=0.95
+        After each pass over the training images, ``a_plus``, ``a_minus``,
+        ``threshold_lr`` and ``homeostasis`` are multiplied by this factor.
     n_winners : int, default=8
-        Maximum number of filters that learn from one image.
+        ``training="image"`` only: maximum number of filters that learn from one image.
     inhibition_radius : int, default=2
-        Winners' positions must be more than this many positions apart (Chebyshev
-        distance) in the output grid; 0 only forbids the same position.
+        ``training="image"`` only: winners' positions must be more than this many
+        positions apart (Chebyshev distance) in the output grid; 0 only forbids the same
+        position.
     threshold_init : float, default=8.0
         Initial threshold of every map.
     target_time : float, default=0.8
         Firing time, in ``(0, 1)``, that threshold adaptation aims at (paper: 0.75 for
         MNIST, 0.80 for Fashion-MNIST).
-    threshold_lr : float, default=0.1
+    threshold_lr : float, default=1.0
         Threshold adaptation rate (0 disables it).
     adapt_on : {"pooled", "earliest"}, default="pooled"
-        Firing time of a map that threshold adaptation drives to ``target_time``:
-        ``"pooled"``, the mean over the pooling windows of each window's first spike
-        (the mean output feature of the map: dense features, about 66 % of them spike on
-        Fashion-MNIST with the defaults, fitted on 5,000 images); ``"earliest"``, the
-        map's earliest spike over all positions (sparse features, about 19 % spike).
-    homeostasis : float, default=0.2
-        Win-balancing threshold rate: each winner's threshold rises by this amount and
-        every map's falls by ``homeostasis * n_winners_of_the_image / n_maps``.
-    threshold_min : float, default=0.1
+        ``training="image"`` only: firing time of a map that threshold adaptation drives
+        to ``target_time``: ``"pooled"``, the mean over the pooling windows of each
+        window's first spike (the mean output feature of the map: dense features);
+        ``"earliest"``, the map's earliest spike over all positions (sparse features).
+    homeostasis : float, default=1.0
+        Win-balancing threshold rate (see above; 0 disables it).
+    threshold_min : float, default=1.0
         Lower bound of the thresholds.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights (uniform in ``[0, 1)``), the training subset and the
-        order of the training images.
+        Seeds the initial weights (uniform in ``[0, 1)``), the training subset, the
+        order of the training images and the patch positions.
 
     Attributes
     ----------
@@ -191,6 +238,9 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         Learned filters (channel 0: on, 1: off).
     initial_filters_ : ndarray of shape (n_maps, 2, kernel_size, kernel_size), float32
         Filters before training.
+    input_min_, input_max_ : ndarrays of shape (2, height, width), float64
+        Each on/off input's smallest and largest response over the training images
+        (``input_scaling="dataset"`` only).
     thresholds_ : ndarray of shape (n_maps,), float32
         Learned thresholds.
     win_counts_ : ndarray of shape (n_maps,), int64
@@ -216,8 +266,8 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     (``numba.set_num_threads``); the result does not depend on the number of threads.
     The output is float32 (60,000 Fashion-MNIST images x 4,608 features = 1.1 GB).
     The input may be ``(n, height, width)`` images or ``(n, height * width)`` square
-    images flattened row-major, of any dtype and non-negative range (every image is
-    normalised by its own strongest DoG response).
+    images flattened row-major, of any dtype and non-negative range (with
+    ``input_scaling="dataset"``, of the same range as the training images).
 
     Examples
     --------
@@ -237,11 +287,14 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "pool_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "dog_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "dog_sigmas": [tuple, list],
+        "input_scaling": [StrOptions({"dataset", "image"})],
+        "training": [StrOptions({"patch", "image"})],
         "n_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
         "max_train_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "a_plus": [Interval(numbers.Real, 0, None, closed="left")],
         "a_minus": [Interval(numbers.Real, 0, None, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "annealing": [Interval(numbers.Real, 0, None, closed="neither")],
         "n_winners": [Interval(numbers.Integral, 1, None, closed="left")],
         "inhibition_radius": [Interval(numbers.Integral, 0, None, closed="left")],
         "threshold_init": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -260,19 +313,22 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         pool_size=4,
         dog_size=7,
         dog_sigmas=(1.0, 2.0),
-        n_epochs=1,
+        input_scaling="dataset",
+        training="patch",
+        n_epochs=100,
         max_train_samples=10000,
-        a_plus=0.05,
-        a_minus=0.05,
-        beta=3.0,
+        a_plus=0.1,
+        a_minus=0.1,
+        beta=1.0,
+        annealing=0.95,
         n_winners=8,
         inhibition_radius=2,
         threshold_init=8.0,
         target_time=0.8,
-        threshold_lr=0.1,
+        threshold_lr=1.0,
         adapt_on="pooled",
-        homeostasis=0.2,
-        threshold_min=0.1,
+        homeostasis=1.0,
+        threshold_min=1.0,
         random_state=None,
     ):
         self.n_maps = n_maps
@@ -280,11 +336,14 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.pool_size = pool_size
         self.dog_size = dog_size
         self.dog_sigmas = dog_sigmas
+        self.input_scaling = input_scaling
+        self.training = training
         self.n_epochs = n_epochs
         self.max_train_samples = max_train_samples
         self.a_plus = a_plus
         self.a_minus = a_minus
         self.beta = beta
+        self.annealing = annealing
         self.n_winners = n_winners
         self.inhibition_radius = inhibition_radius
         self.threshold_init = threshold_init
@@ -347,9 +406,15 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             )
         return X2.reshape(X2.shape[0], *img_shape)
 
+    def _on_off(self, images):
+        """On/off DoG responses (n, 2, H, W) of a batch of images."""
+        return dog_on_off(images, self.dog_size, self.dog_sigmas)
+
     def _input_times(self, images):
-        """Input spike times (n, 2 * H * W) of a batch of images."""
-        return _latency(dog_on_off(images, self.dog_size, self.dog_sigmas))
+        """Input spike times (n, 2 * H * W) of a batch of images (fitted input ranges)."""
+        if self.input_scaling == "dataset":
+            return _latency_scaled(self._on_off(images), self.input_min_, self.input_max_)
+        return _latency(self._on_off(images))
 
     # ------------------------------------------------------------------ API
 
@@ -390,19 +455,47 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         subset = np.arange(n)
         if self.max_train_samples is not None and n > self.max_train_samples:
             subset = np.sort(rng.choice(n, size=self.max_train_samples, replace=False))
+        if self.input_scaling == "dataset":
+            # each input's range over all the images given (in chunks: bounded memory)
+            lo = np.full((C, H, W), np.inf)
+            hi = np.full((C, H, W), -np.inf)
+            for start in range(0, n, _CHUNK):
+                r = self._on_off(images[start : start + _CHUNK])
+                np.minimum(lo, r.min(axis=0), out=lo)
+                np.maximum(hi, r.max(axis=0), out=hi)
+            self.input_min_, self.input_max_ = lo, hi
+        else:
+            for name in ("input_min_", "input_max_"):
+                if hasattr(self, name):
+                    delattr(self, name)
         times = self._input_times(images[subset])
-        order = np.concatenate(
-            [rng.permutation(subset.shape[0]) for _ in range(self.n_epochs)]
-            or [np.empty(0, dtype=np.int64)]
-        ).astype(np.int64)
+        orders = [rng.permutation(subset.shape[0]).astype(np.int64)
+                  for _ in range(self.n_epochs)]
         win_counts = np.zeros(M, dtype=np.int64)
-        n_updates = _conv.train_epoch(
-            times, order, C, H, W, Wt, thr, 1.0, float(self.a_plus), float(self.a_minus),
-            float(self.beta), int(self.n_winners), int(self.inhibition_radius),
-            float(self.target_time), float(self.threshold_lr), float(self.homeostasis),
-            float(self.threshold_min), int(self.pool_size) if self.adapt_on == "pooled" else 0,
-            win_counts,
-        )
+        n_updates = 0
+        a_plus, a_minus = float(self.a_plus), float(self.a_minus)
+        th_lr, hom = float(self.threshold_lr), float(self.homeostasis)
+        OH, OW = H - k + 1, W - k + 1
+        for order in orders:
+            if self.training == "patch":
+                pos_y = rng.randint(0, OH, size=order.shape[0]).astype(np.int64)
+                pos_x = rng.randint(0, OW, size=order.shape[0]).astype(np.int64)
+                n_updates += _conv.train_patches(
+                    times, order, pos_y, pos_x, C, H, W, Wt, thr, 1.0, a_plus, a_minus,
+                    float(self.beta), float(self.target_time), th_lr, hom,
+                    float(self.threshold_min), win_counts,
+                )
+            else:
+                n_updates += _conv.train_epoch(
+                    times, order, C, H, W, Wt, thr, 1.0, a_plus, a_minus,
+                    float(self.beta), int(self.n_winners), int(self.inhibition_radius),
+                    float(self.target_time), th_lr, hom, float(self.threshold_min),
+                    int(self.pool_size) if self.adapt_on == "pooled" else 0, win_counts,
+                )
+            a_plus *= self.annealing
+            a_minus *= self.annealing
+            th_lr *= self.annealing
+            hom *= self.annealing
         self.filters_ = np.ascontiguousarray(Wt.transpose(3, 0, 1, 2))
         self.thresholds_ = thr
         self.win_counts_ = win_counts

@@ -26,7 +26,7 @@ the time ``T``.
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["simulate_image", "train_epoch", "transform_batch"]
+__all__ = ["simulate_image", "train_epoch", "train_patches", "transform_batch"]
 
 
 @njit(cache=True, nogil=True)
@@ -299,6 +299,97 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
         for m in range(M):
             if thr[m] < threshold_min:
                 thr[m] = np.float32(threshold_min)
+    return n_updates
+
+
+@njit(cache=True, nogil=True)
+def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, beta,
+                  target_time, threshold_lr, homeostasis, threshold_min, win_counts):
+    """One unsupervised training pass on random patches (sequential).
+
+    Step ``s`` takes the ``k x k`` patch (all channels) of image ``X[order[s]]`` whose
+    top-left pixel is ``(pos_y[s], pos_x[s])``: the ``M`` maps, seen as one neuron each
+    at that position, integrate the patch's spikes group by group (one group = one
+    timestamp; ties by input index). After the first group that puts some potential
+    strictly above its map's threshold, the map with the largest potential among those
+    above (ties: smaller index) wins at that group's time ``t``; the other maps are
+    inhibited. The winner's filter learns by :func:`_stdp` on the patch; then every
+    threshold moves towards firing at ``target_time``, ``thr -= threshold_lr * (t -
+    target_time)``, the winner's rises by ``homeostasis`` and the others' fall by
+    ``homeostasis / (M - 1)``; thresholds are clipped at ``threshold_min``. A patch on
+    which no map fires changes nothing.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, C * H * W), float64
+        Input spike times of the images.
+    order : ndarray of shape (n_steps,), int64
+        Image of each step.
+    pos_y, pos_x : ndarrays of shape (n_steps,), int64
+        Patch position of each step, in ``[0, H - k]`` and ``[0, W - k]``.
+    Wt : ndarray of shape (C, k, k, M), float32, updated in place
+    thr : ndarray of shape (M,), float32, updated in place
+    win_counts : ndarray of shape (M,), int64, updated in place
+
+    Returns
+    -------
+    n_updates : int
+    """
+    k = Wt.shape[1]
+    M = Wt.shape[3]
+    HW = H * W
+    KK = C * k * k
+    pt = np.empty(KK, np.float64)
+    V = np.empty(M, np.float32)
+    n_updates = 0
+    for step in range(order.shape[0]):
+        img = X[order[step]]
+        y0 = pos_y[step]
+        x0 = pos_x[step]
+        j = 0
+        for c in range(C):
+            for dy in range(k):
+                for dx in range(k):
+                    pt[j] = img[c * HW + (y0 + dy) * W + x0 + dx]
+                    j += 1
+        srt = np.argsort(pt, kind="mergesort")
+        V[:] = 0.0
+        win = -1
+        t_win = T
+        r = 0
+        while r < KK and win < 0:
+            t = pt[srt[r]]
+            if t >= T:
+                break
+            while r < KK and pt[srt[r]] == t:
+                i = srt[r]
+                c = i // (k * k)
+                rem = i - c * k * k
+                dy = rem // k
+                row = Wt[c, dy, rem - dy * k]
+                for m in range(M):
+                    V[m] += row[m]
+                r += 1
+            for m in range(M):
+                if V[m] > thr[m] and (win < 0 or V[m] > V[win]):
+                    win = m
+            t_win = t
+        if win < 0:
+            continue
+        _stdp(img, C, H, W, Wt, win, y0, x0, t_win, a_plus, a_minus, beta)
+        win_counts[win] += 1
+        n_updates += 1
+        shift = threshold_lr * (t_win - target_time)
+        others = homeostasis / (M - 1) if M > 1 else 0.0
+        for m in range(M):
+            th = np.float64(thr[m]) - shift
+            if m == win:
+                th += homeostasis
+            else:
+                th -= others
+            if th < threshold_min:
+                th = threshold_min
+            thr[m] = np.float32(th)
     return n_updates
 
 
