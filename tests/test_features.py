@@ -470,6 +470,11 @@ def test_fashion_mnist_example_tiny(data_dir, tmp_path, capsys):
     module.main(argv + ["--no-svc", "--configs", "s2stdp"])
     out = capsys.readouterr().out
     assert "read from the cache" in out and "LinearSVC" not in out
+    # the whole-image extractor (earlier runs) has its own cache entry
+    module.main(argv + ["--no-svc", "--configs", "s2stdp", "--training", "image"])
+    out = capsys.readouterr().out
+    assert "features cached" in out and '"training": "image"' in out
+    assert len(list((tmp_path / "cache").glob("*image*.npz"))) == 2
 
 
 @pytest.mark.integration
