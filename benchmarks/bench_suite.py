@@ -8,12 +8,12 @@ Cases (inputs x configuration):
 - ``mnist``: MNIST pixels (784 inputs) from ``../shared/data``, ``t = 1 - x / 255``;
 - ``feat4608``: the STDP-CSNN features of the paper's size (6x6x128 = 4,608 spike
   times per image) made by this library's extractor,
-  ``STDPConvFeatures(random_state=0)`` (the paper's settings: 128 maps 5x5, target
-  firing time 0.8), fitted on 2,000 Fashion-MNIST training images (500 with
+  ``STDPConvFeatures(random_state=0)`` (the STDP-CSNN's settings: 128 maps 5x5, target
+  firing time 0.8), fitted on the first 10,000 Fashion-MNIST training images (500 with
   ``--quick``), applied to the first 20,000 (4,000); computed once per run before the
   cases, or read from ``--cache-dir`` (the file name carries a digest of the
-  extractor's parameters). About two thirds of the features spike per image (against
-  15 % in the synthetic cases);
+  extractor's parameters). About 40 % of the features spike per image (against 15 % in
+  the synthetic cases);
 - ``syn4608`` / ``feat13824``: synthetic first-spike features of the sizes of STDP-CSNN
   and SoftHebb-CNN (3x3x1536; the library has no SoftHebb extractor), 20,000 samples,
   15 % of the inputs spike per sample, times uniform in [0, 1) on a 1/256 grid;
@@ -69,7 +69,7 @@ CASES = [
 
 def _feature_sizes(quick):
     """(images transformed, images the extractor is fitted on)."""
-    return (4000, 500) if quick else (20000, 2000)
+    return (4000, 500) if quick else (20000, 10000)
 
 
 def _features_path(cache_dir, quick):
