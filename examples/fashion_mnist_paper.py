@@ -38,9 +38,10 @@ Measured (2 CPU cores, seed 0, 128 maps, 4,608 features, all 60,000 training ima
   S2-STDP 0.8640 +- 0.0011, NCG gain +2.27 points**; extractor fit 50 s, transform 94 s,
   readouts 2,438 s (31-59 epochs for NCG, 23-46 for S2-STDP), 2,607 s in all.
 
-Earlier runs, with the extractor's whole-image training (``--training image``: the
-settings in ``IMAGE_MODE``, fitted on 5,000 images, per-image latency scaling) and at
-most 30 epochs instead of the paper's 100 unless said. Its features needed a target time
+Earlier runs, with the extractor's whole-image training (``--training image``:
+``spikencg.features.WHOLE_IMAGE_SETTINGS`` with the ``--beta`` given, per-image latency
+scaling, fitted on 5,000 images) and at most 30 epochs instead of the paper's 100 unless
+said. Its features needed a target time
 of 0.9 and readouts re-tuned on them to come within 0.9 point of the paper's NCG:
 
 - extractor ``--target-time 0.8`` (the paper's value; 53 % of the features spike),
@@ -120,7 +121,12 @@ from sklearn.svm import LinearSVC
 
 from spikencg import SpikingReadoutClassifier, TTFSEncoder
 from spikencg.datasets import load_mnist
-from spikencg.features import STDPConvFeatures, load_features, save_features
+from spikencg.features import (
+    WHOLE_IMAGE_SETTINGS,
+    STDPConvFeatures,
+    load_features,
+    save_features,
+)
 from spikencg.presets import load_preset
 
 CONFIGS = ("s2stdp+ncg", "s2stdp")
@@ -147,7 +153,7 @@ def parse_args(argv=None):
     p.add_argument("--training", choices=("patch", "image"), default="patch",
                    help="extractor's training scheme: 'patch' (the STDP-CSNN's, the "
                    "library's default) or 'image' (the earlier whole-image scheme, with "
-                   "its settings: IMAGE_MODE)")
+                   "its settings, WHOLE_IMAGE_SETTINGS, with --beta)")
     p.add_argument("--target-time", type=float, default=0.8,
                    help="extractor's target firing time (paper F-MNIST: 0.80)")
     p.add_argument("--beta", type=float, default=1.0,
@@ -195,19 +201,12 @@ TUNE_GRID = {
 }
 
 
-# the whole-image training scheme with the settings its earlier runs used (``--training
-# image``; STDPConvFeatures documents them)
-IMAGE_MODE = dict(training="image", input_scaling="image", n_epochs=1, a_plus=0.05,
-                  a_minus=0.05, annealing=1.0, threshold_lr=0.1, homeostasis=0.2,
-                  threshold_min=0.1)
-
-
 def extract(args, X_tr, X_te):
     """Fit the extractor and transform both sets, or read them from the cache."""
-    ext = STDPConvFeatures(n_maps=args.n_maps, max_train_samples=args.stdp_samples,
-                           target_time=args.target_time, beta=args.beta,
-                           random_state=args.seed,
-                           **(IMAGE_MODE if args.training == "image" else {}))
+    mode = WHOLE_IMAGE_SETTINGS if args.training == "image" else {}
+    ext = STDPConvFeatures(**{**mode, "n_maps": args.n_maps, "beta": args.beta,
+                              "max_train_samples": args.stdp_samples,
+                              "target_time": args.target_time, "random_state": args.seed})
     params = {k: v for k, v in ext.get_params().items()}
     key = (f"fmnist_stdpcsnn_{args.training}_m{args.n_maps}_stdp{args.stdp_samples}"
            f"_tt{args.target_time}_b{args.beta}_n{len(X_tr)}_t{len(X_te)}_seed{args.seed}")

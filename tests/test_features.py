@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from spikencg.encoding import TTFSEncoder
 from spikencg.features import (
+    WHOLE_IMAGE_SETTINGS,
     STDPConvFeatures,
     _dog_kernel,
     _latency,
@@ -38,8 +39,7 @@ def _images(n=24, size=28, seed=0):
 
 SMALL = dict(n_maps=8, max_train_samples=None, random_state=0)
 # the whole-image training mode with the settings documented for it
-IMAGE = dict(training="image", input_scaling="image", n_epochs=1, a_plus=0.05, a_minus=0.05,
-             beta=3.0, annealing=1.0, threshold_lr=0.1, homeostasis=0.2, threshold_min=0.1)
+IMAGE = WHOLE_IMAGE_SETTINGS
 
 
 @pytest.fixture(scope="module")

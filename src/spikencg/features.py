@@ -24,7 +24,8 @@ from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, valida
 from ._kernels import _conv
 from .encoding import _open_npz
 
-__all__ = ["STDPConvFeatures", "dog_on_off", "load_features", "save_features"]
+__all__ = ["STDPConvFeatures", "WHOLE_IMAGE_SETTINGS", "dog_on_off", "load_features",
+           "save_features"]
 
 _FEATURES_FORMAT = "spikencg.features"
 _FEATURES_VERSION = 1
@@ -34,6 +35,13 @@ _CHUNK = 2048
 # on/off responses below this fraction of the image's strongest response are not spikes
 # (removes the rounding noise of the DoG on uniform regions)
 _REL_EPS = 1e-6
+
+#: Settings of :class:`STDPConvFeatures` for its whole-image training mode, as measured on
+#: Fashion-MNIST (the extractor's defaults before patch training was added):
+#: ``STDPConvFeatures(**WHOLE_IMAGE_SETTINGS, target_time=0.9)`` for example.
+WHOLE_IMAGE_SETTINGS = dict(training="image", input_scaling="image", n_epochs=1,
+                            a_plus=0.05, a_minus=0.05, beta=3.0, annealing=1.0,
+                            threshold_lr=0.1, homeostasis=0.2, threshold_min=0.1)
 
 
 def _dog_kernel(size, sigma_center, sigma_surround):
@@ -163,10 +171,8 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
       feature, 1 for a silent window) or its earliest spike over all positions (see
       ``adapt_on``); with ``homeostasis``, each winner's threshold also rises by
       ``homeostasis`` and every map's falls by ``homeostasis * n_winners_of_the_image /
-      n_maps``. Settings measured for this mode on Fashion-MNIST: ``n_epochs=1,
-      a_plus=0.05, a_minus=0.05, beta=3, threshold_lr=0.1, homeostasis=0.2,
-      threshold_min=0.1, input_scaling="image", annealing=1`` (the defaults before patch
-      training was added).
+      n_maps``. Settings measured for this mode on Fashion-MNIST:
+      :data:`WHOLE_IMAGE_SETTINGS` (the defaults before patch training was added).
 
     Parameters
     ----------
