@@ -8,8 +8,9 @@ the package's own compiled kernels, per sample:
   epoch kernel (the rest: input checks and the probability model fitted at the end);
 - the forward pass alone, both layouts of the training kernel: input-major (one weight
   row added to all potentials per input spike, :func:`~spikencg._kernels._forward.simulate`)
-  and neuron-major (one neuron at a time, ``simulate_nm``), with the model's training
-  thresholds;
+  and neuron-major (one neuron at a time, ``simulate_nm``; with weights >= 0 and no leak
+  the kernel uses ``simulate_nm_monotone``, which tests the thresholds once per chunk of
+  input spikes), with the model's training thresholds;
 - the learning rule's weight updates for the measured mean number of updated neurons per
   sample: STDP increments with clipping, then the float64 row sums and rescaling of the
   weight normalisation, then (input-major layout only) writing the updated rows back
@@ -25,7 +26,7 @@ its ceiling and the updates at theirs: the bound for any kernel that applies the
 weight by weight.
 
     python benchmarks/profile_training.py [--inputs 4608] [--samples 3000]
-        [--density 0.15] [--config s2stdp+ncg]
+        [--density 0.15] [--config s2stdp+ncg] [--features FILE]
 """
 
 import argparse
@@ -38,7 +39,13 @@ from numba import njit
 
 from spikencg import SpikingReadoutClassifier, TTFSEncoder
 from spikencg._kernels import _train
-from spikencg._kernels._forward import floor_f32, sample_groups, simulate, simulate_nm
+from spikencg._kernels._forward import (
+    floor_f32,
+    sample_groups,
+    simulate,
+    simulate_nm,
+    simulate_nm_monotone,
+)
 from spikencg._kernels._train import _apply_updates, _update_column
 
 CONFIGS = {
@@ -49,7 +56,7 @@ CONFIGS = {
 
 
 @njit(cache=False, nogil=True)
-def _forward_all(indptr, indices, times, W, WT, thr, neuron_major):
+def _forward_all(indptr, indices, times, W, WT, thr, mode):
     N = thr.shape[0]
     thr32 = np.empty(N, np.float32)  # the row-by-row pass tests float32 thresholds
     floor_f32(thr, thr32)
@@ -62,7 +69,10 @@ def _forward_all(indptr, indices, times, W, WT, thr, neuron_major):
     g_f = np.empty(W.shape[0] + 1, np.float32)
     fired = 0
     for r in range(indptr.shape[0] - 1):
-        if neuron_major:
+        if mode == 2:
+            fired += simulate_nm_monotone(indptr[r], indptr[r + 1], indices, times, WT, thr,
+                                          active, 1.0, s, V)
+        elif mode == 1:
             G = sample_groups(indptr[r], indptr[r + 1], times, False, 1.0, g_lo, g_f)
             fired += simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, 1.0, False,
                                  s, V)
@@ -110,16 +120,31 @@ def main():
     ap.add_argument("--density", type=float, default=0.15,
                     help="fraction of inputs that spike per sample")
     ap.add_argument("--config", default="s2stdp+ncg", choices=sorted(CONFIGS))
+    ap.add_argument("--features", default=None,
+                    help="a features file (spikencg.features.save_features, e.g. the "
+                         "feat4608 cache of bench_suite.py) to use instead of synthetic "
+                         "features; its first --samples rows")
     args = ap.parse_args()
 
     rng = np.random.default_rng(0)
-    n, n_in = args.samples, args.inputs
-    T = np.full((n, n_in), np.inf)
-    mask = rng.random((n, n_in)) < args.density
-    T[mask] = np.floor(rng.random(mask.sum()) * 256) / 256
-    y = rng.integers(0, 10, n)
-    S = TTFSEncoder().fit_transform(T)
-    del T, mask
+    n = args.samples
+    if args.features:
+        from spikencg.features import load_features
+
+        F, y, _ = load_features(args.features)
+        S = TTFSEncoder().fit_transform(F[:n])
+        y = y[:n]
+        n_in = S.shape[1]
+        args.density = S.nnz / (n * n_in)
+        del F
+    else:
+        n_in = args.inputs
+        T = np.full((n, n_in), np.inf)
+        mask = rng.random((n, n_in)) < args.density
+        T[mask] = np.floor(rng.random(mask.sum()) * 256) / 256
+        y = rng.integers(0, 10, n)
+        S = TTFSEncoder().fit_transform(T)
+        del T, mask
 
     clf = SpikingReadoutClassifier(max_iter=1, random_state=0, **CONFIGS[args.config])
     clf.fit(S[:100], y[:100])
@@ -150,8 +175,10 @@ def main():
     ix = S.indices.astype(np.int64)
     tt = S.data.astype(np.float64)
 
-    t_fwd_row = _best(lambda: _forward_all(ip, ix, tt, W, WT, thr, False)) / n
-    t_fwd_nm = _best(lambda: _forward_all(ip, ix, tt, W, WT, thr, True)) / n
+    t_fwd_row = _best(lambda: _forward_all(ip, ix, tt, W, WT, thr, 0)) / n
+    t_fwd_nm = _best(lambda: _forward_all(ip, ix, tt, W, WT, thr, 1)) / n
+    monotone = bool(WT.min() >= 0)  # what train_epoch checks (no leak here, w_min >= 0)
+    t_fwd_mono = _best(lambda: _forward_all(ip, ix, tt, W, WT, thr, 2)) / n if monotone else None
 
     k = max(1, int(round(n_upd)))
     upd_n = np.sort(rng.choice(N, k, replace=False)).astype(np.int64)
@@ -160,7 +187,7 @@ def main():
     norm_target = WT.astype(np.float64).sum(axis=1)
     abs_sum = np.empty(N)
     reps = max(1, 200_000 // (k * n_in // 64 + 1))
-    w_norm = bool(clf.weight_norm)
+    w_norm = clf._resolve(len(clf.classes_))["w_norm"]
 
     def upd(copy_back, stdp_only):
         return _best(lambda: _updates(reps, W.copy(), WT.copy(), copy_back, x, upd_n,
@@ -185,6 +212,9 @@ def main():
     print(f"{'  of which the compiled epoch (train_epoch)':52s} {t_kernel * us:8.1f}")
     print(f"{'forward pass, input-major (row per input spike)':52s} {t_fwd_row * us:8.1f}")
     print(f"{'forward pass, neuron-major (neuron by neuron)':52s} {t_fwd_nm * us:8.1f}")
+    if monotone:
+        print(f"{'  tested per chunk (weights >= 0: used in training)':52s} "
+              f"{t_fwd_mono * us:8.1f}")
     print(f"{'STDP increments + clipping':52s} {t_stdp * us * n_upd / k:8.1f}")
     print(f"{'  + normalisation (float64 row sums, rescaling)':52s} "
           f"{t_upd_nm * us * n_upd / k:8.1f}")

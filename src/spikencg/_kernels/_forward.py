@@ -9,7 +9,10 @@ import numpy as np
 from numba import njit, prange
 
 __all__ = ["simulate", "floor_f32", "better", "best_of_range", "predict_batch", "sample_groups",
-           "simulate_nm"]
+           "simulate_nm", "simulate_nm_monotone", "MONOTONE_CHUNK"]
+
+# input spikes integrated between two threshold tests in :func:`simulate_nm_monotone`
+MONOTONE_CHUNK = 32
 
 
 @njit(cache=True, nogil=True)
@@ -333,4 +336,136 @@ def simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, T, leak, s, V):
         if not d0:
             V[n] = a0
         n += 1
+    return n_fired
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _first_crossing(r, v, k, end, indices, times, th):
+    """Continue one neuron's integration from potential ``v`` before spike ``k``.
+
+    Adds the weights ``r`` of spikes ``k, k + 1, ...`` in order and returns
+    ``(q, v)`` at the end of the first group of equal timestamps after which ``v > th``
+    (``q``: the group's last spike), or ``(-1, v)`` with the final potential when the
+    neuron never crosses.
+    """
+    while k < end:
+        v += r[np.uint64(indices[k])]
+        if (k + 1 == end or times[k + 1] != times[k]) and v > th:
+            return k, v
+        k += 1
+    return -1, v
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _monotone_block(n0, n1, n2, n3, start, end, indices, times, WT, thr, T, s, V):
+    """:func:`simulate_nm_monotone` for four neurons (they may repeat); returns which
+    of them fired, as the bits 1, 2, 4, 8."""
+    r0 = WT[n0]
+    r1 = WT[n1]
+    r2 = WT[n2]
+    r3 = WT[n3]
+    t0 = thr[n0]
+    t1 = thr[n1]
+    t2 = thr[n2]
+    t3 = thr[n3]
+    a0 = np.float32(0.0)
+    a1 = np.float32(0.0)
+    a2 = np.float32(0.0)
+    a3 = np.float32(0.0)
+    d0 = False
+    d1 = False
+    d2 = False
+    d3 = False
+    k = start
+    while k < end:
+        ke = min(k + MONOTONE_CHUNK, end)
+        b0 = a0
+        b1 = a1
+        b2 = a2
+        b3 = a3
+        # unsigned positions and indices: no negative-index wraparound in the hot loop
+        for q in range(np.uint64(k), np.uint64(ke)):
+            i = np.uint64(indices[q])
+            a0 += r0[i]
+            a1 += r1[i]
+            a2 += r2[i]
+            a3 += r3[i]
+        # a potential above threshold at the end of the chunk crossed it at the end of
+        # this chunk's group or of an earlier one of the chunk (potentials never
+        # decrease): replay that neuron from the chunk's start, group by group
+        if not d0 and a0 > t0:
+            q, v = _first_crossing(r0, b0, k, end, indices, times, t0)
+            s[n0] = times[q]
+            V[n0] = v
+            d0 = True
+        if not d1 and a1 > t1:
+            q, v = _first_crossing(r1, b1, k, end, indices, times, t1)
+            s[n1] = times[q]
+            V[n1] = v
+            d1 = True
+        if not d2 and a2 > t2:
+            q, v = _first_crossing(r2, b2, k, end, indices, times, t2)
+            s[n2] = times[q]
+            V[n2] = v
+            d2 = True
+        if not d3 and a3 > t3:
+            q, v = _first_crossing(r3, b3, k, end, indices, times, t3)
+            s[n3] = times[q]
+            V[n3] = v
+            d3 = True
+        if d0 and d1 and d2 and d3:
+            break
+        k = ke
+    if not d0:
+        s[n0] = T
+        V[n0] = a0
+    if not d1:
+        s[n1] = T
+        V[n1] = a1
+    if not d2:
+        s[n2] = T
+        V[n2] = a2
+    if not d3:
+        s[n3] = T
+        V[n3] = a3
+    return int(d0) | (int(d1) << 1) | (int(d2) << 2) | (int(d3) << 3)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def simulate_nm_monotone(start, end, indices, times, WT, thr, active, T, s, V):
+    """:func:`simulate_nm` for a layer whose potentials never decrease (no leak, weights
+    ``>= 0``): the same results, bitwise, found with fewer tests.
+
+    Each neuron's potential is the same float32 sum in the same order as in
+    :func:`simulate_nm`; but since adding a weight ``>= 0`` never lowers a float
+    potential, the threshold is tested only every :data:`MONOTONE_CHUNK` input spikes,
+    and a neuron found above it is replayed from the chunk's start to the exact group
+    where it crossed. Neurons are integrated four at a time (four independent addition
+    chains).
+
+    Parameters
+    ----------
+    start, end : int
+        The sample's spikes are ``indices[start:end]``, ``times[start:end]``, sorted by
+        time.
+    WT : ndarray of shape (N, n_in), float32, every weight ``>= 0``
+    thr, active, T, s, V : as in :func:`simulate_nm`.
+
+    Returns
+    -------
+    n_fired : int
+        Number of active neurons that fired.
+    """
+    N = WT.shape[0]
+    n_fired = 0
+    for n in range(0, N, 4):
+        # the last block repeats its last neuron (same row, same result)
+        fired = _monotone_block(n, min(n + 1, N - 1), min(n + 2, N - 1), min(n + 3, N - 1),
+                                start, end, indices, times, WT, thr, T, s, V)
+        for j in range(min(4, N - n)):
+            if active[n + j]:
+                n_fired += (fired >> j) & 1
+            else:  # dropped out: integrated all the same, then silenced
+                s[n + j] = T
+                V[n + j] = 0.0
     return n_fired

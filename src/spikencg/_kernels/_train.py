@@ -7,10 +7,20 @@ additive or multiplicative STDP, clipping and weight normalisation. What happens
 epoch (annealing, threshold resets, validation) is done by the caller.
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
-from ._forward import best_of_range, better, floor_f32, sample_groups, simulate, simulate_nm
+from ._forward import (
+    best_of_range,
+    better,
+    floor_f32,
+    sample_groups,
+    simulate,
+    simulate_nm,
+    simulate_nm_monotone,
+)
 
 __all__ = [
     "train_epoch",
@@ -85,51 +95,53 @@ def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
             col[i] = np.float32(w_min if w2 < w_min else (w_max if w2 > w_max else w2))
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
-def _abs_sums(WT, n_upd, upd_n, abs_sum):
-    """``abs_sum[j] = sum_i |WT[upd_n[j], i]|`` in float64, summed in input order.
+@njit(cache=True, nogil=True)
+def _exact_sum_limit(n_in, w_min, w_max):
+    """Smallest nonzero ``|w|`` (float32) for which :func:`_abs_sum` may sum in any order.
 
-    Four neurons at a time, so that four independent addition chains overlap (the order
-    of each neuron's sum is unchanged, hence bitwise the same result as a plain loop).
+    Every weight of a clipped row is at most ``B = n_in * max(|w_min|, |w_max|)`` in
+    total. With ``q`` the smallest power of two ``>= B * 2**-52``, every float32 of
+    magnitude ``>= q * 2**23`` is a multiple of ``q``; if every nonzero ``|w|`` is, each
+    partial sum of the row, in any order, is a multiple of ``q`` not above
+    ``B <= 2**52 * q``: exact in float64.
     """
-    n_in = WT.shape[1]
-    j = 0
-    while j + 4 <= n_upd:
-        r0 = WT[upd_n[j]]
-        r1 = WT[upd_n[j + 1]]
-        r2 = WT[upd_n[j + 2]]
-        r3 = WT[upd_n[j + 3]]
-        a0 = 0.0
-        a1 = 0.0
-        a2 = 0.0
-        a3 = 0.0
-        for i in range(n_in):
-            a0 += abs(np.float64(r0[i]))
-            a1 += abs(np.float64(r1[i]))
-            a2 += abs(np.float64(r2[i]))
-            a3 += abs(np.float64(r3[i]))
-        abs_sum[j] = a0
-        abs_sum[j + 1] = a1
-        abs_sum[j + 2] = a2
-        abs_sum[j + 3] = a3
-        j += 4
-    if j + 2 <= n_upd:
-        r0 = WT[upd_n[j]]
-        r1 = WT[upd_n[j + 1]]
-        a0 = 0.0
-        a1 = 0.0
-        for i in range(n_in):
-            a0 += abs(np.float64(r0[i]))
-            a1 += abs(np.float64(r1[i]))
-        abs_sum[j] = a0
-        abs_sum[j + 1] = a1
-        j += 2
-    if j < n_upd:
-        r0 = WT[upd_n[j]]
-        a0 = 0.0
-        for i in range(n_in):
-            a0 += abs(np.float64(r0[i]))
-        abs_sum[j] = a0
+    bound = n_in * max(abs(w_min), abs(w_max)) * 2.0**-52
+    if not bound > 0.0:
+        return np.float32(0.0)
+    m, e = math.frexp(bound)  # bound = m * 2**e, 0.5 <= m < 1
+    if m == 0.5:
+        e -= 1
+    return np.float32(math.ldexp(1.0, e + 23))  # 0 if it underflows, inf if it overflows
+
+
+@njit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc"})
+def _abs_sum_unordered(row, lim):
+    """``sum_i |row[i]|`` in float64, in an order of the compiler's choosing (vectorised),
+    and the number of nonzero ``|row[i]|`` below ``lim``."""
+    total = 0.0
+    small = 0
+    for i in range(row.shape[0]):
+        v = abs(row[i])
+        total += np.float64(v)
+        small += (v < lim) & (v > np.float32(0.0))
+    return total, small
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _abs_sum(row, lim):
+    """``sum_i |row[i]|`` of a clipped float32 row in float64, bitwise as summed in order.
+
+    The in-order sum is the definition. When no nonzero ``|row[i]|`` is below ``lim``
+    (:func:`_exact_sum_limit`) no addition rounds, in any order, and the vectorised
+    unordered sum is returned; otherwise the row is summed in order.
+    """
+    total, small = _abs_sum_unordered(row, lim)
+    if small == 0:
+        return total
+    total = 0.0
+    for i in range(row.shape[0]):
+        total += abs(np.float64(row[i]))
+    return total
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -152,12 +164,10 @@ def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c,
         _update_column(WT[upd_n[j]], x, hidden, use_hidden, upd_c[j], upd_nc[j], upd_s[j],
                        t_ltd, w_min, w_max, multiplicative, beta, span)
     if w_norm:
-        _abs_sums(WT, n_upd, upd_n, abs_sum)
+        lim = _exact_sum_limit(n_in, w_min, w_max)
         for j in range(n_upd):
-            if abs_sum[j] > 0.0:
-                abs_sum[j] = norm_target[upd_n[j]] / abs_sum[j]
-            else:
-                abs_sum[j] = 1.0
+            a = _abs_sum(WT[upd_n[j]], lim)
+            abs_sum[j] = norm_target[upd_n[j]] / a if a > 0.0 else 1.0
     if not copy_back:
         if w_norm:
             for j in range(n_upd):
@@ -274,6 +284,20 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     for i in range(n_in):
         for n in range(N):
             WT[n, i] = W[i, n]
+    # potentials never decrease when there is no leak and every weight is >= 0; the
+    # weights stay >= 0 through the epoch when clipping keeps them above w_min >= 0 and
+    # normalisation rescales by positive factors: then the neuron-major pass may test the
+    # thresholds less often (simulate_nm_monotone, same results)
+    monotone = (not row_major) and (not leak) and w_min >= 0.0
+    if monotone and w_norm:
+        for n in range(N):
+            if not norm_target[n] >= 0.0:
+                monotone = False
+    if monotone:
+        for n in range(N):
+            for i in range(n_in):
+                if not WT[n, i] >= 0.0:
+                    monotone = False
     max_len = 0
     for pos in range(order.shape[0]):
         r = order[pos]
@@ -334,6 +358,9 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
         if row_major:
             n_fired = simulate(start, end, indices, times, W, thr32, active, T, leak, tau,
                                False, s, V, acc, alive)
+        elif monotone:
+            n_fired = simulate_nm_monotone(start, end, indices, times, WT, thr, active, T,
+                                           s, V)
         else:
             G = sample_groups(start, end, times, leak, tau, g_lo, g_f)
             n_fired = simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, T, leak,

@@ -1,0 +1,124 @@
+"""The training kernel's fast paths give bitwise the results of its plain ones.
+
+``train_epoch`` has two layouts (``row_major``) and, in the neuron-major one, a forward
+pass for layers whose potentials never decrease (``simulate_nm_monotone``: thresholds
+tested once per chunk of input spikes, then the crossing neuron replayed) and a weight
+normalisation whose row sums are taken in any order when that order provably cannot
+change them. These tests draw problems large enough to cross many chunks (hundreds of
+spikes, ties on a coarse time grid so that groups straddle chunk boundaries) and check
+that every path gives exactly the same spike times, potentials and trained weights.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spikencg._kernels import _train
+from spikencg._kernels._forward import (
+    MONOTONE_CHUNK,
+    sample_groups,
+    simulate_nm,
+    simulate_nm_monotone,
+)
+
+_SETTINGS = dict(deadline=None, derandomize=True, database=None,
+                 suppress_health_check=[HealthCheck.too_slow])
+
+
+def _sample(rng, n_in, grid, density):
+    """One sample's spike list (indices, times), sorted by time, ties in random order."""
+    spikes = rng.random(n_in) < density
+    idx = rng.permutation(np.flatnonzero(spikes))
+    t = rng.integers(0, grid, idx.size) / grid
+    order = np.argsort(t, kind="stable")
+    return idx[order].astype(np.int64), t[order].astype(np.float64)
+
+
+@settings(max_examples=60, **_SETTINGS)
+@given(seed=st.integers(0, 2**32 - 1), N=st.integers(1, 11), n_in=st.integers(1, 300),
+       grid=st.sampled_from([2, 7, 64, 10**6]), density=st.sampled_from([0.1, 0.5, 1.0]),
+       zeros=st.booleans(), p_drop=st.sampled_from([0.0, 0.3]))
+def test_monotone_forward_is_bitwise_the_neuron_major_one(seed, N, n_in, grid, density,
+                                                          zeros, p_drop):
+    rng = np.random.default_rng(seed)
+    WT = rng.random((N, n_in)).astype(np.float32)
+    if zeros:
+        WT[rng.random((N, n_in)) < 0.5] = 0.0
+    idx, t = _sample(rng, n_in, grid, density)
+    # thresholds from below zero to above the largest reachable potential
+    thr = rng.uniform(-0.5, 1.1, N) * WT.sum(axis=1) * density
+    thr[rng.random(N) < 0.2] = 0.0
+    active = rng.random(N) >= p_drop
+    T = 1.0
+    g_lo = np.empty(idx.size + 1, np.int64)
+    g_f = np.empty(idx.size + 1, np.float32)
+    G = sample_groups(0, idx.size, t, False, 1.0, g_lo, g_f)
+    s_ref = np.empty(N)
+    V_ref = np.empty(N, np.float32)
+    n_ref = simulate_nm(G, g_lo, g_f, idx, t, WT, thr, active, T, False, s_ref, V_ref)
+    s = np.full(N, -1.0)
+    V = np.full(N, -1.0, np.float32)
+    n = simulate_nm_monotone(0, idx.size, idx, t, WT, thr, active, T, s, V)
+    np.testing.assert_array_equal(s, s_ref)
+    np.testing.assert_array_equal(V, V_ref)
+    assert n == n_ref
+
+
+def test_monotone_forward_replays_a_crossing_inside_a_group_that_straddles_chunks():
+    # one group of 3 * MONOTONE_CHUNK equal timestamps after a first group: the
+    # threshold is crossed in the middle of a chunk that ends inside the group, so the
+    # neuron fires at the group's time with the potential of the whole group
+    n_in = 4 * MONOTONE_CHUNK
+    WT = np.ones((2, n_in), np.float32)
+    idx = np.arange(n_in, dtype=np.int64)
+    t = np.full(n_in, 0.5)
+    t[:MONOTONE_CHUNK // 2] = 0.25
+    thr = np.array([MONOTONE_CHUNK + 0.5, n_in - 0.5])
+    s = np.empty(2)
+    V = np.empty(2, np.float32)
+    n = simulate_nm_monotone(0, n_in, idx, t, WT, thr, np.ones(2, np.bool_), 1.0, s, V)
+    assert n == 2
+    np.testing.assert_array_equal(s, [0.5, 0.5])
+    np.testing.assert_array_equal(V, [n_in, n_in])
+
+
+def _epoch(W, indptr, idx, t, y, row_major, *, w_norm, w_min, M=3, L=1, comp=_train.COMP_CR2,
+           class_inhib=True, p_in=0.0):
+    """One S2-STDP epoch (NCG options) on a copy of the input-major W; returns the copy."""
+    W = W.copy()
+    n_in, N = W.shape
+    C = N // M
+    theta = np.full(N, 0.2 * n_in * 0.4)
+    phi = theta.copy()
+    norm_target = W.astype(np.float64).sum(axis=0)
+    n = indptr.size - 1
+    _train.train_epoch(
+        indptr, idx, t, y, np.arange(n, dtype=np.int64), W, theta, phi, norm_target,
+        C, M, L, class_inhib, comp, 0.05 * theta[0], 0.5 * theta[0], _train.RULE_S2STDP,
+        True, False, 1.0, 1.0, w_min, 1.0, w_norm, False, 1.0, 0.1, 0.02, -0.015, -0.02,
+        0.015, 0.0, np.inf, 0.0, p_in, np.random.default_rng(0), row_major,
+        np.empty(n, np.int64), np.zeros(N, np.int64), np.zeros(N, np.int64),
+        np.zeros(N, np.int64), np.zeros(N), np.full(N, np.inf),
+        np.zeros(_train.N_STATS, np.int64))
+    return W, phi
+
+
+@pytest.mark.parametrize("w_norm", [True, False])
+@pytest.mark.parametrize("w_min", [0.0, -0.2])  # monotone path on / off
+@pytest.mark.parametrize("p_in", [0.0, 0.3])
+def test_training_layouts_are_bitwise_equal(w_norm, w_min, p_in):
+    rng = np.random.default_rng(7)
+    n_in, N, n = 200, 12, 60
+    samples = [_sample(rng, n_in, 16, 0.4) for _ in range(n)]
+    indptr = np.zeros(n + 1, np.int64)
+    indptr[1:] = np.cumsum([s[0].size for s in samples])
+    idx = np.concatenate([s[0] for s in samples])
+    t = np.concatenate([s[1] for s in samples])
+    y = rng.integers(0, N // 3, n).astype(np.int64)
+    W = rng.uniform(0.1, 0.5, (n_in, N)).astype(np.float32)
+    results = [_epoch(W, indptr, idx, t, y, row_major, w_norm=w_norm, w_min=w_min, p_in=p_in)
+               for row_major in (True, False)]
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert not np.array_equal(results[0][0], W)  # it did learn
