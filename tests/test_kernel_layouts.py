@@ -122,3 +122,36 @@ def test_training_layouts_are_bitwise_equal(w_norm, w_min, p_in):
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
     assert not np.array_equal(results[0][0], W)  # it did learn
+
+
+def _in_order(row):
+    total = 0.0
+    for v in row:
+        total += abs(float(v))
+    return total
+
+
+def test_exact_sum_limit_is_the_float32_magnitude_with_a_fine_enough_spacing():
+    # 4,608 weights in [0, 1] sum to at most 4,608 < 2**13: partial sums are exact when
+    # every weight is a multiple of 2**-39, i.e. at least 2**-16 (or zero)
+    assert _train._exact_sum_limit(4608, 0.0, 1.0) == np.float32(2.0**-16)
+    assert _train._exact_sum_limit(1, 0.0, 1.0) == np.float32(2.0**-29)  # bound 2**-52
+    assert _train._exact_sum_limit(10**6, -1e300, 1.0) == np.inf  # nothing is order-free
+
+
+@pytest.mark.parametrize("n", [1, 7, 4608])
+def test_row_sums_are_the_in_order_sums(n):
+    rng = np.random.default_rng(n)
+    lim = _train._exact_sum_limit(n, 0.0, 1.0)
+    row = rng.random(n).astype(np.float32)
+    row[rng.random(n) < 0.2] = 0.0
+    assert _train._row_abs_sum(row, lim) == _in_order(row)
+    # a row whose unordered sum differs from the in-order one: 1 followed by weights too
+    # small to move it one by one (each addition rounds back to 1), but not all together
+    row = np.full(n, np.float32(2.0**-60))
+    row[0] = 1.0
+    total, small = _train._abs_sum_unordered(row, lim)
+    assert small == (n > 1)
+    assert _train._row_abs_sum(row, lim) == _in_order(row)
+    if n == 4608:
+        assert _in_order(row) == 1.0 and total != 1.0  # the fallback was needed

@@ -84,6 +84,13 @@ def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
             w2 = w + (c if causal else nc)
             w2 = w2 if ((causal or dep) and not hidden[i]) else w
             col[i] = np.float32(w_min if w2 < w_min else (w_max if w2 > w_max else w2))
+    elif t_ltd == np.inf:
+        # every input is causal or depressed (the S2-STDP default): fewer selects
+        for i in range(n_in):
+            w2 = np.float64(col[i]) + (c if x[i] <= s_j else nc)
+            w2 = w_min if w2 < w_min else w2
+            w2 = w_max if w2 > w_max else w2
+            col[i] = np.float32(w2)
     else:
         for i in range(n_in):
             xi = x[i]
@@ -92,18 +99,20 @@ def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
             dep = xi < t_ltd
             w2 = w + (c if causal else nc)
             w2 = w2 if (causal or dep) else w
-            col[i] = np.float32(w_min if w2 < w_min else (w_max if w2 > w_max else w2))
+            w2 = w_min if w2 < w_min else w2
+            w2 = w_max if w2 > w_max else w2
+            col[i] = np.float32(w2)
 
 
 @njit(cache=True, nogil=True)
 def _exact_sum_limit(n_in, w_min, w_max):
-    """Smallest nonzero ``|w|`` (float32) for which :func:`_abs_sum` may sum in any order.
+    """Smallest nonzero ``|w|`` (float32) that keeps a row's float64 sum order-free.
 
-    Every weight of a clipped row is at most ``B = n_in * max(|w_min|, |w_max|)`` in
-    total. With ``q`` the smallest power of two ``>= B * 2**-52``, every float32 of
-    magnitude ``>= q * 2**23`` is a multiple of ``q``; if every nonzero ``|w|`` is, each
-    partial sum of the row, in any order, is a multiple of ``q`` not above
-    ``B <= 2**52 * q``: exact in float64.
+    The ``|w|`` of a row clipped to ``[w_min, w_max]`` sum to at most
+    ``B = n_in * max(|w_min|, |w_max|)``. With ``q`` the smallest power of two
+    ``>= B * 2**-52``, every float32 of magnitude ``>= q * 2**23`` is a multiple of
+    ``q``; if every nonzero ``|w|`` is, each partial sum of the row, in any order, is a
+    multiple of ``q`` not above ``B <= 2**52 * q``: exact in float64.
     """
     bound = n_in * max(abs(w_min), abs(w_max)) * 2.0**-52
     if not bound > 0.0:
@@ -117,30 +126,39 @@ def _exact_sum_limit(n_in, w_min, w_max):
 @njit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc"})
 def _abs_sum_unordered(row, lim):
     """``sum_i |row[i]|`` in float64, in an order of the compiler's choosing (vectorised),
-    and the number of nonzero ``|row[i]|`` below ``lim``."""
+    and whether some nonzero ``|row[i]|`` is below ``lim``.
+
+    (The second result is a float32 sum of those small values, positive exactly when
+    one exists: a select and an add vectorise where a count or a flag does not.)
+    """
     total = 0.0
-    small = 0
+    small = np.float32(0.0)
     for i in range(row.shape[0]):
         v = abs(row[i])
         total += np.float64(v)
-        small += (v < lim) & (v > np.float32(0.0))
-    return total, small
+        small += v if v < lim else np.float32(0.0)
+    return total, small > np.float32(0.0)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _abs_sum(row, lim):
-    """``sum_i |row[i]|`` of a clipped float32 row in float64, bitwise as summed in order.
-
-    The in-order sum is the definition. When no nonzero ``|row[i]|`` is below ``lim``
-    (:func:`_exact_sum_limit`) no addition rounds, in any order, and the vectorised
-    unordered sum is returned; otherwise the row is summed in order.
-    """
-    total, small = _abs_sum_unordered(row, lim)
-    if small == 0:
-        return total
+def _abs_sum_in_order(row):
+    """``sum_i |row[i]|`` of a float32 row in float64, in input order."""
     total = 0.0
     for i in range(row.shape[0]):
         total += abs(np.float64(row[i]))
+    return total
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _row_abs_sum(row, lim):
+    """``sum_i |row[i]|`` of a clipped float32 row in float64, bitwise as summed in input
+    order (the definition). When no nonzero ``|w|`` is below ``lim``
+    (:func:`_exact_sum_limit`) no addition rounds, in any order, and the vectorised
+    unordered sum is that same number; otherwise the row is summed in order.
+    """
+    total, small = _abs_sum_unordered(row, lim)
+    if small:
+        total = _abs_sum_in_order(row)
     return total
 
 
@@ -166,7 +184,7 @@ def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c,
     if w_norm:
         lim = _exact_sum_limit(n_in, w_min, w_max)
         for j in range(n_upd):
-            a = _abs_sum(WT[upd_n[j]], lim)
+            a = _row_abs_sum(WT[upd_n[j]], lim)
             abs_sum[j] = norm_target[upd_n[j]] / a if a > 0.0 else 1.0
     if not copy_back:
         if w_norm:
