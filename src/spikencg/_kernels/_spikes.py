@@ -66,7 +66,8 @@ def _row_flags(X, i):
 @njit(cache=True, nogil=True)
 def _before(ta, ia, tb, ib):
     """Whether spike (ta, ia) comes strictly before spike (tb, ib)."""
-    return ta < tb or (ta == tb and ia < ib)
+    # bitwise, not short-circuit: no branch (ties in time are frequent and irregular)
+    return (ta < tb) | ((ta == tb) & (ia < ib))
 
 
 @njit(cache=True, nogil=True)
@@ -230,8 +231,7 @@ def _scan_csr_rows(indptr, indices, data, r0, r1, max_time, last_row, counts, fl
                 else:
                     f |= FLAG_NEG
             elif v < max_time:
-                if _before(v, j, prev_t, prev_j):
-                    f |= FLAG_UNSORTED
+                f |= FLAG_UNSORTED * _before(v, j, prev_t, prev_j)
                 prev_t = v
                 prev_j = j
                 kept += 1
@@ -481,3 +481,20 @@ def fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, ou
     """
     run = _fill_csr_par if _parallel(data.size + indptr.size) else _fill_csr_seq
     run(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times)
+
+
+@njit(cache=True, nogil=True)
+def take_rows(indptr, indices, times, idx):
+    """Rows ``idx`` of kernel spike arrays ``(indptr, indices, times)``, as new arrays."""
+    new_ptr = np.zeros(idx.shape[0] + 1, np.int64)
+    for r in range(idx.shape[0]):
+        new_ptr[r + 1] = new_ptr[r] + indptr[idx[r] + 1] - indptr[idx[r]]
+    out_idx = np.empty(new_ptr[-1], indices.dtype)
+    out_t = np.empty(new_ptr[-1], times.dtype)
+    for r in range(idx.shape[0]):
+        k = new_ptr[r]
+        for q in range(indptr[idx[r]], indptr[idx[r] + 1]):
+            out_idx[k] = indices[q]
+            out_t[k] = times[q]
+            k += 1
+    return new_ptr, out_idx, out_t
