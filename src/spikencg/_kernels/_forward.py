@@ -357,6 +357,28 @@ def _first_crossing(r, v, k, end, indices, times, th):
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
+def _settle(done, a, b, th, r, n, k, end, indices, times, s, V):
+    """After a chunk: if neuron ``n`` (not yet fired) is above ``th`` with potential
+    ``a``, find where it crossed, replaying from ``b`` at the chunk's start ``k``, and
+    record its firing time and potential. Returns whether it has fired."""
+    if done or not a > th:
+        return done
+    q, v = _first_crossing(r, b, k, end, indices, times, th)
+    s[n] = times[q]
+    V[n] = v
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _settle_silent(done, a, n, T, s, V):
+    """At the end of the sample: neuron ``n`` never fired; record ``T`` and its final
+    potential ``a``."""
+    if not done:
+        s[n] = T
+        V[n] = a
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
 def _monotone_block(n0, n1, n2, n3, start, end, indices, times, WT, thr, T, s, V):
     """:func:`simulate_nm_monotone` for four neurons (they may repeat); returns which
     of them fired, as the bits 1, 2, 4, 8."""
@@ -393,41 +415,17 @@ def _monotone_block(n0, n1, n2, n3, start, end, indices, times, WT, thr, T, s, V
         # a potential above threshold at the end of the chunk crossed it at the end of
         # this chunk's group or of an earlier one of the chunk (potentials never
         # decrease): replay that neuron from the chunk's start, group by group
-        if not d0 and a0 > t0:
-            q, v = _first_crossing(r0, b0, k, end, indices, times, t0)
-            s[n0] = times[q]
-            V[n0] = v
-            d0 = True
-        if not d1 and a1 > t1:
-            q, v = _first_crossing(r1, b1, k, end, indices, times, t1)
-            s[n1] = times[q]
-            V[n1] = v
-            d1 = True
-        if not d2 and a2 > t2:
-            q, v = _first_crossing(r2, b2, k, end, indices, times, t2)
-            s[n2] = times[q]
-            V[n2] = v
-            d2 = True
-        if not d3 and a3 > t3:
-            q, v = _first_crossing(r3, b3, k, end, indices, times, t3)
-            s[n3] = times[q]
-            V[n3] = v
-            d3 = True
+        d0 = _settle(d0, a0, b0, t0, r0, n0, k, end, indices, times, s, V)
+        d1 = _settle(d1, a1, b1, t1, r1, n1, k, end, indices, times, s, V)
+        d2 = _settle(d2, a2, b2, t2, r2, n2, k, end, indices, times, s, V)
+        d3 = _settle(d3, a3, b3, t3, r3, n3, k, end, indices, times, s, V)
         if d0 and d1 and d2 and d3:
             break
         k = ke
-    if not d0:
-        s[n0] = T
-        V[n0] = a0
-    if not d1:
-        s[n1] = T
-        V[n1] = a1
-    if not d2:
-        s[n2] = T
-        V[n2] = a2
-    if not d3:
-        s[n3] = T
-        V[n3] = a3
+    _settle_silent(d0, a0, n0, T, s, V)
+    _settle_silent(d1, a1, n1, T, s, V)
+    _settle_silent(d2, a2, n2, T, s, V)
+    _settle_silent(d3, a3, n3, T, s, V)
     return int(d0) | (int(d1) << 1) | (int(d2) << 2) | (int(d3) << 3)
 
 
