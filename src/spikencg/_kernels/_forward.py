@@ -386,25 +386,13 @@ def _monotone_block(n0, n1, n2, n3, start, end, indices, times, WT, thr, T, s, V
     r1 = WT[n1]
     r2 = WT[n2]
     r3 = WT[n3]
-    t0 = thr[n0]
-    t1 = thr[n1]
-    t2 = thr[n2]
-    t3 = thr[n3]
-    a0 = np.float32(0.0)
-    a1 = np.float32(0.0)
-    a2 = np.float32(0.0)
-    a3 = np.float32(0.0)
-    d0 = False
-    d1 = False
-    d2 = False
-    d3 = False
+    t0, t1, t2, t3 = thr[n0], thr[n1], thr[n2], thr[n3]
+    a0 = a1 = a2 = a3 = np.float32(0.0)  # potentials
+    d0 = d1 = d2 = d3 = False  # fired
     k = start
     while k < end:
         ke = min(k + MONOTONE_CHUNK, end)
-        b0 = a0
-        b1 = a1
-        b2 = a2
-        b3 = a3
+        b0, b1, b2, b3 = a0, a1, a2, a3  # potentials at the chunk's start
         # unsigned positions and indices: no negative-index wraparound in the hot loop
         for q in range(np.uint64(k), np.uint64(ke)):
             i = np.uint64(indices[q])
