@@ -1,4 +1,4 @@
-"""Where the time of a fresh process's import and first fit goes (numba cache warm).
+"""Where the time of a fresh process's import and first fit goes (caches warm).
 
 Runs, in ``--runs`` fresh Python processes, the same work as ``bench_suite.py``'s
 "cached import + first fit" (import scikit-learn's digits loader and spikencg, load
@@ -6,6 +6,9 @@ digits, fit one epoch, predict), timing each step separately, with numba's one-t
 initialisation (the refresh of its typing and lowering registries, which the first
 compiled call of any numba function triggers) measured on its own before the fit, and
 numba's import apart from spikencg's own modules. Prints the median of every step.
+A first run fills both compile caches, numba's (in a temporary folder) and Python's
+bytecode cache (``__pycache__``; ``PYTHONDONTWRITEBYTECODE`` is removed from the runs'
+environment so that it is written, as by default).
 
     python benchmarks/bench_startup.py [--runs 5]
 """
@@ -60,6 +63,10 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        # Python's own compile cache as well: the first run writes the modules'
+        # bytecode, as any default Python does (an environment that sets
+        # PYTHONDONTWRITEBYTECODE would otherwise recompile spikencg's sources each time)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         run(1, env)  # fills the numba cache (compiles everything once)
         rows = run(args.runs, env)
     med = [statistics.median(col) for col in zip(*rows, strict=True)]

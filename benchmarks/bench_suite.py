@@ -28,7 +28,9 @@ process, and the ceiling: a compiled loop adding the same number of float32 weig
 (contiguous, N wide) into a potential vector, i.e. the same float adds with no spiking
 logic, median of 5 fresh allocations of the weights (it varies with their place in
 memory); ``train_fraction_of_ceiling`` is training events/s over that ceiling. Once per
-run: numba compile time, cold (empty cache) and cached (import + first fit on digits).
+run: numba compile time, cold (empty cache) and cached (import + first fit on digits;
+Python's bytecode cache is written and used too, as by default, even where the
+environment sets ``PYTHONDONTWRITEBYTECODE``).
 
     python benchmarks/bench_suite.py [--quick] [--json benchmarks/results/suite.json]
         [--cache-dir DIR]
@@ -245,6 +247,10 @@ def compile_times():
     out = {}
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        # Python's own compile cache as well: the first run writes the modules'
+        # bytecode, as any default Python does (an environment that sets
+        # PYTHONDONTWRITEBYTECODE would otherwise recompile spikencg's sources each time)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         for label, runs in (("cold", 1), ("cached", 5)):
             times = []
             for _ in range(runs):
