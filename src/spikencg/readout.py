@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ._kernels import _proba, _spikes, _train
+from ._kernels import _proba, _train
 from ._kernels._forward import predict_batch
 from .encoding import spike_arrays
 
@@ -1081,4 +1081,9 @@ def _strict_winner(scores, wc):
 def _take_rows(arrays, idx):
     """Rows ``idx`` of kernel spike arrays."""
     indptr, indices, times = arrays
-    return _spikes.take_rows(indptr, indices, times, np.ascontiguousarray(idx, np.int64))
+    counts = indptr[idx + 1] - indptr[idx]
+    new_ptr = np.zeros(len(idx) + 1, dtype=np.int64)
+    np.cumsum(counts, out=new_ptr[1:])
+    # positions of the selected rows' spikes: each row's start, then consecutive
+    sel = np.repeat(indptr[idx] - new_ptr[:-1], counts) + np.arange(new_ptr[-1])
+    return new_ptr, np.ascontiguousarray(indices[sel]), np.ascontiguousarray(times[sel])

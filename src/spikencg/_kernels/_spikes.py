@@ -482,19 +482,3 @@ def fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, ou
     run = _fill_csr_par if _parallel(data.size + indptr.size) else _fill_csr_seq
     run(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times)
 
-
-@njit(cache=True, nogil=True)
-def take_rows(indptr, indices, times, idx):
-    """Rows ``idx`` of kernel spike arrays ``(indptr, indices, times)``, as new arrays."""
-    new_ptr = np.zeros(idx.shape[0] + 1, np.int64)
-    for r in range(idx.shape[0]):
-        new_ptr[r + 1] = new_ptr[r] + indptr[idx[r] + 1] - indptr[idx[r]]
-    out_idx = np.empty(new_ptr[-1], indices.dtype)
-    out_t = np.empty(new_ptr[-1], times.dtype)
-    for r in range(idx.shape[0]):
-        k = new_ptr[r]
-        for q in range(indptr[idx[r]], indptr[idx[r] + 1]):
-            out_idx[k] = indices[q]
-            out_t[k] = times[q]
-            k += 1
-    return new_ptr, out_idx, out_t

@@ -306,16 +306,9 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     # weights stay >= 0 through the epoch when clipping keeps them above w_min >= 0 and
     # normalisation rescales by positive factors: then the neuron-major pass may test the
     # thresholds less often (simulate_nm_monotone, same results)
-    monotone = (not row_major) and (not leak) and w_min >= 0.0
+    monotone = (not row_major) and (not leak) and w_min >= 0.0 and WT.min() >= 0.0
     if monotone and w_norm:
-        for n in range(N):
-            if not norm_target[n] >= 0.0:
-                monotone = False
-    if monotone:
-        for n in range(N):
-            for i in range(n_in):
-                if not WT[n, i] >= 0.0:
-                    monotone = False
+        monotone = norm_target.min() >= 0.0
     max_len = 0
     for pos in range(order.shape[0]):
         r = order[pos]
