@@ -330,6 +330,38 @@ def test_pickle_round_trip(fitted, images):
     np.testing.assert_array_equal(clone.transform(images), fitted.transform(images))
 
 
+def test_scikit_learn_conventions(images):
+    """What scikit-learn's common checks test, on images (the checks' own data are 2-D
+    arrays of a few features, which are not images: tests/test_estimator_checks.py)."""
+    from sklearn.base import clone
+    from sklearn.utils._testing import create_memmap_backed_data
+
+    X = images[:12]
+    ext = STDPConvFeatures(**SMALL)
+    params = ext.get_params()
+    F = ext.fit(X).transform(X)
+    assert ext.get_params() == params  # fit leaves the parameters alone
+    assert not hasattr(clone(ext), "filters_")
+    np.testing.assert_array_equal(ext.fit(X).transform(X), F)  # refit: same model
+    np.testing.assert_array_equal(STDPConvFeatures(**SMALL).fit_transform(X), F)
+    # read-only memory, Fortran order, other dtypes, nested lists: the same features
+    Xm = create_memmap_backed_data(X)
+    np.testing.assert_array_equal(STDPConvFeatures(**SMALL).fit(Xm).transform(Xm), F)
+    for X2 in (np.asfortranarray(X), X.astype(np.float32), X.astype(np.int64)):
+        np.testing.assert_array_equal(STDPConvFeatures(**SMALL).fit(X2).transform(X2), F)
+    np.testing.assert_array_equal(ext.transform(X.tolist()), F)
+    # each sample's features do not depend on the others in the batch
+    perm = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_array_equal(ext.transform(X[perm]), F[perm])
+    assert ext.n_features_in_ == 784
+    assert ext.get_feature_names_out().shape == (F.shape[1],)
+    pd = pytest.importorskip("pandas", reason="pandas is part of the test extra")
+    out = clone(ext).set_output(transform="pandas").fit(X).transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(ext.get_feature_names_out())
+    np.testing.assert_array_equal(out.to_numpy(), F)
+
+
 def test_feeds_ttfs_encoder(fitted, images):
     F = fitted.transform(images)
     S = TTFSEncoder().fit_transform(F)
