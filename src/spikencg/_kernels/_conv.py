@@ -354,7 +354,7 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
                     j += 1
         srt = np.argsort(pt, kind="mergesort")
         V[:] = 0.0
-        win = -1
+        win = np.int64(-1)
         t_win = T
         r = 0
         while r < KK and win < 0:

@@ -32,7 +32,7 @@ def best_of_range(lo, hi, s, V, active):
     Remaining ties go to the smallest index (only a strictly better neuron replaces the
     current best).
     """
-    best = -1
+    best = np.int64(-1)  # np.int64: no extra compiled copy of better for a literal -1
     for n in range(lo, hi):
         if not active[n]:
             continue
@@ -186,7 +186,7 @@ def predict_batch(indptr, indices, times, W, thr, n_classes, M, T, leak, tau, fu
         for r in range(lo, hi):
             simulate(indptr[r], indptr[r + 1], indices, times, W, thr32, active, T, leak,
                      tau, not full, s, V, acc, alive)
-            winner[r] = best_of_range(0, N, s, V, active)
+            winner[r] = best_of_range(np.int64(0), N, s, V, active)
             if full:
                 for k in range(n_classes):
                     b = best_of_range(k * M, (k + 1) * M, s, V, active)
@@ -388,7 +388,7 @@ def _monotone_block(n0, n1, n2, n3, start, end, indices, times, WT, thr, T, s, V
     r3 = WT[n3]
     t0, t1, t2, t3 = thr[n0], thr[n1], thr[n2], thr[n3]
     a0 = a1 = a2 = a3 = np.float32(0.0)  # potentials
-    d0 = d1 = d2 = d3 = False  # fired
+    d0 = d1 = d2 = d3 = np.bool_(False)  # fired (np.bool_: one compiled _settle)
     k = start
     while k < end:
         ke = min(k + MONOTONE_CHUNK, end)

@@ -101,8 +101,10 @@ def _sort_row(times, indices):
         return
     src_t = times
     src_i = indices
-    dst_t = np.empty_like(times)
-    dst_i = np.empty_like(indices)
+    # (np.empty and element loops rather than np.empty_like and slice assignment: the
+    # same code, compiled in a quarter of the time)
+    dst_t = np.empty(m, dtype=times.dtype)
+    dst_i = np.empty(m, dtype=indices.dtype)
     in_place = True  # whether src is (times, indices)
     width = _RUN
     while width < m:
@@ -137,8 +139,9 @@ def _sort_row(times, indices):
         in_place = not in_place
         width *= 2
     if not in_place:
-        times[:] = src_t
-        indices[:] = src_i
+        for q in range(m):
+            times[q] = src_t[q]
+            indices[q] = src_i[q]
 
 
 @njit(cache=True, nogil=True)
@@ -175,8 +178,9 @@ def _fill_dense_row(X, i, max_time, indptr, indices, times):
         buf_i[k] = j
         k += v < max_time
     _sort_row(buf_t[:m], buf_i[:m])
-    times[start : start + m] = buf_t[:m]
-    indices[start : start + m] = buf_i[:m]
+    for q in range(m):
+        times[start + q] = buf_t[q]
+        indices[start + q] = buf_i[q]
 
 
 @njit(cache=True, nogil=True)
@@ -213,7 +217,7 @@ def _scan_csr_rows(indptr, indices, data, r0, r1, max_time, last_row, counts, fl
         f = 0
         kept = 0
         prev_t = -1.0
-        prev_j = -1
+        prev_j = np.int32(-1)
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
             if j < 0 or j >= n_features:

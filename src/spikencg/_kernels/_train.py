@@ -368,7 +368,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
             x[indices[q]] = times[q]
         if row_major:
             n_fired = simulate(start, end, indices, times, W, thr32, active, T, leak, tau,
-                               False, s, V, acc, alive)
+                               np.bool_(False), s, V, acc, alive)
         elif monotone:
             n_fired = simulate_nm_monotone(start, end, indices, times, WT, thr, active, T,
                                            s, V)
@@ -388,7 +388,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     any_active = True
                     break
         if class_inhib:
-            gw = -1
+            gw = np.int64(-1)  # (np.int64: no extra compiled copy of better for -1)
             for c in range(n_classes):
                 b = best_of_range(c * M, (c + 1) * M, s, V, active)
                 cbest[c] = b
@@ -397,7 +397,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
             if gw < 0:
                 gw = 0
         elif any_active:
-            gw = best_of_range(0, N, s, V, active)
+            gw = best_of_range(np.int64(0), N, s, V, active)
         else:
             gw = 0
         pred = gw // M
@@ -462,7 +462,10 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     n_cand += 1
 
         # 7. learning rule
-        n_upd = 0
+        # constants passed to compiled helpers are typed np.int64 / np.bool_: a bare
+        # 0, 1 or False would make numba compile an extra copy of the helper for that
+        # literal value (same results, seconds more of compilation and a larger cache)
+        n_upd = np.int64(0)
         if rule == RULE_S2STDP:
             total = 0.0
             cnt = 0
@@ -517,7 +520,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                 else:
                     upd_c[0] = anti_ap
                     upd_nc[0] = anti_am
-                n_upd = 1
+                n_upd = np.int64(1)
                 _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
                                upd_nc, upd_s, t_ltd, w_min, w_max, multiplicative, beta,
                                w_norm, norm_target, abs_sum)
@@ -553,7 +556,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                         upd_s[n_upd] = s[n]
                         n_upd += 1
                 _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
-                               upd_nc, upd_s, -np.inf, w_min, w_max, False, 0.0, w_norm,
+                               upd_nc, upd_s, -np.inf, w_min, w_max, np.bool_(False), 0.0, w_norm,
                                norm_target, abs_sum)
 
         # 8. statistics of who was updated
