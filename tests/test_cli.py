@@ -162,6 +162,7 @@ def test_demo(tmp_path, capsys):
     assert main(["demo", "--epochs", "3", "--output-dir", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
     assert "test accuracy: 0." in out and str(tmp_path / "d") in out
+    assert "3 epochs, trained in " in out and "setup: " in out
     assert json.loads((tmp_path / "d" / "scores.json").read_text())["test_accuracy"] > 0.5
 
 
