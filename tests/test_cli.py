@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import joblib
 import numpy as np
@@ -164,6 +166,18 @@ def test_demo(tmp_path, capsys):
     assert "test accuracy: 0." in out and str(tmp_path / "d") in out
     assert "3 epochs, trained in " in out and "setup: " in out
     assert json.loads((tmp_path / "d" / "scores.json").read_text())["test_accuracy"] > 0.5
+
+
+def test_closed_output_pipe_stops_quietly():
+    # ``spikencg demo | head -1``: the reader leaves before the output ends
+    code = "import sys; from spikencg.cli import main; sys.exit(main(['demo', '--epochs', '1']))"
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.close()
+    with p.stderr:
+        err = p.stderr.read().decode()
+    assert p.wait(timeout=300) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err
 
 
 @pytest.mark.parametrize("case", ["missing_dir", "unknown_preset", "unknown_key", "bad_set",

@@ -661,7 +661,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 on a user error (one line on stderr, no traceback).
+        0 on success, 2 on a user error (one line on stderr, no traceback), 130 when
+        interrupted, 141 when the output's reader has gone (a closed pipe).
     """
     parser = _build_parser()
     try:
@@ -681,6 +682,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("spikencg: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of the output went away (``spikencg summary DIR | head``): stop
+        # quietly; stdout goes to devnull so that Python's flush at exit does not fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     print(f"spikencg: error: {' '.join(msg.split())}", file=sys.stderr)
     return 2
 
