@@ -537,7 +537,7 @@ def _cmd_demo(args):
     # numba compiles them and caches them on disk), so that the timing below is training
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        SpikingReadoutClassifier(rule="s2stdp", ncg=True, max_iter=1).fit(
+        SpikingReadoutClassifier(rule="s2stdp", ncg=True, max_iter=1, random_state=0).fit(
             S_tr[:100], y_tr[:100]).predict(S_te[:10])
     setup = time.perf_counter() - t_setup
     clf = SpikingReadoutClassifier(rule="s2stdp", ncg=True, max_iter=args.epochs,
