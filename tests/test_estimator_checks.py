@@ -1,4 +1,5 @@
-"""scikit-learn's common estimator checks on the classifier and on the Pipeline."""
+"""scikit-learn's common estimator checks on the classifier and on the Pipeline (and its
+array API check on the classifier and the encoder, in a fresh process)."""
 
 import os
 import subprocess
