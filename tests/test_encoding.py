@@ -302,6 +302,89 @@ def test_parallel_and_sequential_kernels_agree(monkeypatch, digits):
         np.testing.assert_array_equal(a, b)
 
 
+def _reference_csr_flags(indptr, indices, data, d, max_time):
+    """Per-row spike counts and FLAG_* bits of a CSR list, by their definitions."""
+    from spikencg._kernels import _spikes as k
+
+    counts, flags = [], []
+    for r in range(len(indptr) - 1):
+        f, kept, seen, prev = 0, 0, set(), None
+        for j, v in zip(indices[indptr[r]:indptr[r + 1]], data[indptr[r]:indptr[r + 1]],
+                        strict=True):
+            if not 0 <= j < d:
+                f |= k.FLAG_BAD_INDEX
+                continue
+            if j in seen:
+                f |= k.FLAG_DUPLICATE
+            seen.add(j)
+            if np.isnan(v):
+                f |= k.FLAG_NAN
+            elif v < 0:
+                f |= k.FLAG_NEGINF if v == -np.inf else k.FLAG_NEG
+            elif v < max_time:
+                if prev is not None and (v < prev[0] or (v == prev[0] and j < prev[1])):
+                    f |= k.FLAG_UNSORTED
+                prev = (v, j)
+                kept += 1
+            else:
+                f |= k.FLAG_DROPPED | (k.FLAG_POSINF if v == np.inf else 0)
+        counts.append(kept)
+        flags.append(f)
+    return np.array(counts), np.array(flags)
+
+
+@pytest.mark.parametrize("n_chunks", [1, 3])
+def test_csr_scan_flags_every_kind_of_row(monkeypatch, n_chunks):
+    # the scan tests rows in a vectorised fast pass and re-scans the others entry by
+    # entry: both must give the definition's counts and flags, for each kind of row
+    from spikencg._kernels import _spikes
+
+    monkeypatch.setattr(_spikes, "PARALLEL_MIN_WORK", 0)
+    rng = np.random.default_rng(11)
+    d, max_time = 40, 1.0
+    rows = []
+    for r in range(300):
+        m = int(rng.integers(0, 12))
+        idx = rng.choice(d, m, replace=False).astype(np.int64)
+        t = np.sort(np.floor(rng.random(m) * 6) / 6)  # ties on a coarse grid
+        order = np.lexsort((idx, t))
+        idx, t = idx[order], t[order]
+        kind = r % 12
+        if m >= 2 and kind == 1:
+            idx[-1] = idx[0]  # a duplicate (rows stay time-ordered)
+        elif m >= 2 and kind == 2:
+            t, idx = t[::-1].copy(), idx[::-1].copy()  # reversed
+        elif m >= 2 and kind == 3:
+            t[1] = t[0]
+            idx[:2] = np.sort(idx[:2])[::-1]  # a tie in decreasing index order
+        elif m >= 1 and kind == 4:
+            t[-1] = max_time  # a stored entry at max_time: dropped
+        elif m >= 1 and kind == 5:
+            t[-1] = np.inf
+        elif m >= 1 and kind == 6:
+            t[int(rng.integers(m))] = np.nan
+        elif m >= 1 and kind == 7:
+            t[0] = -0.25
+        elif m >= 1 and kind == 8:
+            t[0] = -np.inf
+        elif m >= 1 and kind == 9:
+            idx[-1] = d if r % 2 else -1  # an index out of range
+        elif m >= 1 and kind == 10:
+            t[0] = -0.0  # a spike at t = 0
+        rows.append((idx, t))
+    indptr = np.concatenate([[0], np.cumsum([len(i) for i, _ in rows])]).astype(np.int64)
+    indices = np.concatenate([i for i, _ in rows]).astype(np.int32)
+    data = np.concatenate([t for _, t in rows])
+    counts = np.empty(len(rows), dtype=np.int64)
+    flags = np.empty(len(rows), dtype=np.int64)
+    _spikes.scan_csr(indptr, indices, data, d, max_time, n_chunks, counts, flags)
+    ref_counts, ref_flags = _reference_csr_flags(indptr, indices, data, d, max_time)
+    assert len(np.unique(ref_flags)) >= 10  # the kinds of rows were made
+    np.testing.assert_array_equal(flags, ref_flags)
+    ok = (ref_flags & ~(_spikes.FLAG_UNSORTED | _spikes.FLAG_DROPPED | _spikes.FLAG_POSINF)) == 0
+    np.testing.assert_array_equal(counts[ok], ref_counts[ok])
+
+
 def test_spike_arrays_large_batch_is_fast():
     # a third of MNIST (784 inputs, ~150 spikes per sample on an 8-bit time grid)
     import time

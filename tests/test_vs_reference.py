@@ -289,7 +289,8 @@ def _check_predict_batch(case, chunk, full):
     winner = np.full(n, -7, dtype=np.int64)
     s_class = np.empty((n, C) if full else (0, 0), dtype=np.float64)
     V_class = np.empty((n, C) if full else (0, 0), dtype=np.float32)
-    predict_batch(indptr, indices, times, np.ascontiguousarray(W.T, dtype=np.float32),
+    predict_batch(indptr[:-1], indptr[1:], indices, times,
+                  np.ascontiguousarray(W.T, dtype=np.float32),
                   np.ascontiguousarray(thr, dtype=np.float64), C, M, float(T),
                   neuron == "lif", float(tau), full, winner, s_class, V_class, chunk)
 

@@ -856,10 +856,15 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ inference
-    def _simulate(self, arrays, full):
-        """Forward pass of every sample with the decision thresholds."""
+    def _simulate(self, arrays, full, rows=None):
+        """Forward pass of every sample (or of samples ``rows``) with the decision
+        thresholds."""
         indptr, indices, times = arrays
-        n = indptr.shape[0] - 1
+        if rows is None:
+            starts, ends = indptr[:-1], indptr[1:]
+        else:
+            starts, ends = indptr[rows], indptr[rows + 1]
+        n = starts.shape[0]
         C = self.classes_.shape[0]
         W = self.weights_.T
         if not W.flags.c_contiguous or W.dtype != np.float32:
@@ -868,7 +873,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         shape = (n, C) if full else (0, 0)
         s_class = np.empty(shape, dtype=np.float64)
         V_class = np.empty(shape, dtype=np.float32)
-        predict_batch(indptr, indices, times, W,
+        predict_batch(starts, ends, indices, times, W,
                       np.ascontiguousarray(self.thresholds_, dtype=np.float64), C,
                       self.neurons_per_class_, float(self.max_time), self.neuron == "lif",
                       float(self.tau), full, winner, s_class, V_class, 256)
@@ -896,9 +901,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                                  ensure_all_finite=False)
             yield spike_arrays(part, max_time=float(self.max_time), copy=False)
 
-    def _features(self, arrays):
-        """Per-class time advance, relative potential, and the winning class."""
-        winner, s_class, V_class = self._simulate(arrays, full=True)
+    def _features(self, arrays, rows=None):
+        """Per-class time advance, relative potential, and the winning class (of every
+        sample, or of samples ``rows``)."""
+        winner, s_class, V_class = self._simulate(arrays, full=True, rows=rows)
         T = float(self.max_time)
         rho = V_class.astype(np.float64) / (float(np.mean(self.thresholds_)) or 1.0)
         advance = (s_class.min(axis=1, keepdims=True) - s_class) / T
@@ -964,11 +970,11 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     def _fit_proba(self, arrays, y_enc):
         """Fit the probability model (and the overshoot scale) by maximum likelihood."""
         n = arrays[0].shape[0] - 1
+        rows = None
         if n > _PROBA_SAMPLES:
-            idx = np.linspace(0, n - 1, _PROBA_SAMPLES).astype(np.int64)
-            arrays = _take_rows(arrays, idx)
-            y_enc = y_enc[idx]
-        advance, rho, _, _ = self._features(arrays)
+            rows = np.linspace(0, n - 1, _PROBA_SAMPLES).astype(np.int64)
+            y_enc = y_enc[rows]
+        advance, rho, _, _ = self._features(arrays, rows)
         r = np.minimum(rho, 2.0)
 
         self.proba_coef_ = _fit_softmax_coef(advance, r, y_enc)
@@ -1076,14 +1082,3 @@ def _strict_winner(scores, wc):
         fix = scores[rows, wc] <= top
         scores[rows[fix], wc[fix]] = np.nextafter(top[fix], np.inf)
     return scores
-
-
-def _take_rows(arrays, idx):
-    """Rows ``idx`` of kernel spike arrays."""
-    indptr, indices, times = arrays
-    counts = indptr[idx + 1] - indptr[idx]
-    new_ptr = np.zeros(len(idx) + 1, dtype=np.int64)
-    np.cumsum(counts, out=new_ptr[1:])
-    # positions of the selected rows' spikes: each row's start, then consecutive
-    sel = np.repeat(indptr[idx] - new_ptr[:-1], counts) + np.arange(new_ptr[-1])
-    return new_ptr, np.ascontiguousarray(indices[sel]), np.ascontiguousarray(times[sel])

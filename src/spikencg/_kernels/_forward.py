@@ -154,7 +154,7 @@ def simulate(start, end, indices, times, W, thr32, active, T, leak, tau, stop_fi
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def predict_batch(indptr, indices, times, W, thr, n_classes, M, T, leak, tau, full,
+def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, tau, full,
                   winner, s_class, V_class, chunk):
     """Forward every sample with all neurons active and record the decision.
 
@@ -162,6 +162,10 @@ def predict_batch(indptr, indices, times, W, thr, n_classes, M, T, leak, tau, fu
 
     Parameters
     ----------
+    starts, ends : ndarray of shape (n,), int64
+        Sample ``r``'s spikes are ``indices[starts[r]:ends[r]]``: ``indptr[:-1]`` and
+        ``indptr[1:]`` for a whole spike list, ``indptr[rows]`` and ``indptr[rows + 1]``
+        for some of its rows (without copying them).
     full : bool
         When false, only ``winner`` is needed: each sample stops after its first output
         spike group, and ``s_class``/``V_class`` are not written (pass (0, 0) arrays).
@@ -170,7 +174,7 @@ def predict_batch(indptr, indices, times, W, thr, n_classes, M, T, leak, tau, fu
     winner : ndarray of shape (n,), int64, output
         Index of the winning neuron.
     """
-    n = indptr.shape[0] - 1
+    n = starts.shape[0]
     N = W.shape[1]
     thr32 = np.empty(N, np.float32)
     floor_f32(thr, thr32)
@@ -184,8 +188,8 @@ def predict_batch(indptr, indices, times, W, thr, n_classes, M, T, leak, tau, fu
         lo = c * chunk
         hi = min(n, lo + chunk)
         for r in range(lo, hi):
-            simulate(indptr[r], indptr[r + 1], indices, times, W, thr32, active, T, leak,
-                     tau, not full, s, V, acc, alive)
+            simulate(starts[r], ends[r], indices, times, W, thr32, active, T, leak, tau,
+                     not full, s, V, acc, alive)
             winner[r] = best_of_range(np.int64(0), N, s, V, active)
             if full:
                 for k in range(n_classes):

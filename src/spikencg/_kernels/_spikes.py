@@ -209,11 +209,43 @@ def _intensity_row(X, i, x_max, max_time, out, counts, flags):
     flags[i] = _row_flags(X, i) if special else 0
 
 
+@njit(cache=True, nogil=True, boundscheck=False)
+def _row_canonical(indices, data, k0, k1, n_features, max_time):
+    """Whether entries ``k0:k1`` all have an index in ``[0, n_features)`` and a time in
+    ``[0, max_time)``, in strict (time, index) order (duplicates are not looked for).
+
+    The common case, tested by branch-free loops that the compiler vectorises: the
+    positions are unsigned, sparing the negative-index wraparound that would turn the
+    loads into gathers.
+    """
+    bad = np.int64(0)
+    for k in range(np.uint64(k0), np.uint64(k1)):
+        t = data[k]
+        j = indices[k]
+        bad += (j < 0) | (j >= n_features) | (t < 0.0) | (t >= max_time) | (t != t)
+    for k in range(np.uint64(k0 + 1), np.uint64(k1)):
+        bad += not _before(data[k - np.uint64(1)], indices[k - np.uint64(1)], data[k],
+                           indices[k])
+    return bad == 0
+
+
 @njit(cache=True, nogil=True)
 def _scan_csr_rows(indptr, indices, data, r0, r1, max_time, last_row, counts, flags):
     # last_row[j]: last row (of this block) in which input j was seen, to find duplicates
     n_features = last_row.shape[0]
     for i in range(r0, r1):
+        k0 = indptr[i]
+        k1 = indptr[i + 1]
+        if _row_canonical(indices, data, k0, k1, n_features, max_time):
+            # only duplicates left to look for
+            dup = False
+            for k in range(np.uint64(k0), np.uint64(k1)):
+                j = np.uint64(indices[k])  # (in range: checked above)
+                dup |= last_row[j] == i
+                last_row[j] = i
+            counts[i] = k1 - k0
+            flags[i] = FLAG_DUPLICATE if dup else 0
+            continue
         f = 0
         kept = 0
         prev_t = -1.0
@@ -485,4 +517,5 @@ def fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, ou
     """
     run = _fill_csr_par if _parallel(data.size + indptr.size) else _fill_csr_seq
     run(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times)
+
 
