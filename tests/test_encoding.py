@@ -385,6 +385,37 @@ def test_csr_scan_flags_every_kind_of_row(monkeypatch, n_chunks):
     np.testing.assert_array_equal(counts[ok], ref_counts[ok])
 
 
+@pytest.mark.parametrize(
+    "kind",
+    ["uniform", "coarse grid", "crowded", "tiny span", "few ulps", "all tied", "long rows"],
+)
+def test_rows_are_sorted_like_lexsort(kind):
+    # spike_arrays sorts unsorted rows (bins of equal time spans, each sorted by
+    # insertion or, when crowded, merge sort): every distribution of times must come out
+    # in exact (time, input index) order
+    rng = np.random.default_rng(12)
+    d = 4000 if kind == "long rows" else 300
+    n = 30
+    T = {
+        "uniform": lambda: rng.random((n, d)),
+        "coarse grid": lambda: np.floor(rng.random((n, d)) * 5) / 5,
+        "crowded": lambda: rng.exponential(1e-3, (n, d)) ** 3,
+        "tiny span": lambda: rng.integers(0, 40, (n, d)) * 5e-324,  # subnormal times
+        "few ulps": lambda: 0.5 + rng.integers(0, 40, (n, d)) * 2.0**-53,
+        "all tied": lambda: np.full((n, d), 0.25),
+        "long rows": lambda: rng.random((n, d)) ** 4,
+    }[kind]()
+    T[rng.random((n, d)) < 0.3] = np.inf
+    csr = shuffled_rows(spikes_from_dense(T), rng)  # rows in random order
+    for X in (T, csr):
+        indptr, indices, times = spike_arrays(X)
+        for r in range(n):
+            cols = np.flatnonzero(np.isfinite(T[r]))
+            order = np.lexsort((cols, T[r, cols]))
+            np.testing.assert_array_equal(indices[indptr[r]:indptr[r + 1]], cols[order])
+            np.testing.assert_array_equal(times[indptr[r]:indptr[r + 1]], T[r, cols[order]])
+
+
 def test_spike_arrays_large_batch_is_fast():
     # a third of MNIST (784 inputs, ~150 spikes per sample on an 8-bit time grid)
     import time

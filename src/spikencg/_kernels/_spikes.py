@@ -29,7 +29,7 @@ FLAG_DROPPED = 128  # CSR: the row stores entries with t >= max_time (to be remo
 # Inputs with fewer values (dense) or entries (CSR) than this run sequentially.
 PARALLEL_MIN_WORK = 1 << 17
 
-_RUN = 16  # length of the runs sorted by insertion before merging
+_RUN = 16  # length of the runs sorted by insertion before merging (and of short rows)
 
 
 def _parallel(work):
@@ -71,32 +71,27 @@ def _before(ta, ia, tb, ib):
 
 
 @njit(cache=True, nogil=True)
-def _sort_row(times, indices):
-    """Sort one row of spikes in place by (time, input index).
+def _insertion_sort(times, indices, lo, hi):
+    """Sort the spikes ``lo:hi`` of a row in place by (time, input index)."""
+    for q in range(lo + 1, hi):
+        t = times[q]
+        j = indices[q]
+        p = q - 1
+        while p >= lo and _before(t, j, times[p], indices[p]):
+            times[p + 1] = times[p]
+            indices[p + 1] = indices[p]
+            p -= 1
+        times[p + 1] = t
+        indices[p + 1] = j
 
-    A pass checks whether the row is already ordered; otherwise insertion sort on short
-    runs, then a bottom-up merge sort, on the pairs directly.
-    """
+
+@njit(cache=True, nogil=True)
+def _merge_sort(times, indices):
+    """Sort a row of spikes in place by (time, input index): insertion sort on runs of
+    :data:`_RUN`, then bottom-up merges."""
     m = times.shape[0]
-    ordered = True
-    for q in range(1, m):
-        if _before(times[q], indices[q], times[q - 1], indices[q - 1]):
-            ordered = False
-            break
-    if ordered:
-        return
     for lo in range(0, m, _RUN):
-        hi = min(lo + _RUN, m)
-        for q in range(lo + 1, hi):
-            t = times[q]
-            j = indices[q]
-            p = q - 1
-            while p >= lo and _before(t, j, times[p], indices[p]):
-                times[p + 1] = times[p]
-                indices[p + 1] = indices[p]
-                p -= 1
-            times[p + 1] = t
-            indices[p + 1] = j
+        _insertion_sort(times, indices, lo, min(lo + _RUN, m))
     if m <= _RUN:
         return
     src_t = times
@@ -142,6 +137,69 @@ def _sort_row(times, indices):
         for q in range(m):
             times[q] = src_t[q]
             indices[q] = src_i[q]
+
+
+@njit(cache=True, nogil=True)
+def _sort_row(times, indices):
+    """Sort one row of spikes in place by (time, input index); times finite.
+
+    A pass checks whether the row is already ordered. Otherwise a bucket sort: the
+    spikes are distributed, keeping their order, over at least ``m`` equal time bins
+    between the row's first and last time (the bin is a nondecreasing function of the
+    time, so the bins are in time order), then each bin is sorted: by insertion when
+    small (a bin of one time, in input order, is already sorted), by merge sort when
+    large (times crowded into one bin). The result is exact: the one order of the row's
+    distinct (time, index) pairs.
+    """
+    m = times.shape[0]
+    for q in range(1, m):
+        if _before(times[q], indices[q], times[q - 1], indices[q - 1]):
+            break
+    else:
+        return  # already ordered
+    if m <= _RUN:
+        _insertion_sort(times, indices, 0, m)
+        return
+    t_lo = times[0]
+    t_hi = times[0]
+    for q in range(m):
+        t_lo = min(t_lo, times[q])
+        t_hi = max(t_hi, times[q])
+    n_bins = _RUN
+    while n_bins < m:
+        n_bins *= 2
+    span = t_hi - t_lo
+    if not span * 1e300 > n_bins:  # all tied, or a span too small to divide into bins
+        _merge_sort(times, indices)
+        return
+    scale = n_bins / span
+    # end[b]: first position after bin b (built as counts, then their prefix sums)
+    end = np.zeros(n_bins + 1, dtype=np.int64)
+    bins = np.empty(m, dtype=np.int64)
+    for q in range(m):
+        b = min(int((times[q] - t_lo) * scale), n_bins - 1)
+        bins[q] = b
+        end[b + 1] += 1
+    for b in range(1, n_bins + 1):
+        end[b] += end[b - 1]
+    out_t = np.empty(m, dtype=times.dtype)
+    out_i = np.empty(m, dtype=indices.dtype)
+    for q in range(m):
+        k = end[bins[q]]
+        end[bins[q]] = k + 1
+        out_t[k] = times[q]
+        out_i[k] = indices[q]
+    lo = 0
+    for b in range(n_bins):
+        hi = end[b]
+        if hi - lo > 2 * _RUN:
+            _merge_sort(out_t[lo:hi], out_i[lo:hi])
+        elif hi - lo > 1:
+            _insertion_sort(out_t, out_i, lo, hi)
+        lo = hi
+    for q in range(m):
+        times[q] = out_t[q]
+        indices[q] = out_i[q]
 
 
 @njit(cache=True, nogil=True)
