@@ -416,6 +416,61 @@ def test_rows_are_sorted_like_lexsort(kind):
             np.testing.assert_array_equal(times[indptr[r]:indptr[r + 1]], T[r, cols[order]])
 
 
+@pytest.mark.parametrize(
+    "params",
+    [dict(), dict(encoding="intensity"), dict(encoding="intensity", per_feature=True)],
+)
+def test_block_by_block_conversion_equals_one_block(digits, monkeypatch, params):
+    # dense input is converted a block of rows at a time (bounded memory): the same
+    # encoder, spike lists and error messages as in one block
+    from spikencg import encoding
+
+    X, _ = digits
+    if "encoding" not in params:
+        X = np.where(X > 0, 1.0 - X / 16.0, np.inf)
+    X3 = X.reshape(-1, 8, 8)
+    ref_enc = TTFSEncoder(**params).fit(X3)
+    ref = ref_enc.transform(X3)
+    ref_arrays = spike_arrays(X) if "encoding" not in params else None
+    monkeypatch.setattr(encoding, "_CHUNK_VALUES", 7 * 64)  # blocks of 7 rows
+    enc = TTFSEncoder(**params).fit(X3)
+    if "encoding" in params:
+        np.testing.assert_array_equal(enc.x_max_, ref_enc.x_max_)
+    for out in (enc.transform(X3), ref_enc.transform(X3), enc.transform(X)):
+        assert out.shape == ref.shape
+        np.testing.assert_array_equal(out.indptr, ref.indptr)
+        np.testing.assert_array_equal(out.indices, ref.indices)
+        np.testing.assert_array_equal(out.data, ref.data)
+    if ref_arrays is not None:
+        for a, b in zip(spike_arrays(X), ref_arrays, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert (spikes_from_dense(X3) != ref).nnz == 0
+    bad = X.copy()
+    bad[250, 5] = -1.0
+    with pytest.raises(ValueError, match="first in sample 250"):
+        enc.transform(bad)
+    with pytest.raises(ValueError, match="first in sample 250"):
+        TTFSEncoder(**params).fit(bad)
+    if ref_arrays is not None:
+        with pytest.raises(ValueError, match="first in sample 250"):
+            spike_arrays(bad)
+
+
+def test_data_frame_blocks(digits, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    from spikencg import encoding
+
+    X, _ = digits
+    df = pd.DataFrame(X, columns=[f"px{i}" for i in range(64)], index=np.arange(64, 64 + len(X)))
+    ref = TTFSEncoder(encoding="intensity").fit(df).transform(df)
+    monkeypatch.setattr(encoding, "_CHUNK_VALUES", 100 * 64)
+    enc = TTFSEncoder(encoding="intensity").fit(df)
+    np.testing.assert_array_equal(enc.feature_names_in_, df.columns)
+    assert (enc.transform(df) != ref).nnz == 0
+    with pytest.raises(ValueError, match="feature names"):
+        enc.transform(df.rename(columns={"px3": "other"}))
+
+
 def test_spike_arrays_large_batch_is_fast():
     # a third of MNIST (784 inputs, ~150 spikes per sample on an 8-bit time grid)
     import time

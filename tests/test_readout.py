@@ -155,14 +155,19 @@ def test_lif_differs_from_if_and_learns(digits_times):
 
 
 def test_chunked_prediction_equals_one_chunk(digits_times, monkeypatch):
-    from spikencg import readout
+    from spikencg import encoding
 
     X, y = digits_times
     clf = SpikingReadoutClassifier(max_iter=2, random_state=0).fit(X[:500], y[:500])
     S = TTFSEncoder().fit_transform(X)
     ref = (clf.predict(X), clf.decision_function(X), clf.predict_proba(S))
-    monkeypatch.setattr(readout, "_PREDICT_CHUNK", 100)
+    monkeypatch.setattr(encoding, "_CHUNK_VALUES", 100 * X.shape[1])  # 100 rows
     np.testing.assert_array_equal(clf.predict(X), ref[0])
     np.testing.assert_array_equal(clf.predict(S), ref[0])
     np.testing.assert_array_equal(clf.decision_function(X), ref[1])
     np.testing.assert_array_equal(clf.predict_proba(S), ref[2])
+    # a problem is reported with its row number in X, not in its block
+    bad = X.copy()
+    bad[250, 3] = np.nan
+    with pytest.raises(ValueError, match="first in sample 250"):
+        clf.predict(bad)

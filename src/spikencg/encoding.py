@@ -54,6 +54,9 @@ _INT32_MAX = np.iinfo(np.int32).max
 # upper bound of the scratch memory (bytes) of the CSR check (one int64 per input and
 # parallel chunk)
 _SCRATCH_BYTES = 1 << 28
+# dense input is converted, checked and encoded this many values (rows x features) at a
+# time: the float64 copies stay small (32 MB each) however many samples there are
+_CHUNK_VALUES = 1 << 22
 
 
 # --------------------------------------------------------------------------------------
@@ -102,20 +105,66 @@ def _flatten_samples(X, name="X"):
     return X, shape[1:]
 
 
+def _row_chunks(n_rows, n_features):
+    """``(lo, hi)`` row ranges of at most :data:`_CHUNK_VALUES` values (one range, maybe
+    empty, when there are few rows)."""
+    step = max(1, _CHUNK_VALUES // max(n_features, 1))
+    return [(lo, min(n_rows, lo + step)) for lo in range(0, max(n_rows, 1), step)]
+
+
+def _rows(X, lo, hi):
+    """Rows ``lo:hi`` of a 2-D array-like (by position for data frames)."""
+    if lo == 0 and hi >= X.shape[0]:
+        return X
+    return X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi]
+
+
+def _fill_blocks(n_rows, blocks, max_time):
+    """Kernel spike arrays of dense timestamps given block of rows by block of rows.
+
+    ``blocks`` yields ``(T, counts)`` for consecutive blocks of rows: checked float64
+    timestamps and their spike counts. Each block's spikes are written straight into the
+    output arrays, which grow as needed by reallocation (the operating system moves
+    large blocks without copying them), then are trimmed to size: the output is not
+    held twice, as joining per-block arrays would.
+    """
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    indices = np.empty(0, dtype=np.int32)
+    times = np.empty(0, dtype=np.float64)
+    row = 0
+    for T, counts in blocks:
+        m = counts.shape[0]
+        np.cumsum(counts, out=indptr[row + 1 : row + m + 1])
+        indptr[row + 1 : row + m + 1] += indptr[row]
+        need = int(indptr[row + m])
+        if need > indices.shape[0]:
+            # room for the rest at this block's rate, 10 % more
+            cap = max(need, int(1.1 * need * n_rows / (row + m)), 2 * indices.shape[0])
+            indices.resize(cap, refcheck=False)
+            times.resize(cap, refcheck=False)
+        _spikes.fill_dense(T, max_time, indptr[row : row + m + 1], indices, times)
+        row += m
+    nnz = int(indptr[row])
+    indices.resize(nnz, refcheck=False)
+    times.resize(nnz, refcheck=False)
+    return indptr, indices, times
+
+
 def _writable(X):
     """Return ``X`` itself when it is writable, else a copy (one kernel signature)."""
     return X if X.flags.writeable else X.copy()
 
 
-def _first_row(flags, bit):
-    return int(np.flatnonzero(flags & bit)[0])
-
-
-def _raise_for_flags(flags, *, name, whom, what, allow_posinf):
-    """Raise a ValueError describing the first problem reported by a scan kernel."""
+def _raise_for_flags(flags, *, name, whom, what, allow_posinf, offset=0):
+    """Raise a ValueError describing the first problem reported by a scan kernel
+    (``flags`` of rows ``offset``, ``offset + 1``, ... of the input)."""
     if flags.size == 0:
         return
     found = int(np.bitwise_or.reduce(flags))
+
+    def _first_row(flags, bit):
+        return int(np.flatnonzero(flags & bit)[0]) + offset
+
     if found & _spikes.FLAG_NAN:
         raise ValueError(
             f"Input {name} contains NaN (first in sample "
@@ -150,13 +199,15 @@ def _raise_for_flags(flags, *, name, whom, what, allow_posinf):
         )
 
 
-def _scan_dense(X, max_time, *, name, whom, what, allow_posinf):
-    """Check a validated float64 C-contiguous 2-D array; return the spike counts."""
+def _scan_dense(X, max_time, *, name, whom, what, allow_posinf, offset=0):
+    """Check a validated float64 C-contiguous 2-D array (rows ``offset``, ... of the
+    input); return the spike counts."""
     n = X.shape[0]
     counts = np.empty(n, dtype=np.int64)
     flags = np.empty(n, dtype=np.int64)
     _spikes.scan_dense(X, max_time, counts, flags)
-    _raise_for_flags(flags, name=name, whom=whom, what=what, allow_posinf=allow_posinf)
+    _raise_for_flags(flags, name=name, whom=whom, what=what, allow_posinf=allow_posinf,
+                     offset=offset)
     return counts
 
 
@@ -164,16 +215,6 @@ def _indptr_from_counts(counts):
     indptr = np.zeros(counts.shape[0] + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     return indptr
-
-
-def _dense_arrays(T, max_time, counts):
-    """Canonical arrays of a checked dense timestamp array (``counts`` from the scan)."""
-    indptr = _indptr_from_counts(counts)
-    nnz = int(indptr[-1])
-    indices = np.empty(nnz, dtype=np.int32)
-    times = np.empty(nnz, dtype=np.float64)
-    _spikes.fill_dense(T, max_time, indptr, indices, times)
-    return indptr, indices, times
 
 
 def _check_dense_times(X, *, whom):
@@ -243,16 +284,24 @@ def _csr_arrays(X, max_time, copy=True):
     return out_indptr, out_indices, out_times
 
 
-def _spike_arrays_and_shape(X, max_time, copy=True):
+def _spike_arrays_and_shape(X, max_time, copy=True, offset=0):
+    """Kernel arrays and 2-D shape of a spike list or of dense timestamps (converted
+    block of rows by block of rows: bounded scratch memory); ``offset``: number of the
+    first row, for error messages."""
     max_time = _check_max_time(max_time)
     if sp.issparse(X):
         arrays = _csr_arrays(X, max_time, copy=copy)
         return arrays, X.shape
-    T = _check_dense_times(X, whom="spike_arrays")
-    counts = _scan_dense(
-        T, max_time, name="X", whom="spike_arrays", what="spike times", allow_posinf=True
-    )
-    return _dense_arrays(T, max_time, counts), T.shape
+    _reject_sparse(X, "spike_arrays")
+    X2, _ = _flatten_samples(X)
+
+    def blocks():
+        for lo, hi in _row_chunks(X2.shape[0], X2.shape[1]):
+            T = _check_dense_times(_rows(X2, lo, hi), whom="spike_arrays")
+            yield T, _scan_dense(T, max_time, name="X", whom="spike_arrays",
+                                 what="spike times", allow_posinf=True, offset=offset + lo)
+
+    return _fill_blocks(X2.shape[0], blocks(), max_time), tuple(X2.shape)
 
 
 def _to_csr(arrays, shape):
@@ -617,22 +666,30 @@ class TTFSEncoder(
         self.x_max = x_max
         self.per_feature = per_feature
 
-    def _validate_X(self, X, *, reset):
-        """Return ``(X2, sample_shape)``: X2 float64, C-contiguous, writable, 2-D."""
+    def _blocks(self, X, *, reset):
+        """Return ``(sample_shape, n_samples, blocks)``: ``blocks`` yields ``(lo, X2)``
+        for consecutive blocks of rows of ``X`` (at most :data:`_CHUNK_VALUES` values
+        each), ``X2`` the validated rows ``lo:...``: float64, C-contiguous, writable, 2-D.
+        """
         _reject_sparse(X, type(self).__name__)
-        X2, sample_shape = _flatten_samples(X)
+        X_flat, sample_shape = _flatten_samples(X)
         if not reset and len(sample_shape) > 1 and sample_shape != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {sample_shape}, but {type(self).__name__} was "
                 f"fitted on samples of shape {self.input_shape_}."
             )
-        X2 = validate_data(
-            self, X2, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False
-        )
-        return _writable(X2), sample_shape
 
-    def _scan(self, X2):
-        """Check the values of ``X2``; return the spike counts (time mode) or None."""
+        def blocks():
+            for k, (lo, hi) in enumerate(_row_chunks(X_flat.shape[0], X_flat.shape[1])):
+                X2 = validate_data(self, _rows(X_flat, lo, hi), reset=reset and k == 0,
+                                   dtype=np.float64, order="C", ensure_all_finite=False)
+                yield lo, _writable(X2)
+
+        return sample_shape, X_flat.shape[0], blocks()
+
+    def _scan(self, X2, offset):
+        """Check the values of ``X2`` (rows ``offset``, ... of the input); return the spike
+        counts (time mode) or None."""
         if self.encoding == "time":
             return _scan_dense(
                 X2,
@@ -641,6 +698,7 @@ class TTFSEncoder(
                 whom=type(self).__name__,
                 what="spike times",
                 allow_posinf=True,
+                offset=offset,
             )
         _scan_dense(
             X2,
@@ -649,6 +707,7 @@ class TTFSEncoder(
             whom=type(self).__name__,
             what="intensities",
             allow_posinf=False,
+            offset=offset,
         )
         return None
 
@@ -669,17 +728,23 @@ class TTFSEncoder(
         self : TTFSEncoder
             The fitted encoder.
         """
-        X2, sample_shape = self._validate_X(X, reset=True)
-        self._scan(X2)
+        learn = self.encoding == "intensity" and self.x_max is None
+        x_max = None
+        sample_shape, _, blocks = self._blocks(X, reset=True)
+        for lo, X2 in blocks:  # (a max is exact: the same in any grouping)
+            self._scan(X2, lo)
+            if learn:
+                m = X2.max(axis=0) if self.per_feature else X2.max()
+                x_max = m if x_max is None else np.maximum(x_max, m)
         self.input_shape_ = sample_shape
         if self.encoding == "time":
             self.x_max_ = None
         elif self.x_max is not None:
             self.x_max_ = float(self.x_max)
         elif self.per_feature:
-            self.x_max_ = X2.max(axis=0).reshape(sample_shape)
+            self.x_max_ = x_max.reshape(sample_shape)
         else:
-            self.x_max_ = float(X2.max())
+            self.x_max_ = float(x_max)
         return self
 
     def _x_max_per_feature(self):
@@ -703,25 +768,31 @@ class TTFSEncoder(
             (ties by input index), spikes at ``t = 0`` stored as explicit zeros.
         """
         check_is_fitted(self)
-        X2, _ = self._validate_X(X, reset=False)
+        _, n, blocks = self._blocks(X, reset=False)
         max_time = float(self.max_time)
-        if self.encoding == "time":
-            counts = self._scan(X2)
-            T = X2
-        else:
-            n = X2.shape[0]
-            T = np.empty_like(X2)
-            counts = np.empty(n, dtype=np.int64)
-            flags = np.empty(n, dtype=np.int64)
-            _spikes.intensity_to_times(X2, self._x_max_per_feature(), max_time, T, counts, flags)
-            _raise_for_flags(
-                flags,
-                name="X",
-                whom=type(self).__name__,
-                what="intensities",
-                allow_posinf=False,
-            )
-        return _to_csr(_dense_arrays(T, max_time, counts), T.shape)
+        x_max = None if self.encoding == "time" else self._x_max_per_feature()
+
+        def timestamps():
+            for lo, X2 in blocks:
+                if self.encoding == "time":
+                    yield X2, self._scan(X2, lo)
+                    continue
+                T = np.empty_like(X2)
+                counts = np.empty(X2.shape[0], dtype=np.int64)
+                flags = np.empty(X2.shape[0], dtype=np.int64)
+                _spikes.intensity_to_times(X2, x_max, max_time, T, counts, flags)
+                _raise_for_flags(
+                    flags,
+                    name="X",
+                    whom=type(self).__name__,
+                    what="intensities",
+                    allow_posinf=False,
+                    offset=lo,
+                )
+                yield T, counts
+
+        arrays = _fill_blocks(n, timestamps(), max_time)
+        return _to_csr(arrays, (n, self.n_features_in_))
 
     def inverse_transform(self, X):
         """Decode a spike list back to dense samples.

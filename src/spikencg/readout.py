@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._kernels import _proba, _train
 from ._kernels._forward import predict_batch
-from .encoding import spike_arrays
+from .encoding import _row_chunks, _rows, _spike_arrays_and_shape, spike_arrays
 
 __all__ = ["SpikingReadoutClassifier", "ThresholdWarning"]
 
@@ -38,7 +38,6 @@ _RULE_DEFAULTS = {
                  a_plus=0.0, a_minus=0.0, time_ranges=True),
 }
 
-_PREDICT_CHUNK = 65536  # rows validated and simulated at a time by predict & co.
 # rules whose training pass reads the weights neuron by neuron (see _train.train_epoch),
 # from this many inputs on: the same results either way, the faster layout as measured
 # (S2-STDP: neuron-major faster on 196, 784 and 4,608 inputs, input-major on 64)
@@ -888,18 +887,19 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not sparse.issparse(X) and not hasattr(X, "shape"):
             X = np.asarray(X)
-        if sparse.issparse(X) or X.ndim != 2 or X.shape[0] <= _PREDICT_CHUNK:
+        if sparse.issparse(X) or X.ndim != 2:
             # a spike list's kernel arrays are its own arrays (no copy, no chunking
-            # needed); dense input is converted chunk by chunk
+            # needed)
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
                               ensure_all_finite=False)
             yield spike_arrays(X, max_time=float(self.max_time), copy=False)
             return
-        for lo in range(0, X.shape[0], _PREDICT_CHUNK):
-            part = validate_data(self, X[lo : lo + _PREDICT_CHUNK], reset=False,
-                                 accept_sparse="csr", dtype=np.float64,
+        # dense input is converted block of rows by block of rows (bounded memory)
+        for lo, hi in _row_chunks(X.shape[0], X.shape[1]):
+            part = validate_data(self, _rows(X, lo, hi), reset=False, dtype=np.float64,
                                  ensure_all_finite=False)
-            yield spike_arrays(part, max_time=float(self.max_time), copy=False)
+            yield _spike_arrays_and_shape(part, float(self.max_time), copy=False,
+                                          offset=lo)[0]
 
     def _features(self, arrays, rows=None):
         """Per-class time advance, relative potential, and the winning class (of every
