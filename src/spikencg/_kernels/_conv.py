@@ -67,6 +67,9 @@ def simulate_image(times, C, H, W, Wt, thr, T, need_potential, V, fire_t, fire_v
     need_potential : bool
         Record the firing potentials in ``fire_v`` (training only).
     V : scratch ndarray of shape (OH, OW, M), float32
+        Potentials; a neuron that has fired gets ``-inf`` (at the end of its firing
+        group when ``need_potential``), which keeps it out of the threshold tests of the
+        later spikes (its potential no longer matters, and it fires only once).
     fire_t : ndarray of shape (OH, OW, M), float64, output
         First-spike time of every neuron, ``T`` if it does not fire.
     fire_v : ndarray of shape (OH, OW, M), float32, output
@@ -91,6 +94,7 @@ def simulate_image(times, C, H, W, Wt, thr, T, need_potential, V, fire_t, fire_v
     pend_x = np.empty_like(pend_y)
     pend_m = np.empty_like(pend_y)
     n_fired = 0
+    neg_inf = np.float32(-np.inf)
     q = 0
     while q < n_sp:
         t = times[order[q]]
@@ -121,19 +125,27 @@ def simulate_image(times, C, H, W, Wt, thr, T, need_potential, V, fire_t, fire_v
                         a = v[m] + row[m]
                         v[m] = a
                         over |= a > thr[m]
-                    if over:
+                    if over and need_potential:
                         for m in range(M):
                             if v[m] > thr[m] and ft[m] >= T:
                                 ft[m] = t
                                 n_fired += 1
-                                if need_potential:
-                                    pend_y[n_pend] = oy
-                                    pend_x[n_pend] = ox
-                                    pend_m[n_pend] = m
-                                    n_pend += 1
+                                pend_y[n_pend] = oy
+                                pend_x[n_pend] = ox
+                                pend_m[n_pend] = m
+                                n_pend += 1
+                    elif over:
+                        # a fired neuron's potential is -inf: every neuron above its
+                        # threshold fires now (selects, no branch: the loop vectorises)
+                        for m in range(M):
+                            hit = v[m] > thr[m]
+                            ft[m] = t if hit else ft[m]
+                            v[m] = neg_inf if hit else v[m]
+                            n_fired += hit
         if need_potential:
             for p in range(n_pend):
                 fire_v[pend_y[p], pend_x[p], pend_m[p]] = V[pend_y[p], pend_x[p], pend_m[p]]
+                V[pend_y[p], pend_x[p], pend_m[p]] = neg_inf
         q = g_end
     return n_fired
 
