@@ -575,5 +575,3 @@ def fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, ou
     """
     run = _fill_csr_par if _parallel(data.size + indptr.size) else _fill_csr_seq
     run(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times)
-
-
