@@ -26,6 +26,8 @@ the time ``T``.
 import numpy as np
 from numba import njit, prange
 
+from ._spikes import _insertion_sort
+
 __all__ = ["simulate_image", "train_epoch", "train_patches", "transform_batch"]
 
 
@@ -352,6 +354,8 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
     HW = H * W
     KK = C * k * k
     pt = np.empty(KK, np.float64)
+    st = np.empty(KK + 1, np.float64)  # the patch's spikes (t < T): times, positions
+    srt = np.empty(KK + 1, np.int64)
     V = np.empty(M, np.float32)
     n_updates = 0
     for step in range(order.shape[0]):
@@ -364,16 +368,27 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
                 for dx in range(k):
                     pt[j] = img[c * HW + (y0 + dy) * W + x0 + dx]
                     j += 1
-        srt = np.argsort(pt, kind="mergesort")
+        # the spikes in (time, position) order: gathered branch-free, then sorted by
+        # insertion (a patch holds few), by a stable argsort of the times when many
+        n_sp = 0
+        for j in range(KK):
+            st[n_sp] = pt[j]
+            srt[n_sp] = j
+            n_sp += pt[j] < T
+        if n_sp <= 64:
+            _insertion_sort(st, srt, np.int64(0), n_sp)
+        else:
+            by_time = np.argsort(st[:n_sp], kind="mergesort")
+            pos = srt[:n_sp].copy()
+            for r in range(n_sp):
+                srt[r] = pos[by_time[r]]
         V[:] = 0.0
         win = np.int64(-1)
         t_win = T
         r = 0
-        while r < KK and win < 0:
+        while r < n_sp and win < 0:
             t = pt[srt[r]]
-            if t >= T:
-                break
-            while r < KK and pt[srt[r]] == t:
+            while r < n_sp and pt[srt[r]] == t:
                 i = srt[r]
                 c = i // (k * k)
                 rem = i - c * k * k
@@ -382,9 +397,15 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
                 for m in range(M):
                     V[m] += row[m]
                 r += 1
+            # (most groups put no map above its threshold: a count, which vectorises,
+            # before the search for the winner)
+            n_over = 0
             for m in range(M):
-                if V[m] > thr[m] and (win < 0 or V[m] > V[win]):
-                    win = m
+                n_over += V[m] > thr[m]
+            if n_over > 0:
+                for m in range(M):
+                    if V[m] > thr[m] and (win < 0 or V[m] > V[win]):
+                        win = m
             t_win = t
         if win < 0:
             continue

@@ -158,7 +158,7 @@ def _sort_row(times, indices):
     else:
         return  # already ordered
     if m <= _RUN:
-        _insertion_sort(times, indices, 0, m)
+        _insertion_sort(times, indices, np.int64(0), m)
         return
     t_lo = times[0]
     t_hi = times[0]
