@@ -10,7 +10,11 @@ A first run fills both compile caches, numba's (in a temporary folder) and Pytho
 bytecode cache (``__pycache__``; ``PYTHONDONTWRITEBYTECODE`` is removed from the runs'
 environment so that it is written, as by default).
 
-    python benchmarks/bench_startup.py [--runs 5]
+With ``--without pandas`` (any module names), the runs import scikit-learn as if those
+packages were not installed: scikit-learn imports pandas at start-up when it is
+installed (it is, with the ``test`` extra), which shows what that costs.
+
+    python benchmarks/bench_startup.py [--runs 5] [--without pandas]
 """
 
 import argparse
@@ -47,11 +51,13 @@ print(" ".join(repr(b - a) for a, b in zip(t, t[1:])))
 """
 
 
-def run(runs, env):
+def run(runs, env, without=()):
     """Per-step seconds of ``runs`` fresh processes (list of lists)."""
+    # a module set to None in sys.modules cannot be imported: as if not installed
+    hide = "".join(f"import sys; sys.modules[{name!r}] = None\n" for name in without)
     out = []
     for _ in range(runs):
-        res = subprocess.run([sys.executable, "-c", CODE], env=env, check=True,
+        res = subprocess.run([sys.executable, "-c", hide + CODE], env=env, check=True,
                              capture_output=True, text=True)
         out.append([float(v) for v in res.stdout.split()])
     return out
@@ -60,6 +66,8 @@ def run(runs, env):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--without", nargs="*", default=(), metavar="MODULE",
+                    help="modules to hide from the runs, as if not installed")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
@@ -68,7 +76,7 @@ def main():
         # PYTHONDONTWRITEBYTECODE would otherwise recompile spikencg's sources each time)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         run(1, env)  # fills the numba cache (compiles everything once)
-        rows = run(args.runs, env)
+        rows = run(args.runs, env, args.without)
     med = [statistics.median(col) for col in zip(*rows, strict=True)]
     totals = [sum(r) for r in rows]
     for name, m, col in zip(STEPS, med, zip(*rows, strict=True), strict=True):
