@@ -162,39 +162,39 @@ def _raise_for_flags(flags, *, name, whom, what, allow_posinf, offset=0):
         return
     found = int(np.bitwise_or.reduce(flags))
 
-    def _first_row(flags, bit):
+    def first(bit):  # the input row of the first flagged row
         return int(np.flatnonzero(flags & bit)[0]) + offset
 
     if found & _spikes.FLAG_NAN:
         raise ValueError(
             f"Input {name} contains NaN (first in sample "
-            f"{_first_row(flags, _spikes.FLAG_NAN)}): {what} must be numbers >= 0."
+            f"{first(_spikes.FLAG_NAN)}): {what} must be numbers >= 0."
         )
     if found & _spikes.FLAG_NEGINF:
         raise ValueError(
             f"Input {name} contains -inf (first in sample "
-            f"{_first_row(flags, _spikes.FLAG_NEGINF)}): {what} must be >= 0."
+            f"{first(_spikes.FLAG_NEGINF)}): {what} must be >= 0."
         )
     if found & _spikes.FLAG_NEG:
         raise ValueError(
             f"Negative values in data passed to {whom} as {name} (first in sample "
-            f"{_first_row(flags, _spikes.FLAG_NEG)}): {what} must be >= 0."
+            f"{first(_spikes.FLAG_NEG)}): {what} must be >= 0."
         )
     if not allow_posinf and found & _spikes.FLAG_POSINF:
         raise ValueError(
             f"Input {name} contains +inf (first in sample "
-            f"{_first_row(flags, _spikes.FLAG_POSINF)}): {what} must be finite "
+            f"{first(_spikes.FLAG_POSINF)}): {what} must be finite "
             "(only spike times may be +inf, meaning 'no spike')."
         )
     if found & _spikes.FLAG_BAD_INDEX:
         raise ValueError(
             f"Input {name} stores input indices outside [0, n_features) (first in "
-            f"sample {_first_row(flags, _spikes.FLAG_BAD_INDEX)}): not a valid spike list."
+            f"sample {first(_spikes.FLAG_BAD_INDEX)}): not a valid spike list."
         )
     if found & _spikes.FLAG_DUPLICATE:
         raise ValueError(
             f"Input {name} has more than one spike for the same input in a sample "
-            f"(first in sample {_first_row(flags, _spikes.FLAG_DUPLICATE)}): "
+            f"(first in sample {first(_spikes.FLAG_DUPLICATE)}): "
             "an input fires at most once."
         )
 
