@@ -14,7 +14,13 @@ With ``--without pandas`` (any module names), the runs import scikit-learn as if
 packages were not installed: scikit-learn imports pandas at start-up when it is
 installed (it is, with the ``test`` extra), which shows what that costs.
 
-    python benchmarks/bench_startup.py [--runs 5] [--without pandas]
+With ``--isolated``, the runs use a new virtual environment (in a temporary folder)
+holding only spikencg and its declared dependencies, installed from this checkout with
+pip (which must reach a package index or have them cached): the start-up a user who
+installs spikencg alone gets, without the other packages of a development environment
+(pandas, or cffi, which numba's initialisation imports whenever it is installed).
+
+    python benchmarks/bench_startup.py [--runs 5] [--without pandas] [--isolated]
 """
 
 import argparse
@@ -23,6 +29,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout (holds pyproject.toml)
 
 STEPS = ("import sklearn.datasets", "import numba", "import spikencg",
          "numba initialisation",
@@ -51,14 +60,31 @@ print(" ".join(repr(b - a) for a, b in zip(t, t[1:])))
 """
 
 
-def run(runs, env, without=()):
+def _isolated_python(folder):
+    """A new virtual environment in ``folder`` with spikencg (from this checkout) and its
+    dependencies only; returns its Python executable."""
+    subprocess.run([sys.executable, "-m", "venv", folder], check=True)
+    python = str(Path(folder) / ("Scripts" if os.name == "nt" else "bin") / "python")
+    res = subprocess.run([python, "-m", "pip", "install", "--quiet", str(ROOT)],
+                         capture_output=True, text=True)
+    if res.returncode:
+        sys.exit(f"installing spikencg into the isolated environment failed:\n{res.stderr}")
+    listing = subprocess.run([python, "-m", "pip", "list", "--format=freeze"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    print(f"isolated environment: {len(listing)} packages ({' '.join(sorted(listing))})")
+    return python
+
+
+def run(runs, env, without=(), python=sys.executable):
     """Per-step seconds of ``runs`` fresh processes (list of lists)."""
     # a module set to None in sys.modules cannot be imported: as if not installed
     hide = "".join(f"import sys; sys.modules[{name!r}] = None\n" for name in without)
     out = []
     for _ in range(runs):
-        res = subprocess.run([sys.executable, "-c", hide + CODE], env=env, check=True,
+        res = subprocess.run([python, "-c", hide + CODE], env=env,
                              capture_output=True, text=True)
+        if res.returncode:
+            sys.exit(f"a timed run failed (exit {res.returncode}):\n{res.stderr}")
         out.append([float(v) for v in res.stdout.split()])
     return out
 
@@ -68,15 +94,20 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--without", nargs="*", default=(), metavar="MODULE",
                     help="modules to hide from the runs, as if not installed")
+    ap.add_argument("--isolated", action="store_true",
+                    help="run in a new virtual environment holding only spikencg and its "
+                         "dependencies (installed with pip from this checkout)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as venv:
+        python = _isolated_python(venv) if args.isolated else sys.executable
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        env.pop("PYTHONPATH", None)  # (a PYTHONPATH would defeat --isolated)
         # Python's own compile cache as well: the first run writes the modules'
         # bytecode, as any default Python does (an environment that sets
         # PYTHONDONTWRITEBYTECODE would otherwise recompile spikencg's sources each time)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        run(1, env)  # fills the numba cache (compiles everything once)
-        rows = run(args.runs, env, args.without)
+        run(1, env, python=python)  # fills the numba cache (compiles everything once)
+        rows = run(args.runs, env, args.without, python)
     med = [statistics.median(col) for col in zip(*rows, strict=True)]
     totals = [sum(r) for r in rows]
     for name, m, col in zip(STEPS, med, zip(*rows, strict=True), strict=True):

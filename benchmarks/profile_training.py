@@ -26,7 +26,10 @@ its ceiling and the updates at theirs: the bound for any kernel that applies the
 weight by weight.
 
     python benchmarks/profile_training.py [--inputs 4608] [--samples 3000]
-        [--density 0.15] [--config s2stdp+ncg] [--features FILE]
+        [--density 0.15] [--config s2stdp+ncg] [--features FILE | --digits]
+
+``--digits`` profiles scikit-learn's digits (64 inputs, intensity-coded, all 1,797
+samples), the case of ``bench_core.py``'s digits training target.
 """
 
 import argparse
@@ -124,11 +127,22 @@ def main():
                     help="a features file (spikencg.features.save_features, e.g. the "
                          "feat4608 cache of bench_suite.py) to use instead of synthetic "
                          "features; its first --samples rows")
+    ap.add_argument("--digits", action="store_true",
+                    help="scikit-learn's digits, intensity-coded, instead (all samples)")
     args = ap.parse_args()
+    if args.digits and args.features:
+        ap.error("--digits and --features are exclusive")
 
     rng = np.random.default_rng(0)
     n = args.samples
-    if args.features:
+    if args.digits:
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        S = TTFSEncoder(encoding="intensity").fit_transform(X)
+        n, n_in = S.shape
+        args.density = S.nnz / (n * n_in)
+    elif args.features:
         from spikencg.features import load_features
 
         F, y, _ = load_features(args.features)
