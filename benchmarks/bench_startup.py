@@ -75,13 +75,13 @@ def _isolated_python(folder):
     return python
 
 
-def run(runs, env, without=(), python=sys.executable):
+def run(runs, env, without=(), python=sys.executable, cwd=None):
     """Per-step seconds of ``runs`` fresh processes (list of lists)."""
     # a module set to None in sys.modules cannot be imported: as if not installed
     hide = "".join(f"import sys; sys.modules[{name!r}] = None\n" for name in without)
     out = []
     for _ in range(runs):
-        res = subprocess.run([python, "-c", hide + CODE], env=env,
+        res = subprocess.run([python, "-c", hide + CODE], env=env, cwd=cwd,
                              capture_output=True, text=True)
         if res.returncode:
             sys.exit(f"a timed run failed (exit {res.returncode}):\n{res.stderr}")
@@ -99,15 +99,20 @@ def main():
                          "dependencies (installed with pip from this checkout)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as venv:
-        python = _isolated_python(venv) if args.isolated else sys.executable
+        python = sys.executable
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        env.pop("PYTHONPATH", None)  # (a PYTHONPATH would defeat --isolated)
+        cwd = None
+        if args.isolated:
+            python = _isolated_python(venv)
+            # nothing from the checkout or the outer environment on the module path
+            env.pop("PYTHONPATH", None)
+            cwd = venv
         # Python's own compile cache as well: the first run writes the modules'
         # bytecode, as any default Python does (an environment that sets
         # PYTHONDONTWRITEBYTECODE would otherwise recompile spikencg's sources each time)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        run(1, env, python=python)  # fills the numba cache (compiles everything once)
-        rows = run(args.runs, env, args.without, python)
+        run(1, env, python=python, cwd=cwd)  # fills the numba cache (compiles it all once)
+        rows = run(args.runs, env, args.without, python, cwd)
     med = [statistics.median(col) for col in zip(*rows, strict=True)]
     totals = [sum(r) for r in rows]
     for name, m, col in zip(STEPS, med, zip(*rows, strict=True), strict=True):
