@@ -186,48 +186,32 @@ def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c,
         for j in range(n_upd):
             a = _row_abs_sum(WT[upd_n[j]], lim)
             abs_sum[j] = norm_target[upd_n[j]] / a if a > 0.0 else 1.0
+    # rescale each updated row (contiguous: vectorised); then, with copy_back, copy the
+    # rows into their columns of W, two at a time (one pass over W's rows per pair).
+    # Measured faster than rescaling within the copy, which left the rescale scalar too.
+    if w_norm:
+        for j in range(n_upd):
+            row = WT[upd_n[j]]
+            f = abs_sum[j]
+            for i in range(n_in):
+                row[i] = np.float32(np.float64(row[i]) * f)
     if not copy_back:
-        if w_norm:
-            for j in range(n_upd):
-                row = WT[upd_n[j]]
-                f = abs_sum[j]
-                for i in range(n_in):
-                    row[i] = np.float32(np.float64(row[i]) * f)
         return
-    # copy the updated rows back into W's columns (normalising them on the way), two
-    # neurons at a time
     j = 0
-    while j < n_upd:
+    while j + 1 < n_upd:
+        n0 = upd_n[j]
+        n1 = upd_n[j + 1]
+        c0 = WT[n0]
+        c1 = WT[n1]
+        for i in range(n_in):
+            W[i, n0] = c0[i]
+            W[i, n1] = c1[i]
+        j += 2
+    if j < n_upd:
         n0 = upd_n[j]
         c0 = WT[n0]
-        f0 = abs_sum[j] if w_norm else 1.0
-        if j + 1 < n_upd:
-            n1 = upd_n[j + 1]
-            c1 = WT[n1]
-            if w_norm:
-                f1 = abs_sum[j + 1]
-                for i in range(n_in):
-                    v0 = np.float32(np.float64(c0[i]) * f0)
-                    v1 = np.float32(np.float64(c1[i]) * f1)
-                    c0[i] = v0
-                    c1[i] = v1
-                    W[i, n0] = v0
-                    W[i, n1] = v1
-            else:
-                for i in range(n_in):
-                    W[i, n0] = c0[i]
-                    W[i, n1] = c1[i]
-            j += 2
-        else:
-            if w_norm:
-                for i in range(n_in):
-                    v0 = np.float32(np.float64(c0[i]) * f0)
-                    c0[i] = v0
-                    W[i, n0] = v0
-            else:
-                for i in range(n_in):
-                    W[i, n0] = c0[i]
-            j += 1
+        for i in range(n_in):
+            W[i, n0] = c0[i]
 
 
 @njit(cache=True, nogil=True)
