@@ -348,8 +348,9 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
 
         # 3. forward pass with the training thresholds; dense input times (x holds T
         # everywhere between samples: only this sample's spikes are written, then reset)
-        for q in range(start, end):
-            x[indices[q]] = times[q]
+        # (unsigned positions and indices: no negative-index wraparound code)
+        for q in range(np.uint64(start), np.uint64(end)):
+            x[np.uint64(indices[q])] = times[q]
         if row_major:
             n_fired = simulate(start, end, indices, times, W, thr32, active, T, leak, tau,
                                np.bool_(False), s, V, acc, alive)
@@ -549,11 +550,11 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
         for j in range(n_upd):
             n = upd_n[j]
             if lo_c <= n < hi_c:
-                upd_own[n] += 1
+                upd_own[np.uint64(n)] += 1
             else:
-                upd_other[n] += 1
-        for q in range(start, end):
-            x[indices[q]] = T
+                upd_other[np.uint64(n)] += 1
+        for q in range(np.uint64(start), np.uint64(end)):
+            x[np.uint64(indices[q])] = T
     if not row_major:
         for i in range(n_in):
             for n in range(N):
