@@ -86,7 +86,7 @@ def _forward_all(indptr, indices, times, W, WT, thr, mode):
 
 
 @njit(cache=False, nogil=True)
-def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, abs_sum, stdp_only):
+def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
     n_upd = upd_n.shape[0]
     hidden = np.zeros(x.shape[0], np.bool_)
     c = np.full(n_upd, 1e-4)
@@ -99,7 +99,7 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, abs_sum, std
                                0.0, 1.0, False, 0.0, 1.0)
         else:
             _apply_updates(W, WT, copy_back, x, hidden, False, n_upd, upd_n, c, nc, s_n,
-                           np.inf, 0.0, 1.0, False, 0.0, w_norm, norm_target, abs_sum)
+                           np.inf, 0.0, 1.0, False, 0.0, w_norm, norm_target)
 
 
 @njit(cache=False, nogil=True)
@@ -199,13 +199,12 @@ def main():
     x = np.full(n_in, 1.0)
     x[rng.random(n_in) < args.density] = 0.5
     norm_target = WT.astype(np.float64).sum(axis=1)
-    abs_sum = np.empty(N)
     reps = max(1, 200_000 // (k * n_in // 64 + 1))
     w_norm = clf._resolve(len(clf.classes_))["w_norm"]
 
     def upd(copy_back, stdp_only):
         return _best(lambda: _updates(reps, W.copy(), WT.copy(), copy_back, x, upd_n,
-                                      w_norm, norm_target, abs_sum, stdp_only)) / reps
+                                      w_norm, norm_target, stdp_only)) / reps
 
     t_stdp = upd(False, True)
     t_upd_nm = upd(False, False)

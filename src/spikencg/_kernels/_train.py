@@ -164,8 +164,7 @@ def _row_abs_sum(row, lim):
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
-                   upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target,
-                   abs_sum):
+                   upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target):
     """Add the STDP increments of ``n_upd`` neurons, clip, then normalise their rows.
 
     Neuron ``upd_n[j]`` receives ``upd_c[j]`` on causal inputs (``x_i <= upd_s[j]``) and
@@ -178,23 +177,21 @@ def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c,
     """
     n_in = WT.shape[1]
     span = w_max - w_min
+    lim = _exact_sum_limit(n_in, w_min, w_max)
+    # one row at a time: increments, then (normalisation) its sum and its rescaling
+    # (contiguous: vectorised) while the row is still in the L1 cache
     for j in range(n_upd):
-        _update_column(WT[upd_n[j]], x, hidden, use_hidden, upd_c[j], upd_nc[j], upd_s[j],
+        row = WT[upd_n[j]]
+        _update_column(row, x, hidden, use_hidden, upd_c[j], upd_nc[j], upd_s[j],
                        t_ltd, w_min, w_max, multiplicative, beta, span)
-    if w_norm:
-        lim = _exact_sum_limit(n_in, w_min, w_max)
-        for j in range(n_upd):
-            a = _row_abs_sum(WT[upd_n[j]], lim)
-            abs_sum[j] = norm_target[upd_n[j]] / a if a > 0.0 else 1.0
-    # rescale each updated row (contiguous: vectorised); then, with copy_back, copy the
-    # rows into their columns of W, two at a time (one pass over W's rows per pair).
-    # Measured faster than rescaling within the copy, which left the rescale scalar too.
-    if w_norm:
-        for j in range(n_upd):
-            row = WT[upd_n[j]]
-            f = abs_sum[j]
+        if w_norm:
+            a = _row_abs_sum(row, lim)
+            f = norm_target[upd_n[j]] / a if a > 0.0 else 1.0
             for i in range(n_in):
                 row[i] = np.float32(np.float64(row[i]) * f)
+    # then, with copy_back, the rows are copied into their columns of W, two at a time
+    # (one pass over W's rows per pair); rescaling within that strided copy left the
+    # rescaling scalar too (measured slower)
     if not copy_back:
         return
     j = 0
@@ -276,7 +273,6 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     upd_c = np.empty(N, np.float64)
     upd_nc = np.empty(N, np.float64)
     upd_s = np.empty(N, np.float64)
-    abs_sum = np.empty(N, np.float64)
     err = np.empty(N, np.float64)
     cbest = np.empty(n_classes, np.int64)  # each class's best neuron (intra-class WTA)
     cand = np.empty(N, np.int64)  # neurons taking part in learning, increasing
@@ -493,7 +489,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
             if n_upd > 0:
                 _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
                                upd_nc, upd_s, t_ltd, w_min, w_max, multiplicative, beta,
-                               w_norm, norm_target, abs_sum)
+                               w_norm, norm_target)
         elif rule == RULE_RSTDP:
             if any_active:
                 rewarded = (gw // M == label) and (gw % M >= L)
@@ -508,7 +504,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                 n_upd = np.int64(1)
                 _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
                                upd_nc, upd_s, t_ltd, w_min, w_max, multiplicative, beta,
-                               w_norm, norm_target, abs_sum)
+                               w_norm, norm_target)
         else:  # S4NN
             t_base = T
             for n in range(N):
@@ -542,7 +538,7 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                         n_upd += 1
                 _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
                                upd_nc, upd_s, -np.inf, w_min, w_max, np.bool_(False), 0.0, w_norm,
-                               norm_target, abs_sum)
+                               norm_target)
 
         # 8. statistics of who was updated
         lo_c = label * M
