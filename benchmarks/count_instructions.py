@@ -1,6 +1,7 @@
 """Instructions (and mispredicted branches) per sample of one training epoch, counted by
-valgrind's callgrind: deterministic figures for comparing kernel variants on a machine
-whose speed drifts by tens of percent (see benchmarks/README.md, "Measuring reliably").
+valgrind's callgrind: figures repeatable to about 0.5 % (30 epochs) for comparing kernel
+variants on a machine whose speed drifts by tens of percent (see benchmarks/README.md,
+"Measuring reliably").
 
 Records the arguments of the third epoch of a fit on scikit-learn's digits
 (intensity-coded, 1,797 samples; ``--config`` as in ``profile_training.py``), then runs
@@ -12,9 +13,9 @@ once natively to fill a numba cache, then under callgrind with 1 and with
 emulated CPU reports other features, loads the natively compiled code instead of
 compiling other code.
 
-Needs valgrind (Debian: ``apt-get install valgrind``); a run takes 1-3 minutes.
+Needs valgrind (Debian: ``apt-get install valgrind``); a run takes 3-4 minutes.
 
-    python benchmarks/count_instructions.py [--config s2stdp+ncg] [--epochs 10]
+    python benchmarks/count_instructions.py [--config s2stdp+ncg] [--epochs 30]
         [--branch-sim]
 """
 
@@ -29,13 +30,9 @@ import tempfile
 import warnings
 from pathlib import Path
 
-KERNELS = Path(__file__).resolve().parents[1] / "src" / "spikencg" / "_kernels"
+from profile_training import CONFIGS  # benchmarks/ is on sys.path when run as a script
 
-CONFIGS = {
-    "s2stdp+ncg": dict(rule="s2stdp", ncg=True),
-    "s2stdp": dict(rule="s2stdp", ncg=False),
-    "rstdp-5n": dict(rule="rstdp", ncg=False, neurons_per_class=5),
-}
+KERNELS = Path(__file__).resolve().parents[1] / "src" / "spikencg" / "_kernels"
 
 # the measured process: imports the kernels as a package of its own (so that neither
 # spikencg's __init__ nor scikit-learn is loaded), and runs the recorded epoch
@@ -98,7 +95,7 @@ def _collected(out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="s2stdp+ncg", choices=sorted(CONFIGS))
-    ap.add_argument("--epochs", type=int, default=10,
+    ap.add_argument("--epochs", type=int, default=30,
                     help="epochs counted (beyond the one that the difference removes)")
     ap.add_argument("--branch-sim", action="store_true",
                     help="also count mispredicted conditional branches (callgrind's "
@@ -114,7 +111,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         args_file = os.path.join(tmp, "epoch.pkl")
         n = _record_epoch(args.config, args_file)
-        env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(tmp, "numba"),
+        # a fixed hash seed: with a random one, the two processes' start-ups (dict and
+        # set layouts of the imports) differ by tens of millions of instructions
+        env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(tmp, "numba"), PYTHONHASHSEED="0",
                    NUMBA_CPU_NAME=ll.get_host_cpu_name(),
                    NUMBA_CPU_FEATURES=ll.get_host_cpu_features().flatten())
         child = [sys.executable, "-c", CHILD, str(KERNELS), args_file]
