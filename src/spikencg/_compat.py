@@ -1,7 +1,28 @@
-"""Private scikit-learn helpers used by spikencg, imported in one place."""
+"""Private scikit-learn helpers used by spikencg, imported in one place, and the
+parameter check the estimators share."""
+
+import math
+import numbers
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "check_is_fitted", "validate_data"]
+__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "check_finite_params",
+           "check_is_fitted", "validate_data"]
+
+
+def check_finite_params(estimator):
+    """Raise a ValueError naming the first parameter of ``estimator`` that is a NaN or
+    infinite number (or a tuple or list holding one).
+
+    scikit-learn's parameter constraints accept them wherever a real number is allowed
+    without bounds (and ``inf`` even with a lower bound); no parameter of spikencg's
+    estimators has a meaning for them.
+    """
+    for name, value in estimator.get_params(deep=False).items():
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        for v in values:
+            if (isinstance(v, numbers.Real) and not isinstance(v, bool)
+                    and not math.isfinite(v)):
+                raise ValueError(f"{name} must be finite, got {value!r}.")

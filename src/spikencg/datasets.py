@@ -89,12 +89,19 @@ def data_home(data_dir=None):
     return roots
 
 
+# folder names of datasets stored in the same IDX files as MNIST
+_MNIST_NAMES = {"mnist", "fashion-mnist", "fashion_mnist", "fashionmnist", "fmnist",
+                "kmnist", "emnist"}
+
+
 def _find_dir(name, data_dir, marker=("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"),
               what="IDX files"):
     candidates = []
     for root in data_home(data_dir):
         candidates += [root / name, root]
     for c in candidates:
+        if c.name.lower() in _MNIST_NAMES - {name.lower()}:
+            continue  # holds another dataset in the same format: MNIST is no Fashion-MNIST
         if any((c / m).is_file() for m in marker):
             return c
     raise FileNotFoundError(
@@ -349,8 +356,11 @@ def load_mnist(data_dir=None, *, name="mnist", subset="train"):
     data_dir : str or path-like, default=None
         Folder holding the files, or a folder containing a ``name`` sub-folder.
         None: ``$SPIKENCG_DATA``, then ``~/spikencg_data``, then ``../shared/data``.
+        A folder that holds the files itself is not taken when its name is that of
+        another dataset of the same format (``mnist`` when ``name="fashion-mnist"``,
+        and so on).
     name : {"mnist", "fashion-mnist"}, default="mnist"
-        Sub-folder name.
+        Sub-folder name (any other MNIST-format dataset's folder name works too).
     subset : {"train", "test"}, default="train"
         Training (``train-*``) or test (``t10k-*``) files.
 

@@ -235,7 +235,23 @@ def _check_dense_times(X, *, whom):
     return _writable(X2)
 
 
-def _csr_arrays(X, max_time, copy=True):
+def _reject_coo_duplicates(X, name="X"):
+    """Raise if ``X`` is a COO sparse matrix holding two entries for one (sample, input):
+    scikit-learn's conversion to CSR would add their spike times together."""
+    if not (sp.issparse(X) and X.format == "coo") or X.nnz == 0:
+        return
+    if getattr(X, "has_canonical_format", False):
+        return
+    key = np.asarray(X.row, dtype=np.int64) * X.shape[1] + np.asarray(X.col, dtype=np.int64)
+    if np.unique(key).size < X.nnz:
+        raise ValueError(
+            f"Input {name} (COO) has more than one spike for the same input in a sample; "
+            "converting it to CSR would add their times together. Keep one spike per "
+            "input and sample."
+        )
+
+
+def _csr_arrays(X, max_time, copy=True, whom="spike_arrays"):
     """Canonical arrays of a CSR spike list (checked, filtered, rows time-ordered)."""
     if X.format != "csr":
         raise TypeError(
@@ -269,7 +285,7 @@ def _csr_arrays(X, max_time, copy=True):
     counts = np.empty(n, dtype=np.int64)
     flags = np.empty(n, dtype=np.int64)
     _spikes.scan_csr(indptr, indices, data, d, max_time, n_chunks, counts, flags)
-    _raise_for_flags(flags, name="X", whom="spike_arrays", what="spike times", allow_posinf=True)
+    _raise_for_flags(flags, name="X", whom=whom, what="spike times", allow_posinf=True)
     rework = _spikes.FLAG_UNSORTED | _spikes.FLAG_DROPPED
     if not np.any(flags & rework):
         # already canonical: copies that never share memory with X, unless told otherwise
@@ -284,21 +300,21 @@ def _csr_arrays(X, max_time, copy=True):
     return out_indptr, out_indices, out_times
 
 
-def _spike_arrays_and_shape(X, max_time, copy=True, offset=0):
+def _spike_arrays_and_shape(X, max_time, copy=True, offset=0, whom="spike_arrays"):
     """Kernel arrays and 2-D shape of a spike list or of dense timestamps (converted
     block of rows by block of rows: bounded scratch memory); ``offset``: number of the
-    first row, for error messages."""
+    first row, ``whom``: the function or estimator named in error messages."""
     max_time = _check_max_time(max_time)
     if sp.issparse(X):
-        arrays = _csr_arrays(X, max_time, copy=copy)
+        arrays = _csr_arrays(X, max_time, copy=copy, whom=whom)
         return arrays, X.shape
-    _reject_sparse(X, "spike_arrays")
+    _reject_sparse(X, whom)
     X2, _ = _flatten_samples(X)
 
     def blocks():
         for lo, hi in _row_chunks(X2.shape[0], X2.shape[1]):
-            T = _check_dense_times(_rows(X2, lo, hi), whom="spike_arrays")
-            yield T, _scan_dense(T, max_time, name="X", whom="spike_arrays",
+            T = _check_dense_times(_rows(X2, lo, hi), whom=whom)
+            yield T, _scan_dense(T, max_time, name="X", whom=whom,
                                  what="spike times", allow_posinf=True, offset=offset + lo)
 
     return _fill_blocks(X2.shape[0], blocks(), max_time), tuple(X2.shape)

@@ -13,6 +13,7 @@ in a ``.npz`` file read back without pickle.
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import scipy.ndimage as ndi
@@ -20,7 +21,14 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 
-from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
+from ._compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_finite_params,
+    check_is_fitted,
+    validate_data,
+)
 from ._kernels import _conv
 from .encoding import _open_npz
 
@@ -449,7 +457,8 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             If ``X`` has the wrong number of dimensions, contains NaN, infinite or
             negative values, or its images are too small for the kernel and pooling.
         """
-        if len(self.dog_sigmas) != 2 or min(self.dog_sigmas) <= 0:
+        check_finite_params(self)
+        if len(self.dog_sigmas) != 2 or not min(self.dog_sigmas) > 0:
             raise ValueError(
                 f"dog_sigmas must be two positive numbers, got {self.dog_sigmas!r}."
             )
@@ -509,6 +518,15 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.thresholds_ = thr
         self.win_counts_ = win_counts
         self.n_updates_ = int(n_updates)
+        if n_updates == 0 and self.n_epochs > 0 and subset.shape[0] > 0:
+            warnings.warn(
+                f"No STDP update took place in fit: no map's potential reached its "
+                f"threshold (threshold_init={self.threshold_init:g}) on the training "
+                f"images, so the filters are still random; lower threshold_init (a "
+                f"{k}x{k} kernel collects at most {2 * k * k} input spikes).",
+                UserWarning,
+                stacklevel=3,  # fit, scikit-learn's fit wrapper, the caller
+            )
         self.image_shape_ = (int(H), int(W))
         p = int(self.pool_size)
         self.output_shape_ = (M, (H - k + 1 - p) // p + 1, (W - k + 1 - p) // p + 1)
@@ -538,11 +556,23 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         images = self._validate_images(X, reset=False)
         n = images.shape[0]
         H, W = self.image_shape_
-        # the filters as the kernel takes them (from the public attribute, so that edits
-        # of filters_ / thresholds_ take effect)
-        Wt = np.asarray(self.filters_, dtype=np.float32).transpose(1, 2, 3, 0)
-        Wt = np.ascontiguousarray(Wt)
-        thr = np.ascontiguousarray(self.thresholds_, dtype=np.float32)
+        # the filters as the kernel takes them (from the public attributes, so that
+        # edits of filters_ / thresholds_ take effect; their shapes are those fitted)
+        shape = self.initial_filters_.shape
+        arrays = []
+        for name, want in (("filters_", shape), ("thresholds_", shape[:1])):
+            try:
+                a = np.asarray(getattr(self, name), dtype=np.float32)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name} must be a numeric array of shape {want}: {exc}"
+                                 ) from None
+            if a.shape != want:
+                raise ValueError(f"{name} must have the fitted shape {want}, got {a.shape}.")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} contains NaN or infinite values.")
+            arrays.append(a)
+        Wt = np.ascontiguousarray(arrays[0].transpose(1, 2, 3, 0))
+        thr = np.ascontiguousarray(arrays[1])
         out = np.empty((n, self._n_features_out), dtype=np.float32)
         for lo in range(0, n, _CHUNK):
             hi = min(n, lo + _CHUNK)

@@ -10,10 +10,22 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
+from ._compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_finite_params,
+    check_is_fitted,
+    validate_data,
+)
 from ._kernels import _proba, _train
 from ._kernels._forward import predict_batch
-from .encoding import _row_chunks, _rows, _spike_arrays_and_shape, spike_arrays
+from .encoding import (
+    _reject_coo_duplicates,
+    _row_chunks,
+    _rows,
+    _spike_arrays_and_shape,
+)
 
 __all__ = ["SpikingReadoutClassifier", "ThresholdWarning"]
 
@@ -127,8 +139,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     beta : float, default=1.0
         [``beta``] Multiplicative STDP soft-bound strength.
     t_gap : float or None, default=None
-        Gap between target and non-target desired times [``t_gap``].
-        None: 0.1 (S2-STDP), 0.08 (SSTDP), 0.125 (S4NN).
+        Gap between target and non-target desired times [``t_gap``], in the units of
+        ``max_time``. None: 0.1 (S2-STDP), 0.08 (SSTDP), 0.125 (S4NN) times
+        ``max_time`` (the paper's values, for ``max_time=1``).
     a_plus, a_minus : float or None, default=None
         STDP rates on causal / other inputs [``ap``, ``am``] (``a_plus > 0``,
         ``a_minus <= 0`` for the usual STDP). None: 0.01 / -0.02 (S2-STDP),
@@ -176,7 +189,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         Continue training the fitted model on the next :meth:`fit` (weights,
         thresholds, annealed rates), instead of starting anew. Early-stopping patience
         counts from the best epoch of the whole history; ``restore_best`` can restore
-        only an epoch of the current call.
+        only an epoch of the current call. Between continued fits (and
+        :meth:`partial_fit` calls) the STDP rates, ``learning_rate`` and
+        ``threshold_lr`` may change: a new value takes effect annealed by the epochs
+        already run. Turning ``weight_norm`` on keeps the rows' current sums. The
+        number of neurons and ``threshold`` cannot change (ValueError); ``w_init*`` only
+        set the initial weights. ``weights_`` and the thresholds may be edited or
+        replaced (shapes and values are checked).
     shuffle : bool, default=False
         Visit the training samples in a new random order every epoch (the paper used
         one fixed order).
@@ -391,6 +410,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ helpers
     def _resolve(self, n_classes):
         """Resolve every None parameter into the value the kernels use."""
+        check_finite_params(self)
         d = _RULE_DEFAULTS[self.rule]
 
         def pick(value, default):
@@ -429,7 +449,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             w_min=w_min,
             w_max=w_max,
             w_norm=bool(pick(self.weight_norm, d["weight_norm"])),
-            t_gap=float(pick(self.t_gap, d["t_gap"])),
+            t_gap=float(pick(self.t_gap, d["t_gap"] * float(self.max_time))),
             ap=a_plus,
             am=a_minus,
             anti_ap=float(pick(self.anti_a_plus, -a_plus)),
@@ -478,33 +498,112 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         self.non_target_neurons_ = p["L"]
         self.neuron_class_ = np.repeat(np.arange(n_classes), M)
         self.n_iter_ = 0
+        for name in ("best_iteration_", "best_score_"):  # of an earlier fit
+            if hasattr(self, name):
+                delattr(self, name)
         self._norm_target = (W.astype(np.float64).sum(axis=0) if p["w_norm"]
                              else np.ones(N))
         self._phi_floor = theta0
+        self._threshold_param = self.threshold
         self._eta = (float(self.threshold_lr) if self.threshold_lr is not None
                      else 0.05 * theta0)
         self._rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"],
                                 float(self.learning_rate)])
+        # the values set (a later change takes effect, annealed as far as these were)
+        self._eta_base, self._eta_anneal = self._eta, 1.0
+        self._rate_base, self._anneal = self._rates.copy(), 1.0
         self._acc_prev = 1.0 / n_classes
         self._rng = rng
         self._p = p
         self._history = {k: [] for k in _HISTORY}
 
-    def _check_continuation(self, p, n_in):
-        """Raise if the fitted state cannot be continued with the current parameters."""
+    def _continue_with(self, p):
+        """Take up the current parameters to continue training the fitted state.
+
+        Raises if the layer's structure or the initial threshold changed (the
+        thresholds are trained state). Changed learning rates take effect, annealed by
+        the epochs already run; turning ``weight_norm`` on keeps the current row sums.
+        """
         old = self._p
-        for key in ("M", "L", "n_classes"):
-            if old[key] != p[key]:
-                raise ValueError(
-                    "cannot continue training (warm_start / partial_fit): the number of "
-                    "neurons per class, non-target neurons or classes changed; refit "
-                    "from scratch."
-                )
-        if self.n_features_in_ != n_in:
+        changed = [f"{name} {old[key]} -> {p[key]}"
+                   for key, name in (("n_classes", "classes"), ("M", "neurons per class"),
+                                     ("L", "non-target neurons")) if old[key] != p[key]]
+        if changed:
             raise ValueError(
-                f"X has {n_in} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_} features."
+                "cannot continue training (warm_start / partial_fit): the layer changed ("
+                + ", ".join(changed) + "; neurons_per_class and non_target_neurons left "
+                "to None follow ncg and rule); refit with warm_start=False."
             )
+        if self.threshold != self._threshold_param:
+            raise ValueError(
+                f"cannot continue training (warm_start / partial_fit) with threshold="
+                f"{self.threshold!r} (the model was initialised with "
+                f"{self._threshold_param!r}): the thresholds are trained state; refit with "
+                "warm_start=False, or assign thresholds_ and training_thresholds_."
+            )
+        self._fitted_arrays(store=True)
+        rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"],
+                          float(self.learning_rate)])
+        new = rates != self._rate_base
+        if new.any():
+            self._rates[new] = rates[new] * self._anneal
+            self._rate_base = rates
+        eta = (float(self.threshold_lr) if self.threshold_lr is not None
+               else 0.05 * self.threshold_)
+        if eta != self._eta_base:
+            self._eta = eta * self._eta_anneal
+            self._eta_base = eta
+        if p["w_norm"] and not old["w_norm"]:
+            self._norm_target = self.weights_.astype(np.float64).sum(axis=1)
+        self._p = p
+
+    def _fitted_arrays(self, store=False):
+        """``weights_`` and the thresholds, checked against the fitted model.
+
+        They are public, so a user may have replaced or edited them: their shapes are
+        checked (``(n_neurons, n_features_in_)`` and ``(n_neurons,)``, with
+        ``n_neurons = len(classes_) * neurons_per_class_``) and their values must be
+        finite, before a kernel reads or writes them. Returns
+        ``(W, thresholds, training_thresholds)`` with ``W`` the input-major float32
+        array of the kernels (``weights_.T``). With ``store`` (training), converted
+        arrays replace the attributes, which the kernels then update in place.
+        """
+        N = self.classes_.shape[0] * self.neurons_per_class_
+        n_in = self.n_features_in_
+        out = []
+        for name, shape, dtype in (("weights_", (N, n_in), np.float32),
+                                   ("thresholds_", (N,), np.float64),
+                                   ("training_thresholds_", (N,), np.float64)):
+            value = getattr(self, name)
+            try:
+                arr = np.asarray(value, dtype=dtype)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name} must be a numeric array of shape {shape}: {exc}"
+                                 ) from None
+            if arr.shape != shape:
+                raise ValueError(
+                    f"{name} must have shape {shape} (n_neurons = n_classes * "
+                    f"neurons_per_class_ = {N}" + (f", n_features_in_ = {n_in}"
+                                                   if len(shape) == 2 else "")
+                    + f"), got {arr.shape}."
+                )
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} contains NaN or infinite values.")
+            # the kernels' layout: weights_ is the transpose of a C-contiguous
+            # input-major array; the kernels update the arrays in place when training
+            ok = (isinstance(value, np.ndarray) and value.dtype == dtype
+                  and (value.T if len(shape) == 2 else value).flags.c_contiguous
+                  and (value.flags.writeable or not store))
+            if not ok:
+                arr = np.array(arr.T if len(shape) == 2 else arr, dtype=dtype, order="C")
+                arr = arr.T if len(shape) == 2 else arr
+                if store:
+                    setattr(self, name, arr)
+            else:
+                arr = value
+            arr = arr.T if len(shape) == 2 else arr
+            out.append(arr)
+        return tuple(out)
 
     # ------------------------------------------------------------------ epochs
     def _run_epoch(self, arrays, y_enc, order, bar):
@@ -553,7 +652,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         self._acc_prev = acc
         # epoch end: annealing, then CR-1 copies its thresholds into the decision ones
         self._rates = self._rates * self.annealing
+        self._anneal *= self.annealing
         self._eta *= self.threshold_annealing
+        self._eta_anneal *= self.threshold_annealing
         if p["comp"] == _train.COMP_CR1:
             theta[:] = phi
         self.n_iter_ += 1
@@ -662,21 +763,36 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 f"{'validation' if stopping == 'validation' else 'training'} accuracy was "
                 "still improving; increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,  # _train, fit, scikit-learn's fit wrapper, the caller
             )
         self._publish_history()
-        self._warn_thresholds()
+        self._warn_thresholds(np.count_nonzero(np.diff(arrays[0]) == 0) / max(n, 1))
 
-    def _warn_thresholds(self):
+    def _warn_thresholds(self, empty):
+        """Warn when most training samples were silent or fired at once; ``empty``: the
+        fraction of training samples without any input spike (before ``max_time``)."""
         silent = self.silent_fraction_[-1]
         first = self.all_first_fraction_[-1]
-        if silent > 0.5:
+        # stacklevel 5: here, _train, fit (or partial_fit), scikit-learn's wrapper, caller
+        if silent > 0.5 and empty >= 0.5 * silent:
+            warnings.warn(
+                f"No output neuron fired on {silent:.0%} of the training samples in the "
+                f"last epoch, and {empty:.0%} of them have no input spike before "
+                f"max_time={float(self.max_time):g} (times >= max_time are no spike): "
+                "check that the inputs and max_time match (the encoder's and the "
+                "classifier's max_time).",
+                ThresholdWarning,
+                stacklevel=5,
+            )
+        elif silent > 0.5:
             warnings.warn(
                 f"No output neuron fired on {silent:.0%} of the training samples in the "
                 f"last epoch: the threshold ({self.threshold_:.4g}) is too high for these "
-                "inputs; lower `threshold` (or use threshold='auto').",
+                "inputs; lower `threshold` (or use threshold='auto'). If the inputs were "
+                f"encoded with another max_time than {float(self.max_time):g}, spikes at "
+                "or after it were dropped: use the same max_time.",
                 ThresholdWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
         elif first > 0.5:
             warnings.warn(
@@ -684,11 +800,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 f"training samples in the last epoch: the threshold ({self.threshold_:.4g}) "
                 "is too low for these inputs; raise `threshold`.",
                 ThresholdWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
 
     # ------------------------------------------------------------------ fit
     def _validate_fit(self, X, y):
+        _reject_coo_duplicates(X)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float64, ensure_all_finite=False,
             reset=not (self.warm_start and hasattr(self, "classes_")),
@@ -752,24 +869,37 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             rs = check_random_state(self.random_state)
             from sklearn.model_selection import train_test_split  # (import cost: 50 ms)
 
-            idx_tr, idx_va = train_test_split(
-                np.arange(X.shape[0]), test_size=self.validation_fraction,
-                stratify=y_enc if np.bincount(y_enc).min() >= 2 else None,
-                random_state=rs.randint(np.iinfo(np.int32).max),
-            )
+            try:
+                idx_tr, idx_va = train_test_split(
+                    np.arange(X.shape[0]), test_size=self.validation_fraction,
+                    stratify=y_enc if np.bincount(y_enc).min() >= 2 else None,
+                    random_state=rs.randint(np.iinfo(np.int32).max),
+                )
+            except ValueError as exc:
+                raise ValueError(
+                    f"early_stopping: cannot split a validation set of "
+                    f"validation_fraction={self.validation_fraction} off {X.shape[0]} "
+                    f"samples of {classes.shape[0]} classes ({exc}); change "
+                    "validation_fraction or pass X_val, y_val."
+                ) from None
             idx_tr.sort()
             idx_va.sort()
-            val = (spike_arrays(X[idx_va], max_time=float(self.max_time), copy=False),
+            val = (self._arrays(X[idx_va]),
                    y_enc[idx_va])
             X, y_enc = X[idx_tr], y_enc[idx_tr]
             stopping = "validation"
         elif self.tol is not None:
             stopping = "training"
-        arrays = spike_arrays(X, max_time=float(self.max_time), copy=False)
+        arrays = self._arrays(X)
 
         if continuing:
-            self._check_continuation(p, self.n_features_in_)
-            self._p = p
+            if weights_init is not None:
+                raise ValueError(
+                    "weights_init cannot be used to continue training (warm_start=True on "
+                    "a fitted model): set warm_start=False to start from it, or assign "
+                    "weights_ to continue from other weights."
+                )
+            self._continue_with(p)
         else:
             self.classes_ = classes
             rs = check_random_state(self.random_state)
@@ -780,7 +910,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                               y_enc if val is None else val[1])
         return self
 
+    def _arrays(self, X, offset=0):
+        """The kernels' spike arrays of validated input (errors name the estimator)."""
+        return _spike_arrays_and_shape(X, float(self.max_time), copy=False, offset=offset,
+                                       whom=type(self).__name__)[0]
+
     def _validation_arrays(self, X_val, y_val, classes):
+        _reject_coo_duplicates(X_val, "X_val")
         X_val = validate_data(self, X_val, reset=False, accept_sparse="csr",
                               dtype=np.float64, ensure_all_finite=False)
         y_val = np.asarray(y_val).reshape(-1)
@@ -794,7 +930,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 f"y_val holds labels that are not in the training labels: "
                 f"{np.unique(y_val[~known])[:5]}."
             )
-        return (spike_arrays(X_val, max_time=float(self.max_time), copy=False),
+        return (self._arrays(X_val),
                 np.searchsorted(classes, y_val).astype(np.int64))
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -823,6 +959,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "classes_")
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
+        _reject_coo_duplicates(X)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64,
                              ensure_all_finite=False, reset=first)
         check_classification_targets(y)
@@ -841,15 +978,14 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             )
         p = self._resolve(cls.shape[0])
         y_enc = np.searchsorted(cls, y).astype(np.int64)
-        arrays = spike_arrays(X, max_time=float(self.max_time), copy=False)
+        arrays = self._arrays(X)
         if first:
             self.classes_ = cls
             rs = check_random_state(self.random_state)
             rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
             self._init_state(p, self.n_features_in_, arrays, rng, None)
         else:
-            self._check_continuation(p, self.n_features_in_)
-            self._p = p
+            self._continue_with(p)
         self._train(arrays, y_enc, 1, None, None)
         self._fit_proba(arrays, y_enc)
         return self
@@ -865,15 +1001,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             starts, ends = indptr[rows], indptr[rows + 1]
         n = starts.shape[0]
         C = self.classes_.shape[0]
-        W = self.weights_.T
-        if not W.flags.c_contiguous or W.dtype != np.float32:
-            W = np.ascontiguousarray(W, dtype=np.float32)
+        W, theta, _ = self._fitted_arrays()
         winner = np.empty(n, dtype=np.int64)
         shape = (n, C) if full else (0, 0)
         s_class = np.empty(shape, dtype=np.float64)
         V_class = np.empty(shape, dtype=np.float32)
-        predict_batch(starts, ends, indices, times, W,
-                      np.ascontiguousarray(self.thresholds_, dtype=np.float64), C,
+        predict_batch(starts, ends, indices, times, W, theta, C,
                       self.neurons_per_class_, float(self.max_time), self.neuron == "lif",
                       float(self.tau), full, winner, s_class, V_class, 256)
         return winner, s_class, V_class
@@ -887,19 +1020,19 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not sparse.issparse(X) and not hasattr(X, "shape"):
             X = np.asarray(X)
+        _reject_coo_duplicates(X)
         if sparse.issparse(X) or X.ndim != 2:
             # a spike list's kernel arrays are its own arrays (no copy, no chunking
             # needed)
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
                               ensure_all_finite=False)
-            yield spike_arrays(X, max_time=float(self.max_time), copy=False)
+            yield self._arrays(X)
             return
         # dense input is converted block of rows by block of rows (bounded memory)
         for lo, hi in _row_chunks(X.shape[0], X.shape[1]):
             part = validate_data(self, _rows(X, lo, hi), reset=False, dtype=np.float64,
                                  ensure_all_finite=False)
-            yield _spike_arrays_and_shape(part, float(self.max_time), copy=False,
-                                          offset=lo)[0]
+            yield self._arrays(part, offset=lo)
 
     def _features(self, arrays, rows=None):
         """Per-class time advance, relative potential, and the winning class (of every
