@@ -3,11 +3,19 @@
 Every function takes a fitted :class:`~spikencg.SpikingReadoutClassifier` (or the results
 written by the ``spikencg`` command) and returns a matplotlib Figure; nothing is shown
 or saved. Install the ``plot`` extra: ``pip install "spikencg[plot]"``.
+
+Wherever a fitted readout is expected, a fitted :class:`sklearn.pipeline.Pipeline` whose
+last step is a SpikingReadoutClassifier (e.g. ``make_pipeline(TTFSEncoder(),
+SpikingReadoutClassifier())``) is accepted too: the readout is drawn, and samples given to
+the function (``x`` of :func:`plot_raster`, ``X`` of :func:`plot_firing_times`) are the
+pipeline's inputs, passed through its earlier steps' ``transform`` first, as
+``pipeline.predict`` does.
 """
 
 import csv
 import json
 import numbers
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -43,15 +51,112 @@ def _check_fitted(clf):
     check_is_fitted(clf)
 
 
+_EXPECTED_MODEL = "a fitted SpikingReadoutClassifier or a Pipeline whose last step is one"
+
+
+def _readout(model, name="clf"):
+    """The fitted readout of ``model`` and the transformers that come before it.
+
+    ``model`` is a SpikingReadoutClassifier or a (possibly nested) Pipeline ending in
+    one; the transformers are the Pipeline's earlier steps ("passthrough" and None
+    dropped), to apply in order to the Pipeline's input. Raises a TypeError naming
+    ``name`` for anything else, and sklearn's NotFittedError for an unfitted model.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from .readout import SpikingReadoutClassifier
+
+    if isinstance(model, Pipeline):
+        if not model.steps:
+            raise TypeError(f"{name} must be {_EXPECTED_MODEL}; got an empty Pipeline.")
+        _check_fitted(model)
+        last = model.steps[-1][1]
+        if not isinstance(last, (SpikingReadoutClassifier, Pipeline)):
+            raise TypeError(f"{name} must be {_EXPECTED_MODEL}; got a Pipeline whose last "
+                            f"step is {type(last).__name__}.")
+        readout, inner = _readout(last, name)
+        before = [step for _, step in model.steps[:-1]
+                  if step is not None and not (isinstance(step, str) and step == "passthrough")]
+        return readout, before + inner
+    if not isinstance(model, SpikingReadoutClassifier):
+        hint = ""
+        if hasattr(model, "best_estimator_"):
+            hint = f" (for a fitted search, pass {name}.best_estimator_)"
+        elif isinstance(model, (str, os.PathLike)):
+            hint = " (load a saved model first, e.g. with joblib.load)"
+        raise TypeError(f"{name} must be {_EXPECTED_MODEL}; got {type(model).__name__}"
+                        f"{hint}.")
+    _check_fitted(model)
+    return model, []
+
+
+def _transform(steps, X):
+    """``X`` passed through the transformers ``steps`` (a Pipeline's earlier steps)."""
+    for step in steps:
+        X = step.transform(X)
+    return X
+
+
+def _check_class_index(class_index, clf):
+    """Raise a clear error unless ``class_index`` indexes ``clf.classes_``."""
+    C = clf.classes_.shape[0]
+    if isinstance(class_index, bool) or not isinstance(class_index, numbers.Integral):
+        raise TypeError(f"class_index must be an int, the index of a class in classes_ "
+                        f"(0 to {C - 1}); got {class_index!r}.")
+    if not 0 <= class_index < C:
+        raise ValueError(f"class_index={class_index} is not a class index: the model has "
+                         f"{C} classes, so it must be in 0 to {C - 1}.")
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= 1, got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}.")
+    return int(value)
+
+
+def _one_sample(x, n_inputs):
+    """``x`` as a one-row batch (dense 2-D array or sparse row); a clear error otherwise.
+
+    ``n_inputs`` is the number of values a sample has (None when unknown).
+    """
+    from scipy import sparse
+
+    n = "n_features" if n_inputs is None else str(n_inputs)
+    expected = (f"x must be one sample: an array of shape ({n},) or (1, {n}), or a one-row "
+                f"spike list")
+    if sparse.issparse(x):
+        if x.ndim != 2 or x.shape[0] != 1:
+            raise ValueError(f"{expected}; got a sparse matrix of shape {x.shape}. To draw "
+                             f"sample i of a batch X, pass X[i].")
+        return x
+    try:
+        X = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{expected}; got {type(x).__name__} that is not numeric "
+                        f"({exc}).") from exc
+    if X.ndim == 1:
+        X = X.reshape(1, -1)
+    if X.ndim != 2 or X.shape[0] != 1:
+        hint = " To draw sample i of a batch X, pass X[i]." if X.ndim >= 2 else ""
+        if X.ndim >= 2 and n_inputs is not None and X.size == n_inputs:
+            hint = " An image must be flattened first: pass x.ravel()."
+        raise ValueError(f"{expected}; got an array of shape {X.shape}.{hint}")
+    return X
+
+
 def plot_raster(clf, x, *, title=None):
     """Spike raster of one sample: its input spikes and the output neurons' spikes.
 
     Parameters
     ----------
-    clf : SpikingReadoutClassifier
-        A fitted readout.
-    x : array-like of shape (n_features,) or a one-row spike list
-        The sample (dense first-spike times, or a row of a CSR spike list).
+    clf : SpikingReadoutClassifier or Pipeline
+        A fitted readout, or a fitted Pipeline whose last step is one.
+    x : array-like of shape (n_features,) or (1, n_features), or a one-row spike list
+        The sample (dense first-spike times, or a row of a CSR spike list). With a
+        Pipeline: one sample of the Pipeline's input, encoded by its earlier steps (the
+        input panel shows the encoded spikes).
     title : str, default=None
         Figure title.
 
@@ -61,15 +166,25 @@ def plot_raster(clf, x, *, title=None):
         Two panels: input spikes (input index vs time) and output neurons (neuron index
         vs firing time; silent neurons drawn as hollow markers at ``max_time``; the
         winning neuron, whose class is the prediction, is marked).
-    """
-    _check_fitted(clf)
-    plt = _plt()
-    from scipy import sparse
 
-    X = x if sparse.issparse(x) else np.atleast_2d(np.asarray(x, dtype=np.float64))
-    if X.ndim != 2 or X.shape[0] != 1:
-        raise ValueError(f"x must be one sample, got {X.shape[0]} rows.")
-    arrays = _as_batch(clf, X)
+    Raises
+    ------
+    TypeError
+        If ``clf`` is not a SpikingReadoutClassifier or a Pipeline ending in one, or
+        ``x`` is not numeric.
+    ValueError
+        If ``x`` is not one sample (e.g. a batch or a 2-D image: flatten it), or has
+        not as many values as the model has inputs.
+    sklearn.exceptions.NotFittedError
+        If the model is not fitted.
+    """
+    clf, steps = _readout(clf)
+    plt = _plt()
+    n_inputs = clf.weights_.shape[1]
+    if steps:
+        n_inputs = getattr(steps[0], "n_features_in_", None)
+    X = _transform(steps, _one_sample(x, n_inputs))
+    arrays = _as_batch(clf, X, name="x")
     _, indices, times = arrays
     S, V = _neuron_outputs(clf, arrays)
     s = S[0]
@@ -96,15 +211,22 @@ def plot_raster(clf, x, *, title=None):
     return fig
 
 
-def _as_batch(clf, X):
+def _as_batch(clf, X, name="X"):
     """Canonical spike arrays of a batch (spike lists or dense first-spike times)."""
     from scipy import sparse
 
     if not sparse.issparse(X):
-        X = np.asarray(X, dtype=np.float64)
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must hold numbers (first-spike times), got "
+                            f"{type(X).__name__} ({exc}).") from exc
+        if X.ndim == 0:
+            raise ValueError(f"{name} must be an array of samples, got a scalar.")
         X = X.reshape(1, -1) if X.ndim == 1 else X.reshape(X.shape[0], -1)
     if X.shape[1] != clf.weights_.shape[1]:
-        raise ValueError(f"X has {X.shape[1]} inputs, the model {clf.weights_.shape[1]}.")
+        raise ValueError(f"{name} has {X.shape[1]} values per sample, but the model has "
+                         f"{clf.weights_.shape[1]} inputs.")
     return spike_arrays(X, max_time=float(clf.max_time))
 
 
@@ -142,10 +264,12 @@ def plot_weights(clf, image_shape=None, *, cmap="viridis"):
 
     Parameters
     ----------
-    clf : SpikingReadoutClassifier
-        A fitted readout.
-    image_shape : tuple of int, default=None
-        Shape of one input image, e.g. ``(8, 8)`` or ``(28, 28)``: weights are drawn as
+    clf : SpikingReadoutClassifier or Pipeline
+        A fitted readout, or a fitted Pipeline whose last step is one (its readout's
+        weights, over the encoded inputs, are drawn).
+    image_shape : (int, int), default=None
+        Shape ``(height, width)`` of one input image, e.g. ``(8, 8)`` or ``(28, 28)``;
+        their product must be the number of inputs of the readout. Weights are drawn as
         images. None: each neuron's weights as one heatmap row.
     cmap : str, default="viridis"
         Colour map.
@@ -155,8 +279,19 @@ def plot_weights(clf, image_shape=None, *, cmap="viridis"):
     fig : matplotlib.figure.Figure
         One row per class, one column per neuron of the class's NCG; non-target
         neurons are framed in red and titled "NT".
+
+    Raises
+    ------
+    TypeError
+        If ``clf`` is not a SpikingReadoutClassifier or a Pipeline ending in one, or
+        ``image_shape`` is not a pair of ints.
+    ValueError
+        If ``image_shape`` holds a value < 1, or its product is not the number of
+        inputs.
+    sklearn.exceptions.NotFittedError
+        If the model is not fitted.
     """
-    _check_fitted(clf)
+    clf, _ = _readout(clf)
     plt = _plt()
     W = np.asarray(clf.weights_)
     C = clf.classes_.shape[0]
@@ -170,11 +305,7 @@ def plot_weights(clf, image_shape=None, *, cmap="viridis"):
         ax.set(xlabel="input", ylabel="output neuron", title="weights")
         fig.colorbar(im, ax=ax)
         return fig
-    if int(np.prod(image_shape)) != W.shape[1]:
-        raise ValueError(
-            f"image_shape={image_shape} holds {int(np.prod(image_shape))} values but the "
-            f"model has {W.shape[1]} inputs."
-        )
+    image_shape = _check_image_shape(image_shape, W.shape[1])
     fig, axes = plt.subplots(C, M, figsize=(1.4 * M + 1, 1.4 * C), squeeze=False)
     vmin, vmax = W.min(), W.max()
     for c in range(C):
@@ -195,33 +326,77 @@ def plot_weights(clf, image_shape=None, *, cmap="viridis"):
     return fig
 
 
+def _check_image_shape(image_shape, n_inputs):
+    """``image_shape`` as a pair of ints whose product is ``n_inputs``; else a clear error."""
+    expected = (f"image_shape must be a pair of positive ints (height, width) whose product "
+                f"is the number of inputs, {n_inputs}")
+    try:
+        shape = tuple(image_shape) if not isinstance(image_shape, (str, bytes)) else None
+    except TypeError:
+        shape = None
+    if shape is None or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                for v in shape):
+        raise TypeError(f"{expected}; got {image_shape!r}.")
+    if len(shape) != 2 or min(shape) < 1:
+        raise ValueError(f"{expected}; got {image_shape!r}.")
+    shape = (int(shape[0]), int(shape[1]))
+    if shape[0] * shape[1] != n_inputs:
+        raise ValueError(f"image_shape={shape} holds {shape[0] * shape[1]} values but the "
+                         f"model has {n_inputs} inputs.")
+    return shape
+
+
 def plot_competition(models, class_index=0, *, labels=None):
     """Weight updates per epoch received by each neuron of one NCG (the paper's Fig. 2).
 
     Parameters
     ----------
-    models : SpikingReadoutClassifier or list of them
-        Fitted readouts (e.g. with and without competition regulation), one panel each.
+    models : SpikingReadoutClassifier, Pipeline, or list of them
+        Fitted readouts (e.g. with and without competition regulation), one panel each;
+        a fitted Pipeline stands for its last step, a SpikingReadoutClassifier.
     class_index : int, default=0
         Index (in ``classes_``) of the class whose NCG is drawn.
-    labels : list of str, default=None
-        Panel titles.
+    labels : str or list of str, default=None
+        Panel titles, one per model (a str: the title of a single model). None: the
+        class drawn.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
         Per panel, one line per neuron of the NCG: updates received on samples of its
         own class in each epoch (non-target neurons dashed).
+
+    Raises
+    ------
+    TypeError
+        If a model is not a SpikingReadoutClassifier or a Pipeline ending in one, or
+        ``class_index`` is not an int.
+    ValueError
+        If ``models`` is empty, ``class_index`` is not the index of a class of every
+        model, or ``labels`` has not one label per model.
+    sklearn.exceptions.NotFittedError
+        If a model is not fitted.
     """
-    plt = _plt()
     if not isinstance(models, (list, tuple)):
         models = [models]
+    if len(models) == 0:
+        raise ValueError("models is empty: pass a fitted SpikingReadoutClassifier or a "
+                         "non-empty list of them.")
+    models = [_readout(m, f"models[{k}]" if len(models) > 1 else "models")[0]
+              for k, m in enumerate(models)]
+    for clf in models:
+        _check_class_index(class_index, clf)
+    if isinstance(labels, str):
+        labels = [labels]
+    if labels is not None:
+        labels = list(labels)
+        if len(labels) != len(models):
+            raise ValueError(f"labels has {len(labels)} entries for {len(models)} models; "
+                             f"give one label per model.")
+    plt = _plt()
     fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.5), squeeze=False)
     for k, clf in enumerate(models):
-        _check_fitted(clf)
         M, L = clf.neurons_per_class_, clf.non_target_neurons_
-        if not 0 <= class_index < clf.classes_.shape[0]:
-            raise ValueError(f"class_index={class_index} is not a class index.")
         ax = axes[0, k]
         upd = clf.updates_own_class_[:, class_index * M : (class_index + 1) * M]
         epochs = np.arange(1, upd.shape[0] + 1)
@@ -229,7 +404,7 @@ def plot_competition(models, class_index=0, *, labels=None):
             ax.plot(epochs, upd[:, m], ls="--" if m < L else "-",
                     label=f"neuron {m}{' (NT)' if m < L else ''}")
         ax.set(xlabel="epoch", ylabel="updates",
-               title=labels[k] if labels else f"class {clf.classes_[class_index]}")
+               title=labels[k] if labels is not None else f"class {clf.classes_[class_index]}")
         ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
@@ -240,16 +415,23 @@ def plot_history(clf):
 
     Parameters
     ----------
-    clf : SpikingReadoutClassifier
-        A fitted readout.
+    clf : SpikingReadoutClassifier or Pipeline
+        A fitted readout, or a fitted Pipeline whose last step is one.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
         Training (and validation, when recorded) accuracy, and the share of training
         samples on which no output neuron fired.
+
+    Raises
+    ------
+    TypeError
+        If ``clf`` is not a SpikingReadoutClassifier or a Pipeline ending in one.
+    sklearn.exceptions.NotFittedError
+        If the model is not fitted.
     """
-    _check_fitted(clf)
+    clf, _ = _readout(clf)
     plt = _plt()
     epochs = np.arange(1, clf.n_iter_ + 1)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -278,9 +460,9 @@ def plot_thresholds(clf, class_index=None):
 
     Parameters
     ----------
-    clf : SpikingReadoutClassifier
+    clf : SpikingReadoutClassifier or Pipeline
         A fitted readout (uses ``threshold_history_``, ``threshold_`` and
-        ``thresholds_``).
+        ``thresholds_``), or a fitted Pipeline whose last step is one.
     class_index : int, default=None
         Index (in ``classes_``) of the class whose NCG is drawn, one line per neuron
         (non-target neurons dashed). None: every neuron, coloured by class.
@@ -290,8 +472,20 @@ def plot_thresholds(clf, class_index=None):
     fig : matplotlib.figure.Figure
         Threshold at each epoch end versus epoch; the initial threshold is drawn as a
         dotted grey line.
+
+    Raises
+    ------
+    TypeError
+        If ``clf`` is not a SpikingReadoutClassifier or a Pipeline ending in one, or
+        ``class_index`` is not an int.
+    ValueError
+        If ``class_index`` is not the index of a class.
+    sklearn.exceptions.NotFittedError
+        If the model is not fitted.
     """
-    _check_fitted(clf)
+    clf, _ = _readout(clf)
+    if class_index is not None:
+        _check_class_index(class_index, clf)
     plt = _plt()
     H = np.asarray(clf.threshold_history_, dtype=np.float64)
     M, L = clf.neurons_per_class_, clf.non_target_neurons_
@@ -300,8 +494,6 @@ def plot_thresholds(clf, class_index=None):
     fig, ax = plt.subplots(figsize=(6, 3.5))
     colors = _class_colors(plt, C)
     if class_index is not None:
-        if not 0 <= class_index < C:
-            raise ValueError(f"class_index={class_index} is not a class index.")
         for m in range(M):
             n = class_index * M + m
             ax.plot(epochs, H[:, n], marker="o", ms=3, ls="--" if m < L else "-",
@@ -325,11 +517,12 @@ def plot_firing_times(clf, X=None, y=None, *, bins=30):
 
     Parameters
     ----------
-    clf : SpikingReadoutClassifier
-        A fitted readout.
+    clf : SpikingReadoutClassifier or Pipeline
+        A fitted readout, or a fitted Pipeline whose last step is one.
     X : {sparse matrix, array-like} of shape (n_samples, n_features), default=None
         Samples (spike lists or dense first-spike times) run through the model with the
-        decision thresholds. None: draw the training history ``mean_firing_time_``
+        decision thresholds; with a Pipeline, samples of the Pipeline's input, encoded by
+        its earlier steps first. None: draw the training history ``mean_firing_time_``
         instead.
     y : array-like of shape (n_samples,), default=None
         Labels of ``X``. Given: each class's histogram is taken over the samples of that
@@ -345,8 +538,20 @@ def plot_firing_times(clf, X=None, y=None, *, bins=30):
         neurons (samples where the class stays silent are counted at ``max_time``).
         Without ``X``: the histogram over neurons of the mean firing time in the last
         epoch, and the median (with the 10-90 % band) over neurons per epoch.
+
+    Raises
+    ------
+    TypeError
+        If ``clf`` is not a SpikingReadoutClassifier or a Pipeline ending in one, or
+        ``bins`` is not an int.
+    ValueError
+        If ``X`` has not as many values per sample as the model has inputs, ``y`` has
+        not one label per sample or holds unknown labels, or ``bins`` < 1.
+    sklearn.exceptions.NotFittedError
+        If the model is not fitted.
     """
-    _check_fitted(clf)
+    clf, steps = _readout(clf)
+    bins = _check_positive_int(bins, "bins")
     plt = _plt()
     T = float(clf.max_time)
     C = clf.classes_.shape[0]
@@ -371,7 +576,7 @@ def plot_firing_times(clf, X=None, y=None, *, bins=30):
         a2.legend(fontsize="small")
         fig.tight_layout()
         return fig
-    S, _ = _neuron_outputs(clf, _as_batch(clf, X))
+    S, _ = _neuron_outputs(clf, _as_batch(clf, _transform(steps, X)))
     M = clf.neurons_per_class_
     s_class = np.minimum(S.reshape(S.shape[0], C, M).min(axis=2), T)
     if y is not None:
@@ -412,6 +617,11 @@ def plot_firing_times(clf, X=None, y=None, *, bins=30):
 # --------------------------------------------------------------------------------------
 
 _KFOLD_METRICS = ("validation_accuracy", "test_accuracy")
+_USE_PLOT_KFOLD = "draw K-fold results with plot_kfold"
+_USE_PLOT_GRIDSEARCH = "draw gridsearch results with plot_gridsearch"
+_KFOLD_RESULT = ("a K-fold result is an output folder of `spikencg kfold` (or its "
+                 "kfold.json or folds.csv), the dict read from kfold.json, the dict "
+                 "returned by sklearn's cross_validate, or an array of per-fold accuracies")
 
 
 def _read_json(path):
@@ -430,6 +640,9 @@ def _kfold_scores(result):
                 path = path / "kfold.json"
             elif (path / "folds.csv").is_file():
                 path = path / "folds.csv"
+            elif (path / "runs").is_dir():
+                raise ValueError(f"{path} is the output of `spikencg gridsearch`, not of "
+                                 f"`spikencg kfold`: {_USE_PLOT_GRIDSEARCH}.")
             else:
                 raise FileNotFoundError(f"{path}: no kfold.json or folds.csv found.")
         if path.suffix == ".csv":
@@ -439,18 +652,37 @@ def _kfold_scores(result):
             result = _read_json(path)
     if isinstance(result, Mapping):
         if "folds" in result:
+            folds = result["folds"]
+            if not isinstance(folds, (list, tuple)) or not all(
+                    isinstance(r, Mapping) for r in folds):
+                raise ValueError("the 'folds' of a K-fold result must be a list of dicts "
+                                 "(one per fold).")
             scores = {}
             for key in _KFOLD_METRICS:
-                vals = [r.get(key) for r in result["folds"]]
+                vals = [r.get(key) for r in folds]
                 vals = [float(v) for v in vals if v not in (None, "", "None")]
                 if vals:
                     scores[key] = np.asarray(vals)
             return scores, label
         if "test_score" in result:  # sklearn.model_selection.cross_validate
-            return {"test_accuracy": np.asarray(result["test_score"], dtype=float)}, label
+            return {"test_accuracy": _fold_values(result["test_score"])}, label
+        if "params" in result and ("mean_test_score" in result or "status" in result):
+            raise ValueError(f"this is a gridsearch result, not a K-fold one: "
+                             f"{_USE_PLOT_GRIDSEARCH}.")
         raise ValueError("a K-fold result needs a 'folds' list (kfold.json) or a "
                          "'test_score' array (sklearn cross_validate).")
-    return {"test_accuracy": np.asarray(result, dtype=float).ravel()}, label
+    return {"test_accuracy": _fold_values(result)}, label
+
+
+def _fold_values(values):
+    """Per-fold accuracies as a non-empty 1-D float array; a clear error otherwise."""
+    try:
+        vals = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{_KFOLD_RESULT}; got {type(values).__name__}.") from exc
+    if vals.size == 0:
+        raise ValueError("a K-fold result is an empty array: it needs per-fold accuracies.")
+    return vals
 
 
 def plot_kfold(results, *, labels=None, metrics=None, title=None):
@@ -466,9 +698,10 @@ def plot_kfold(results, *, labels=None, metrics=None, title=None):
     labels : list of str, default=None
         One label per configuration. None: the dict keys, the folder names, or
         "config 1", "config 2", ...
-    metrics : list of str, default=None
+    metrics : str or list of str, default=None
         Which of "validation_accuracy" (the held-out fold) and "test_accuracy" (the test
-        set) to draw. None: those present.
+        set) to draw. None: those present. cross_validate outputs and arrays give
+        "test_accuracy".
     title : str, default=None
         Axes title.
 
@@ -477,23 +710,56 @@ def plot_kfold(results, *, labels=None, metrics=None, title=None):
     fig : matplotlib.figure.Figure
         Bars at the mean accuracy with the standard deviation as error bars (the paper's
         "mean ± std"), each fold's accuracy as a dot, and the mean ± std in % as text.
+
+    Raises
+    ------
+    TypeError
+        If a result is none of the kinds above.
+    ValueError
+        If ``results`` is empty or holds no accuracy, ``labels`` has not one label per
+        result, a metric is unknown or in none of the results, or a result is a
+        gridsearch output (draw those with :func:`plot_gridsearch`).
+    FileNotFoundError
+        If a folder or file given does not exist or holds no K-fold result.
     """
-    plt = _plt()
-    if isinstance(results, Mapping) and not ("folds" in results or "test_score" in results):
+    if isinstance(results, (list, tuple, np.ndarray)) and len(results) == 0:
+        raise ValueError("results is empty: give at least one K-fold result.")
+    if isinstance(results, Mapping) and not ("folds" in results or "test_score" in results
+                                             or "params" in results):
         labels = list(results) if labels is None else labels
         results = list(results.values())
-    elif isinstance(results, (str, Path, Mapping)) or (
+    elif isinstance(results, (str, os.PathLike, Mapping)) or (
             np.ndim(results) == 1 and all(isinstance(r, numbers.Real) for r in results)):
         results = [results]
+    elif np.ndim(results) == 0 and not isinstance(results, (list, tuple)):
+        raise TypeError(f"results must be a K-fold result, a list of them or a dict of "
+                        f"label to result ({_KFOLD_RESULT}); got {type(results).__name__}.")
+    if len(results) == 0:
+        raise ValueError("results is empty: give at least one K-fold result.")
     parsed = [_kfold_scores(r) for r in results]
     if labels is None:
         labels = [lab or f"config {i + 1}" for i, (_, lab) in enumerate(parsed)]
+    if isinstance(labels, str):
+        labels = [labels]
+    labels = list(labels)
     if len(labels) != len(parsed):
         raise ValueError(f"{len(labels)} labels for {len(parsed)} results.")
+    present = [m for m in _KFOLD_METRICS if any(m in sc for sc, _ in parsed)]
     if metrics is None:
-        metrics = [m for m in _KFOLD_METRICS if any(m in sc for sc, _ in parsed)]
-    if not metrics:
-        raise ValueError("no accuracies found in the results.")
+        metrics = present
+        if not metrics:
+            raise ValueError("no accuracies found in the results.")
+    else:
+        metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+        if not metrics:
+            raise ValueError(f"metrics is empty; choose among {present} (or pass None).")
+        for m in metrics:
+            if m not in _KFOLD_METRICS:
+                raise ValueError(f"unknown metric {m!r}; the metrics are "
+                                 f"{list(_KFOLD_METRICS)}, and the results have {present}.")
+            if m not in present:
+                raise ValueError(f"no result has {m!r}; the results have {present}.")
+    plt = _plt()
     fig, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(parsed) * len(metrics) + 1.5), 3.8))
     width = 0.8 / len(metrics)
     x = np.arange(len(parsed))
@@ -526,30 +792,116 @@ def _short(name):
     return name.rsplit("__", 1)[-1]
 
 
+_GRID_BOOKKEEPING = ("epochs", "fit_seconds")
+_GRID_RESULTS = ("results must be an output folder of `spikencg gridsearch`, a list of its "
+                 "run dicts, or a fitted GridSearchCV (or its cv_results_)")
+
+
+def _is_fold(r):
+    """Whether the dict ``r`` is one fold of a K-fold result (a fold_<i>.json)."""
+    return isinstance(r, Mapping) and "fold" in r and "params" not in r
+
+
+def _run_metrics(runs):
+    """Names of the numeric scores that the run dicts ``runs`` hold."""
+    return sorted({k for r in runs for k, v in r.items()
+                   if isinstance(v, numbers.Real) and not isinstance(v, bool)
+                   and k not in _GRID_BOOKKEEPING})
+
+
+def _read_grid_folder(path, metric):
+    """Finished runs of a `spikencg gridsearch` output folder holding ``metric``."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such folder.")
+    kfold_files = ("kfold.json", "folds.csv")
+    if path.is_file():
+        if path.name in kfold_files or _is_fold(_read_json_or_none(path)):
+            raise ValueError(f"{path} is a K-fold result, not a gridsearch one: "
+                             f"{_USE_PLOT_KFOLD}.")
+        raise ValueError(f"{path} is a file; {_GRID_RESULTS} (the folder holding runs/).")
+    runs = path / "runs" if (path / "runs").is_dir() else path
+    if runs is path and any((path / f).is_file() for f in kfold_files):
+        raise ValueError(f"{path} is the output of `spikencg kfold`, not of `spikencg "
+                         f"gridsearch`: {_USE_PLOT_KFOLD}.")
+    found = [r for p in sorted(runs.glob("*.json"))
+             if isinstance(r := _read_json_or_none(p), Mapping)]  # None: an unfinished run
+    if found and all(_is_fold(r) for r in found):
+        raise ValueError(f"{path} holds the folds of `spikencg kfold`, not gridsearch runs: "
+                         f"{_USE_PLOT_KFOLD}.")
+    if not found:
+        raise FileNotFoundError(f"{path}: no finished gridsearch run found.")
+    results = [r for r in found if metric in r]
+    if not results:
+        raise ValueError(f"unknown metric {metric!r}: no run in {path} has it; the runs "
+                         f"have {_run_metrics(found)}.")
+    return results
+
+
+def _read_json_or_none(path):
+    try:
+        return _read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _cv_records(cv, metric):
+    """Runs as (params, score, std) from a GridSearchCV's ``cv_results_``."""
+    scorers = sorted(k[len("mean_test_"):] for k in cv if k.startswith("mean_test_"))
+    name = metric[len("mean_test_"):] if metric.startswith("mean_test_") else metric
+    if name not in scorers:
+        if metric == "validation_accuracy" and len(scorers) == 1:  # the default
+            name = scorers[0]
+        elif metric == "validation_accuracy":
+            raise ValueError(f"these cv_results_ hold several scores {scorers}: choose "
+                             f"one with metric=.")
+        else:
+            raise ValueError(f"unknown metric {metric!r}: the cv_results_ have the scores "
+                             f"{scorers}.")
+    std = cv.get(f"std_test_{name}", np.full(len(cv["params"]), np.nan))
+    return [({_short(k): v for k, v in p.items()}, float(m), float(s))
+            for p, m, s in zip(cv["params"], cv[f"mean_test_{name}"], std, strict=True)]
+
+
 def _grid_records(results, metric):
     """Runs as (params, score, std) from a gridsearch folder, run dicts or cv_results_."""
-    if isinstance(results, (str, Path)):
-        path = Path(results)
-        runs = path / "runs" if (path / "runs").is_dir() else path
-        results = []
-        for p in sorted(runs.glob("*.json")):
-            try:
-                r = _read_json(p)
-            except (OSError, json.JSONDecodeError):
-                continue  # an unfinished run
-            if isinstance(r, Mapping) and metric in r:
-                results.append(r)
-        if not results:
-            raise FileNotFoundError(f"{path}: no finished gridsearch run found.")
-    if isinstance(results, Mapping) and "params" in results and "mean_test_score" in results:
-        # sklearn GridSearchCV.cv_results_
-        return [({_short(k): v for k, v in p.items()}, float(m), float(s))
-                for p, m, s in zip(results["params"], results["mean_test_score"],
-                                   results["std_test_score"], strict=True)]
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a str, got {metric!r}.")
+    if hasattr(results, "cv_results_"):  # a fitted GridSearchCV (or another search)
+        results = results.cv_results_
+    elif hasattr(results, "fit") and hasattr(results, "get_params"):
+        if hasattr(results, "param_grid") or hasattr(results, "param_distributions"):
+            from ._compat import check_is_fitted
+
+            check_is_fitted(results)  # raises NotFittedError
+        raise TypeError(f"{_GRID_RESULTS}; got the estimator {type(results).__name__}.")
+    if isinstance(results, (str, os.PathLike)):
+        results = _read_grid_folder(Path(results), metric)
+    if isinstance(results, Mapping):
+        if "params" in results and any(k.startswith("mean_test_") for k in results):
+            return _cv_records(results, metric)
+        if "folds" in results or "test_score" in results or _is_fold(results):
+            raise ValueError(f"this is a K-fold result, not a gridsearch one: "
+                             f"{_USE_PLOT_KFOLD}.")
+        if "params" in results:  # a single run dict
+            results = [results]
+        else:
+            raise ValueError(f"{_GRID_RESULTS}; got a dict with the keys {sorted(results)}.")
+    if not isinstance(results, (list, tuple)):
+        raise TypeError(f"{_GRID_RESULTS}; got {type(results).__name__}.")
+    for i, r in enumerate(results):
+        if not isinstance(r, Mapping):
+            raise TypeError(f"{_GRID_RESULTS}; results[{i}] is {type(r).__name__}, not a "
+                            f"run dict.")
+    if results and all(_is_fold(r) for r in results):
+        raise ValueError(f"these are the folds of a K-fold result, not gridsearch runs: "
+                         f"{_USE_PLOT_KFOLD}.")
+    if results and not any(metric in r for r in results):
+        raise ValueError(f"unknown metric {metric!r}: no run has it; the runs have "
+                         f"{_run_metrics(results)}.")
     records = []
-    for r in results:
+    for i, r in enumerate(results):
         if metric not in r:
-            raise ValueError(f"a gridsearch run has no '{metric}'.")
+            raise ValueError(f"gridsearch run results[{i}] has no {metric!r}.")
         params = {k: v for k, v in r.get("params", {}).items() if not k.startswith("_")}
         records.append((params, float(r[metric]), np.nan))
     return records
@@ -560,17 +912,19 @@ def plot_gridsearch(results, *, metric="validation_accuracy", top=10, params=Non
 
     Parameters
     ----------
-    results : path, list of dict, or dict
+    results : path, list of dict, dict, or GridSearchCV
         The output folder of ``spikencg gridsearch`` (its ``runs/*.json``), a list of
-        those run dicts, or the ``cv_results_`` of a
-        :class:`~sklearn.model_selection.GridSearchCV` (pipeline prefixes such as
-        ``clf__`` are dropped from the names).
+        those run dicts, or a fitted :class:`~sklearn.model_selection.GridSearchCV` (or
+        another search with ``cv_results_``) or its ``cv_results_`` (pipeline prefixes
+        such as ``clf__`` are dropped from the names). K-fold outputs are drawn by
+        :func:`plot_kfold`.
     metric : str, default="validation_accuracy"
         Score of a ``spikencg gridsearch`` run to rank by (e.g.
-        "best_validation_accuracy"); ``cv_results_`` always use ``mean_test_score``.
+        "best_validation_accuracy"). With ``cv_results_``: the name of a scorer ("score"
+        for a single one, or ``mean_test_<name>``); the default takes the only scorer.
     top : int, default=10
-        Number of best configurations drawn in the first panel.
-    params : list of str, default=None
+        Number of best configurations drawn in the first panel (>= 1).
+    params : str or list of str, default=None
         Parameters given a panel each. None: every parameter that takes more than one
         value in the grid.
 
@@ -582,17 +936,33 @@ def plot_gridsearch(results, *, metric="validation_accuracy", top=10, params=Non
         varying parameters. Then one panel per parameter: for each of its values, the
         mean ± std of the score over every configuration with that value, and the best
         one as a dot.
+
+    Raises
+    ------
+    TypeError
+        If ``results`` is none of the kinds above, or ``top`` is not an int.
+    ValueError
+        If ``results`` holds no run, ``metric`` is not a score of the runs (the message
+        lists those), ``top`` < 1, a parameter of ``params`` is not in the grid, or
+        ``results`` is a K-fold output (draw those with :func:`plot_kfold`).
+    FileNotFoundError
+        If the folder does not exist or holds no finished run.
+    sklearn.exceptions.NotFittedError
+        If a search object given is not fitted.
     """
-    plt = _plt()
+    top = _check_positive_int(top, "top")
     records = _grid_records(results, metric)
     if not records:
         raise ValueError("no gridsearch results to draw.")
+    plt = _plt()
 
     def key(v):
         return json.dumps(v, sort_keys=True, default=str)
 
     names = sorted({k for p, _, _ in records for k in p})
     varying = [k for k in names if len({key(p.get(k)) for p, _, _ in records}) > 1]
+    if isinstance(params, str):
+        params = [params]
     params = varying if params is None else list(params)
     for k in params:
         if k not in names:
