@@ -1,5 +1,6 @@
 """Dataset readers: CIFAR python-version batches, .npy pairs, data-folder resolution."""
 
+import gzip
 import os
 import pickle
 import tarfile
@@ -7,7 +8,14 @@ import tarfile
 import numpy as np
 import pytest
 
-from spikencg.datasets import data_home, load_cifar, load_cifar_batch, load_mnist, load_npy
+from spikencg.datasets import (
+    data_home,
+    load_cifar,
+    load_cifar_batch,
+    load_idx,
+    load_mnist,
+    load_npy,
+)
 
 
 def _write_batch(path, n, seed, label_key=b"labels", extra=None):
@@ -119,24 +127,138 @@ def test_load_npy(tmp_path):
 
 def test_data_home_order(tmp_path, monkeypatch):
     monkeypatch.setenv("SPIKENCG_DATA", str(tmp_path / "env"))
-    roots = data_home(tmp_path / "arg")
-    assert roots[:2] == [tmp_path / "arg", tmp_path / "env"]
+    (tmp_path / "arg").mkdir()
+    # an explicit folder is the only one searched
+    assert data_home(tmp_path / "arg") == [tmp_path / "arg"]
+    assert data_home()[0] == tmp_path / "env"
+    assert data_home()[1].name == "spikencg_data"
     monkeypatch.delenv("SPIKENCG_DATA")
     assert data_home()[0].name == "spikencg_data"
 
 
-def test_mnist_env_var(tmp_path, monkeypatch):
-    import gzip
+def _idx_bytes(a):
+    """An uint8 array in the IDX format."""
+    return bytes([0, 0, 8, a.ndim]) + b"".join(int(s).to_bytes(4, "big") for s in a.shape) \
+        + a.tobytes()
 
-    d = tmp_path / "mnist"
-    d.mkdir()
+
+def _write_mnist(d):
+    d.mkdir(parents=True)
     imgs = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
-    hdr = bytes([0, 0, 8, 3]) + b"".join(int(s).to_bytes(4, "big") for s in imgs.shape)
     with gzip.open(d / "train-images-idx3-ubyte.gz", "wb") as f:
-        f.write(hdr + imgs.tobytes())
+        f.write(_idx_bytes(imgs))
     with gzip.open(d / "train-labels-idx1-ubyte.gz", "wb") as f:
-        f.write(bytes([0, 0, 8, 1]) + (2).to_bytes(4, "big") + bytes([3, 7]))
+        f.write(_idx_bytes(np.array([3, 7], dtype=np.uint8)))
+    return imgs
+
+
+def test_mnist_env_var(tmp_path, monkeypatch):
+    imgs = _write_mnist(tmp_path / "mnist")
     monkeypatch.setenv("SPIKENCG_DATA", str(tmp_path))
     X, y = load_mnist()
     np.testing.assert_array_equal(X, imgs)
     assert y.tolist() == [3, 7]
+
+
+def test_explicit_data_dir_is_the_only_folder_searched(tmp_path, monkeypatch):
+    # the datasets are found through $SPIKENCG_DATA ...
+    home = tmp_path / "home"
+    _write_mnist(home / "mnist")
+    cifar = home / "cifar-10-batches-py"
+    cifar.mkdir()
+    for f in ["test_batch"] + [f"data_batch_{i}" for i in range(1, 6)]:
+        _write_batch(cifar / f, 1, 0)
+    monkeypatch.setenv("SPIKENCG_DATA", str(home))
+    assert load_mnist()[0].shape == (2, 28, 28)
+    assert load_cifar(subset="test")[0].shape == (1, 3, 32, 32)
+    # ... but never instead of a misspelled data_dir
+    for load in (load_mnist, load_cifar):
+        with pytest.raises(FileNotFoundError, match="data_dir does not exist: .*misspelled"):
+            load(tmp_path / "misspelled")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileNotFoundError, match="data_dir is not a folder: .*file"):
+        load_mnist(tmp_path / "file")
+    # nor instead of an existing folder without the dataset
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="mnist IDX files not found; looked in: .*empty"):
+        load_mnist(empty)
+    with pytest.raises(FileNotFoundError, match="cifar10 python-version batches"):
+        load_cifar(empty, subset="test")
+    # the folder of another MNIST-format dataset is named in the error
+    with pytest.raises(FileNotFoundError, match="skipped .*mnist: named after another"):
+        load_mnist(home / "mnist", name="fashion-mnist")
+
+
+def test_load_idx_damaged_or_misnamed_files(tmp_path):
+    raw = _idx_bytes(np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28))
+    packed = gzip.compress(raw)
+    (tmp_path / "ok.gz").write_bytes(packed)
+    assert load_idx(tmp_path / "ok.gz").shape == (2, 28, 28)
+    (tmp_path / "truncated.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match="truncated.gz: truncated or damaged gzip file"):
+        load_idx(tmp_path / "truncated.gz")
+    crc = bytearray(packed)
+    crc[-6] ^= 0xFF  # the CRC-32 of the trailer
+    (tmp_path / "crc.gz").write_bytes(bytes(crc))
+    with pytest.raises(ValueError, match="crc.gz: truncated or damaged gzip file"):
+        load_idx(tmp_path / "crc.gz")
+    (tmp_path / "plain.gz").write_bytes(raw)
+    with pytest.raises(ValueError, match="plain.gz is not gzip-compressed"):
+        load_idx(tmp_path / "plain.gz")
+    (tmp_path / "packed").write_bytes(packed)
+    with pytest.raises(ValueError, match="packed is not an IDX file.*gzip-compressed"):
+        load_idx(tmp_path / "packed")
+    # load_mnist passes the errors on
+    d = tmp_path / "mnist"
+    d.mkdir()
+    (d / "train-images-idx3-ubyte.gz").write_bytes(packed[:-10])
+    with pytest.raises(ValueError, match="train-images-idx3-ubyte.gz: truncated"):
+        load_mnist(d)
+
+
+def _cifar100_archive(tmp_path, members=("train", "test")):
+    src = tmp_path / "src" / "cifar-100-python"
+    src.mkdir(parents=True)
+    for m in members:
+        _write_batch(src / m, 2, 0, label_key=b"fine_labels")
+    archive = tmp_path / "cifar-100-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(src, arcname="cifar-100-python")
+    return archive
+
+
+def test_cifar_archive_errors(tmp_path):
+    archive = _cifar100_archive(tmp_path, members=("train",))
+    # the archive itself may be given as data_dir
+    assert load_cifar(archive, name="cifar100")[0].shape == (2, 3, 32, 32)
+    with pytest.raises(ValueError, match="no cifar-100-python/test in the archive"):
+        load_cifar(tmp_path, name="cifar100", subset="test")
+    raw = archive.read_bytes()
+    archive.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="cifar-100-python.tar.gz: truncated, damaged"):
+        load_cifar(tmp_path, name="cifar100")
+    archive.write_bytes(b"not an archive")
+    with pytest.raises(ValueError, match="not a .tar.gz archive"):
+        load_cifar(archive, name="cifar100")
+
+
+def test_load_npy_rejects_other_files_without_pickle_advice(tmp_path):
+    np.save(tmp_path / "X.npy", np.ones((3, 2)))
+    cases = {
+        "text.npy": (b"hello, world", "not a .npy file"),
+        "empty.npy": (b"", "not a .npy file"),
+        "truncated.npy": ((tmp_path / "X.npy").read_bytes()[:-8], "damaged or truncated"),
+    }
+    for name, (content, message) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ValueError, match=message) as info:
+            load_npy(tmp_path / name)
+        assert name in str(info.value) and "allow_pickle" not in str(info.value)
+    np.save(tmp_path / "obj.npy", np.array([{}, {}, {}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="obj.npy: holds Python objects") as info:
+        load_npy(tmp_path / "X.npy", tmp_path / "obj.npy")
+    assert "allow_pickle" not in str(info.value)
+    np.savez(tmp_path / "a.npz", X=np.ones((3, 2)))
+    with pytest.raises(ValueError, match="got an .npz archive"):
+        load_npy(tmp_path / "a.npz")

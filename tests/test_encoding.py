@@ -849,3 +849,80 @@ def test_dense_spikes_dense_round_trip(T, seed):
     shuffled = shuffled_rows(X, np.random.default_rng(seed))
     for a, b in zip(spike_arrays(shuffled), spike_arrays(T), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# --------------------------------------------------------------------------------------
+# damaged and foreign files
+# --------------------------------------------------------------------------------------
+
+
+def _damage_entry(path, entry):
+    """Flip 2 bytes in the stored data of one entry of a zip archive, in place."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(entry)
+    raw = bytearray(path.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26:
+                                                   info.header_offset + 30])
+    data = info.header_offset + 30 + name_len + extra_len
+    at = data + info.compress_size - 3
+    raw[at] ^= 0xFF
+    raw[at + 1] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_load_spikes_damaged_file(tmp_path, compressed):
+    T = np.tile([[0.1, 0.5, np.inf]], (30, 1))
+    path = tmp_path / "s.npz"
+    save_spikes(path, T, np.arange(30), compressed=compressed)
+    raw = path.read_bytes()
+    _damage_entry(path, "times.npy")
+    with pytest.raises(ValueError, match=r"s.npz': damaged or truncated file: .*'times'"):
+        load_spikes(path)
+    path.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match=r"s.npz': damaged or truncated .npz archive"):
+        load_spikes(path)
+    path.write_bytes(raw)
+    assert load_spikes(path)[0].shape == (30, 3)
+
+
+def test_load_spikes_inconsistent_entries(tmp_path):
+    save_spikes(tmp_path / "s.npz", np.zeros((2, 3)), [0, 1])
+    with np.load(tmp_path / "s.npz") as f:
+        good = dict(f)
+    cases = {
+        "max_time": (np.array([1.0, 2.0]), "'max_time' must be a number"),
+        "shape": (np.array([[2, 3]]), "'shape' must hold 2 integers"),
+        "format_version": (np.array("1"), "'format_version' must be an integer"),
+        "y": (np.arange(3), "'y' must hold one label per sample"),
+    }
+    for key, (value, message) in cases.items():
+        np.savez(tmp_path / "bad.npz", **{**good, key: value})
+        with pytest.raises(ValueError, match=f"bad.npz': corrupt spikencg spike file: {message}"):
+            load_spikes(tmp_path / "bad.npz")
+    np.savez(tmp_path / "bad.npz", **{k: v for k, v in good.items() if k != "indptr"})
+    with pytest.raises(ValueError, match=r"missing entries \['indptr'\]"):
+        load_spikes(tmp_path / "bad.npz")
+    np.savez(tmp_path / "bad.npz", **{**good, "y": np.array([{}, {}], dtype=object)},
+             allow_pickle=True)
+    with pytest.raises(ValueError, match="entry 'y' holds Python objects") as info:
+        load_spikes(tmp_path / "bad.npz")
+    assert "allow_pickle" not in str(info.value)
+
+
+def test_load_spikes_other_files_without_pickle_advice(tmp_path):
+    (tmp_path / "text.npz").write_text("hello, world")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    np.save(tmp_path / "obj.npy", np.array([{}], dtype=object), allow_pickle=True)
+    for name, message in [("text.npz", "not a NumPy .npz archive"), ("empty.npz", "empty"),
+                          ("obj.npy", "single array")]:
+        with pytest.raises(ValueError, match=f"{name}' is not a spikencg spike file") as info:
+            load_spikes(tmp_path / name)
+        assert message in str(info.value) and "allow_pickle" not in str(info.value)
+    # save_spikes appends ".npz"; the error of a load without it says so
+    save_spikes(tmp_path / "data", np.zeros((1, 2)))
+    with pytest.raises(FileNotFoundError, match="did you mean .*data.npz"):
+        load_spikes(tmp_path / "data")

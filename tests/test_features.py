@@ -530,3 +530,44 @@ def test_default_extractor_keeps_its_maps_alive_on_fashion_mnist(data_dir):
     assert 0.3 < (F < 1).mean() < 0.6
     # the win-balancing term shares the 1,000,000 patches among the maps
     assert ext.win_counts_.min() > 0.8 * ext.win_counts_.mean()
+
+
+def test_load_features_damaged_or_incomplete(tmp_path):
+    import struct
+    import zipfile
+
+    path = tmp_path / "f.npz"
+    save_features(path, np.ones((40, 3)), np.arange(40), note="x")
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("X.npy")
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26:
+                                                   info.header_offset + 30])
+    at = info.header_offset + 30 + name_len + extra_len + info.compress_size - 3
+    raw[at] ^= 0xFF
+    raw[at + 1] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"f.npz': damaged or truncated file: .*'X'"):
+        load_features(path)
+    marker = {"spikencg_format": np.array("spikencg.features")}
+    np.savez(tmp_path / "m.npz", **marker)
+    with pytest.raises(ValueError, match="m.npz': corrupt .* no 'format_version' entry"):
+        load_features(tmp_path / "m.npz")
+    marker["format_version"] = np.array(1)
+    np.savez(tmp_path / "m.npz", **marker)
+    with pytest.raises(ValueError, match=r"missing entries \['X'\]"):
+        load_features(tmp_path / "m.npz")
+    for extra, message in [({"X": np.ones((2, 1)), "y": np.arange(3)}, "'y' must hold one"),
+                           ({"X": np.ones((2, 1)), "meta_a": np.arange(2)}, "metadata 'a' must"),
+                           ({"X": np.array(["a", "b"])}, "'X' must be a numeric array")]:
+        np.savez(tmp_path / "m.npz", **marker, **extra)
+        with pytest.raises(ValueError, match=f"m.npz': corrupt spikencg feature file: {message}"):
+            load_features(tmp_path / "m.npz")
+
+
+def test_save_features_rejects_scalar_and_sparse_x(tmp_path):
+    with pytest.raises(ValueError, match=r"shape \(n_samples, ...\), got a scalar"):
+        save_features(tmp_path / "a.npz", 3.0)
+    with pytest.raises(ValueError, match="got a sparse csr_matrix; convert it with X.toarray"):
+        save_features(tmp_path / "a.npz", sp.csr_matrix(np.ones((2, 2))))
+    assert not (tmp_path / "a.npz").exists()

@@ -4,7 +4,11 @@ import gzip
 import io
 import os
 import pickle
+import struct
 import tarfile
+import tokenize
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +23,7 @@ _IDX_DTYPES = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def load_idx(path):
@@ -39,16 +44,30 @@ def load_idx(path):
     FileNotFoundError
         If the file does not exist.
     ValueError
-        If the file is not a valid IDX file.
+        If the file is not a valid IDX file, or its name ends in ``.gz`` but it is not
+        gzip-compressed or is truncated or damaged.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"IDX file not found: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    with open(path, "rb") as f:
+        compressed = f.read(2) == _GZIP_MAGIC
+    if path.suffix == ".gz":
+        if not compressed:
+            raise ValueError(
+                f"{path} is not gzip-compressed although its name ends in .gz (remove the "
+                "suffix if it is an uncompressed IDX file)."
+            )
+        try:
+            with gzip.open(path, "rb") as f:
+                raw = f.read()
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise ValueError(f"{path}: truncated or damaged gzip file ({exc}).") from exc
+    else:
+        raw = path.read_bytes()
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path} is not an IDX file (bad magic number).")
+        hint = " It is gzip-compressed: name it *.gz." if compressed else ""
+        raise ValueError(f"{path} is not an IDX file (bad magic number).{hint}")
     dtype = np.dtype(_IDX_DTYPES[raw[2]])
     ndim = raw[3]
     header = 4 + 4 * ndim
@@ -71,17 +90,30 @@ def data_home(data_dir=None):
     Parameters
     ----------
     data_dir : str or path-like, default=None
-        Folder given by the caller; searched first.
+        Folder given by the caller. When given, it is the only folder searched: a
+        misspelled folder raises instead of letting a dataset load from elsewhere.
 
     Returns
     -------
     folders : list of pathlib.Path
-        ``data_dir`` (when given), then ``$SPIKENCG_DATA`` (when set), then
-        ``~/spikencg_data`` and ``../shared/data``.
+        ``[data_dir]`` when it is given; otherwise ``$SPIKENCG_DATA`` (when set), then
+        ``~/spikencg_data`` and ``../shared/data`` (relative to the working directory).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``data_dir`` is given but is not an existing folder.
     """
-    roots = []
     if data_dir is not None:
-        roots.append(Path(data_dir))
+        folder = Path(data_dir)
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise FileNotFoundError(
+                f"data_dir {what}: {folder}. Pass an existing folder, or leave data_dir "
+                "unset to search $SPIKENCG_DATA, ~/spikencg_data and ../shared/data."
+            )
+        return [folder]
+    roots = []
     env = os.environ.get("SPIKENCG_DATA")
     if env:
         roots.append(Path(env))
@@ -96,17 +128,23 @@ _MNIST_NAMES = {"mnist", "fashion-mnist", "fashion_mnist", "fashionmnist", "fmni
 
 def _find_dir(name, data_dir, marker=("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"),
               what="IDX files"):
-    candidates = []
+    candidates, skipped = [], []
     for root in data_home(data_dir):
         candidates += [root / name, root]
     for c in candidates:
         if c.name.lower() in _MNIST_NAMES - {name.lower()}:
-            continue  # holds another dataset in the same format: MNIST is no Fashion-MNIST
+            # holds another dataset in the same format: MNIST is no Fashion-MNIST
+            skipped.append(c)
+            continue
         if any((c / m).is_file() for m in marker):
             return c
+    looked = [str(c) for c in candidates if c not in skipped]
+    note = (f" (skipped {', '.join(str(c) for c in skipped)}: named after another "
+            "dataset of the same format)" if skipped else "")
+    advice = (f"data_dir must hold the files or a '{name}' sub-folder" if data_dir is not None
+              else "Pass data_dir or set SPIKENCG_DATA")
     raise FileNotFoundError(
-        f"{name} {what} not found; looked in: {', '.join(str(c) for c in candidates)}. "
-        "Pass data_dir or set SPIKENCG_DATA."
+        f"{name} {what} not found; looked in: {', '.join(looked)}{note}. {advice}."
     )
 
 
@@ -154,8 +192,9 @@ class _RestrictedUnpickler(pickle.Unpickler):
 def _safe_unpickle(raw, source):
     try:
         obj = _RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError,
-            IndexError) as exc:
+    except Exception as exc:  # noqa: BLE001
+        # no foreign code runs here: any exception (UnpicklingError, EOFError,
+        # AttributeError of an APPEND on a dict, ...) means a damaged or foreign stream
         raise ValueError(f"{source}: not a CIFAR python-version batch ({exc}).") from exc
     if not isinstance(obj, dict):
         raise ValueError(f"{source}: not a CIFAR python-version batch (not a dict).")
@@ -233,9 +272,11 @@ def load_cifar(data_dir=None, *, name="cifar10", subset="train", label_key=None)
     Parameters
     ----------
     data_dir : str or path-like, default=None
-        Folder holding the batch files, or a folder containing the extracted
-        ``cifar-10-batches-py`` / ``cifar-100-python`` folder, or the (unextracted)
-        ``.tar.gz`` archive. None: ``$SPIKENCG_DATA``, then ``~/spikencg_data``, then
+        Folder holding the batch files; or a folder holding the extracted
+        ``cifar-10-batches-py`` / ``cifar-100-python`` folder or the unextracted
+        ``cifar-10-python.tar.gz`` / ``cifar-100-python.tar.gz`` archive (directly or in
+        a ``name`` sub-folder); or the archive itself. When given, nothing else is
+        searched. None: ``$SPIKENCG_DATA``, then ``~/spikencg_data``, then
         ``../shared/data`` (see :func:`data_home`).
     name : {"cifar10", "cifar100"}, default="cifar10"
         Dataset.
@@ -254,9 +295,10 @@ def load_cifar(data_dir=None, *, name="cifar10", subset="train", label_key=None)
     Raises
     ------
     FileNotFoundError
-        If the files are not found.
+        If ``data_dir`` is given but does not exist, or the files are not found.
     ValueError
-        For an invalid name, subset, or batch file.
+        For an invalid name or subset, a batch file that is not a CIFAR batch, or an
+        archive that is damaged, truncated or lacks a batch.
     """
     if name not in _CIFAR:
         raise ValueError(f"name must be 'cifar10' or 'cifar100', got {name!r}.")
@@ -265,7 +307,10 @@ def load_cifar(data_dir=None, *, name="cifar10", subset="train", label_key=None)
     folder, train, test, default_key, archive = _CIFAR[name]
     files = train if subset == "train" else test
     key = label_key or default_key
-    for root in data_home(data_dir):
+    if data_dir is not None and Path(data_dir).is_file():
+        return _load_cifar_archive(Path(data_dir), folder, files, key)
+    roots = data_home(data_dir)
+    for root in roots:
         for c in (root / folder, root / name / folder, root / name, root):
             if all((c / f).is_file() for f in files):
                 parts = [load_cifar_batch(c / f, key) for f in files]
@@ -274,23 +319,77 @@ def load_cifar(data_dir=None, *, name="cifar10", subset="train", label_key=None)
         for a in (root / archive, root / name / archive):
             if a.is_file():
                 return _load_cifar_archive(a, folder, files, key)
+    advice = ("data_dir must hold them, their folder or the archive" if data_dir is not None
+              else "Pass data_dir or set SPIKENCG_DATA")
     raise FileNotFoundError(
-        f"{name} python-version batches not found under "
-        f"{', '.join(str(r) for r in data_home(data_dir))}. "
-        "Pass data_dir or set SPIKENCG_DATA."
+        f"{name} python-version batches ({', '.join(files)}) or {archive} not found under "
+        f"{', '.join(str(r) for r in roots)}. {advice}."
     )
 
 
 def _load_cifar_archive(archive, folder, files, key):
     parts = []
-    with tarfile.open(archive, "r:gz") as tar:
-        for f in files:
-            member = tar.extractfile(f"{folder}/{f}")
-            if member is None:
-                raise ValueError(f"{archive}: no {folder}/{f} in the archive.")
-            source = f"{archive}:{folder}/{f}"
-            parts.append(_batch_arrays(_safe_unpickle(member.read(), source), source, key))
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for f in files:
+                name = f"{folder}/{f}"
+                try:
+                    member = tar.getmember(name)
+                except KeyError:
+                    raise ValueError(f"{archive}: no {name} in the archive.") from None
+                stream = tar.extractfile(member)
+                if stream is None:
+                    raise ValueError(f"{archive}: {name} is not a file in the archive.")
+                source = f"{archive}:{name}"
+                parts.append(_batch_arrays(_safe_unpickle(stream.read(), source), source,
+                                           key))
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ValueError(
+            f"{archive}: truncated, damaged or not a .tar.gz archive ({exc})."
+        ) from exc
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+# the first bytes of a .npy file and of an .npz archive (a zip file, possibly empty)
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+# what NumPy, zipfile and zlib raise on reading a damaged or truncated .npy/.npz file
+# (once the file is open: an OSError then means a bad offset, a TokenError a bad header)
+_DAMAGED_NUMPY_FILE = (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error,
+                       NotImplementedError, struct.error, OverflowError, tokenize.TokenError)
+
+
+def _reason(exc):
+    """First line of an exception's message: NumPy's further lines advise options
+    (``allow_pickle``, ``max_header_size``) that the readers do not offer."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _numpy_file_kind(head):
+    """``"npy"``, ``"npz"`` or None (anything else) from the first 6 bytes of a file."""
+    if head.startswith(_NPY_MAGIC):
+        return "npy"
+    if head.startswith(_ZIP_MAGICS):
+        return "npz"
+    return None
+
+
+def _npy_dtype(stream):
+    """The dtype announced by the .npy header at the start of ``stream``, or None.
+
+    Reads the header only, so that arrays of pickled objects can be refused with a
+    message of our own instead of NumPy's advice to pass ``allow_pickle``.
+    """
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            return np.lib.format.read_array_header_1_0(stream)[2]
+        if version == (2, 0):
+            return np.lib.format.read_array_header_2_0(stream)[2]
+    except _DAMAGED_NUMPY_FILE:
+        pass
+    return None
 
 
 def load_npy(x_path, y_path=None):
@@ -299,7 +398,8 @@ def load_npy(x_path, y_path=None):
     Parameters
     ----------
     x_path : str or path-like
-        ``.npy`` file of shape (n_samples, d1, ...). Read with ``allow_pickle=False``.
+        ``.npy`` file of shape (n_samples, d1, ...). Never unpickled: files holding
+        Python objects are refused.
     y_path : str or path-like, default=None
         ``.npy`` file of shape (n_samples,) with the labels; None: no labels.
 
@@ -315,30 +415,38 @@ def load_npy(x_path, y_path=None):
     FileNotFoundError
         If a file does not exist.
     ValueError
-        If a file is not a valid ``.npy`` file, holds objects, or the numbers of samples
-        and labels differ.
+        If a file is not a ``.npy`` file (an ``.npz`` archive, any other file), is
+        damaged or truncated, holds Python objects, or if the shapes are wrong or the
+        numbers of samples and labels differ.
     """
     def one(p, what):
         p = Path(p)
         if not p.is_file():
             raise FileNotFoundError(f"{what} file not found: {p}")
+        with open(p, "rb") as f:
+            kind = _numpy_file_kind(f.read(len(_NPY_MAGIC)))
+            f.seek(0)
+            dtype = _npy_dtype(f) if kind == "npy" else None
+        if kind == "npz":
+            raise ValueError(f"{p}: expected one .npy array, got an .npz archive.")
+        if kind is None:
+            raise ValueError(f"{p}: not a .npy file (it does not start with a NumPy header).")
+        if dtype is not None and dtype.hasobject:
+            raise ValueError(
+                f"{p}: holds Python objects (dtype {dtype}), which are refused because "
+                "reading them would unpickle the file; store numbers or strings."
+            )
         try:
             return np.load(p, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise ValueError(f"{p}: not a readable .npy array ({exc}).") from exc
+        except _DAMAGED_NUMPY_FILE as exc:
+            raise ValueError(f"{p}: damaged or truncated .npy file ({_reason(exc)}).") from exc
 
     X = one(x_path, "data")
-    if not isinstance(X, np.ndarray):
-        X.close()
-        raise ValueError(f"{x_path}: expected one .npy array, got an .npz archive.")
     if X.ndim < 2:
         raise ValueError(f"{x_path}: samples must have shape (n_samples, d1, ...), got {X.shape}.")
     if y_path is None:
         return X, None
     y = one(y_path, "label")
-    if not isinstance(y, np.ndarray):
-        y.close()
-        raise ValueError(f"{y_path}: expected one .npy array, got an .npz archive.")
     if y.ndim != 1:
         raise ValueError(f"{y_path}: labels must have shape (n_samples,), got {y.shape}.")
     if y.shape[0] != X.shape[0]:
@@ -354,11 +462,11 @@ def load_mnist(data_dir=None, *, name="mnist", subset="train"):
     Parameters
     ----------
     data_dir : str or path-like, default=None
-        Folder holding the files, or a folder containing a ``name`` sub-folder.
-        None: ``$SPIKENCG_DATA``, then ``~/spikencg_data``, then ``../shared/data``.
-        A folder that holds the files itself is not taken when its name is that of
-        another dataset of the same format (``mnist`` when ``name="fashion-mnist"``,
-        and so on).
+        Folder holding the files, or a folder containing a ``name`` sub-folder. When
+        given, nothing else is searched. None: ``$SPIKENCG_DATA``, then
+        ``~/spikencg_data``, then ``../shared/data`` (see :func:`data_home`). A folder
+        that holds the files itself is not taken when its name is that of another
+        dataset of the same format (``mnist`` when ``name="fashion-mnist"``, and so on).
     name : {"mnist", "fashion-mnist"}, default="mnist"
         Sub-folder name (any other MNIST-format dataset's folder name works too).
     subset : {"train", "test"}, default="train"
@@ -370,6 +478,14 @@ def load_mnist(data_dir=None, *, name="mnist", subset="train"):
         Images.
     y : ndarray of shape (n_samples,), uint8
         Labels.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``data_dir`` is given but does not exist, or the files are not found.
+    ValueError
+        For an invalid subset, a file that is not a valid (gzip-compressed) IDX file, or
+        numbers of images and labels that differ.
     """
     if subset not in ("train", "test"):
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")

@@ -22,7 +22,6 @@ whenever it was lost.
 
 import math
 import numbers
-import zipfile
 
 import numba
 import numpy as np
@@ -522,23 +521,127 @@ def save_spikes(path, X, y=None, *, max_time=1.0, compressed=False):
 
 
 
-def _open_npz(path, format_name, what, writer):
-    """Open a spikencg ``.npz`` file (no pickle) and check its ``spikencg_format`` marker.
+def _describe(path):
+    """The quoted name of ``path`` (a path or a file object) for error messages."""
+    import os
 
-    Returns the open archive and the "not ours" message prefix for later errors.
+    if isinstance(path, (str, bytes, os.PathLike)):
+        return repr(os.fspath(path))
+    name = getattr(path, "name", None)
+    return repr(name) if isinstance(name, str) else "the given file object"
+
+
+def _array_summary(a):
+    """A short description of an array entry (never its possibly huge contents)."""
+    return f"an array of dtype {a.dtype} and shape {a.shape}"
+
+
+def _open_npz(path, format_name, what, writer, *, version, required=()):
+    """Read all entries of a spikencg ``.npz`` file, never unpickling.
+
+    Checks, before reading the other entries, that the file is an ``.npz`` archive whose
+    ``spikencg_format`` entry is ``format_name`` and whose ``format_version`` entry is
+    ``version``, then that the ``required`` entries are present.
+
+    Returns
+    -------
+    entries : dict of str to ndarray
+        Every entry of the archive (the archive is closed).
+    corrupt : str
+        The prefix of the caller's messages for inconsistent entries
+        (``"'name.npz': corrupt spikencg <what> file"``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is a path to no file.
+    ValueError
+        If the file is not such an archive, is damaged or truncated, holds Python
+        objects, or has another format version or missing entries.
     """
-    not_ours = f"{path!r} is not a spikencg {what} file (write one with {writer})"
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{not_ours}: {exc}") from exc
-    if not isinstance(loaded, np.lib.npyio.NpzFile):
-        raise ValueError(f"{not_ours}: it holds a single array, not an .npz archive.")
-    marker = loaded["spikencg_format"] if "spikencg_format" in loaded.files else None
-    if marker is None or marker.dtype.kind != "U" or str(marker) != format_name:
-        loaded.close()
-        raise ValueError(f"{not_ours}: no or unknown 'spikencg_format' entry.")
-    return loaded, not_ours
+    import contextlib
+    import os
+
+    from .datasets import _DAMAGED_NUMPY_FILE, _npy_dtype, _numpy_file_kind, _reason
+
+    name = _describe(path)
+    not_ours = f"{name} is not a spikencg {what} file (write one with {writer})"
+    corrupt = f"{name}: corrupt spikencg {what} file"
+    if isinstance(path, (str, bytes, os.PathLike)) and not os.path.isfile(path):
+        hint = ""
+        if isinstance(path, (str, os.PathLike)) and os.path.isfile(f"{os.fspath(path)}.npz"):
+            hint = f" (did you mean {os.fspath(path)}.npz? {writer} appends '.npz')"
+        raise FileNotFoundError(f"{what} file not found: {os.fspath(path)!s}{hint}")
+
+    def entry(archive, key):
+        try:
+            value = archive[key]
+        except _DAMAGED_NUMPY_FILE as exc:
+            member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
+            try:
+                with archive.zip.open(member) as stream:
+                    dtype = _npy_dtype(stream)
+            except _DAMAGED_NUMPY_FILE:
+                dtype = None
+            if dtype is not None and dtype.hasobject:
+                raise ValueError(
+                    f"{name}: entry {key!r} holds Python objects (dtype {dtype}), which "
+                    "are refused because reading them would unpickle the file."
+                ) from None
+            raise ValueError(
+                f"{name}: damaged or truncated file: cannot read its entry {key!r} "
+                f"({_reason(exc)})."
+            ) from exc
+        if not isinstance(value, np.ndarray):
+            raise ValueError(f"{corrupt}: its entry {key!r} is not a NumPy array.")
+        return value
+
+    with contextlib.ExitStack() as stack:
+        # opened here, not by numpy.load, which leaves the file open when the zip
+        # directory is damaged
+        fid = path if hasattr(path, "read") else stack.enter_context(open(path, "rb"))
+        start = fid.tell()  # a file object is read from its position, as numpy.load does
+        head = fid.read(6)
+        fid.seek(start)
+        kind = _numpy_file_kind(head)
+        if kind == "npy":
+            raise ValueError(f"{not_ours}: it holds a single array, not an .npz archive.")
+        if kind is None:
+            raise ValueError(
+                f"{not_ours}: it is {'empty' if not head else 'not a NumPy .npz archive'}."
+            )
+        try:
+            archive = stack.enter_context(np.load(fid, allow_pickle=False))
+        except _DAMAGED_NUMPY_FILE as exc:
+            raise ValueError(
+                f"{name}: damaged or truncated .npz archive ({_reason(exc)})."
+            ) from exc
+        if "spikencg_format" not in archive.files:
+            raise ValueError(f"{not_ours}: it has no 'spikencg_format' entry.")
+        marker = entry(archive, "spikencg_format")
+        if marker.ndim != 0 or marker.dtype.kind != "U" or str(marker) != format_name:
+            raise ValueError(
+                f"{not_ours}: its 'spikencg_format' entry is not {format_name!r}."
+            )
+        if "format_version" not in archive.files:
+            raise ValueError(f"{corrupt}: it has no 'format_version' entry.")
+        found = entry(archive, "format_version")
+        if found.ndim != 0 or found.dtype.kind not in "iu":
+            raise ValueError(
+                f"{corrupt}: 'format_version' must be an integer, got "
+                f"{_array_summary(found)}."
+            )
+        if int(found) != version:
+            raise ValueError(
+                f"{name} is a spikencg {what} file of format version {int(found)}; this "
+                f"version of spikencg reads format version {version}."
+            )
+        missing = set(required) - set(archive.files)
+        if missing:
+            raise ValueError(f"{corrupt}: missing entries {sorted(missing)}.")
+        entries = {key: entry(archive, key) for key in archive.files}
+    return entries, corrupt
+
 
 def load_spikes(path):
     """Load a spike list saved by :func:`save_spikes`.
@@ -546,7 +649,8 @@ def load_spikes(path):
     Parameters
     ----------
     path : str, path-like or file-like object
-        A ``.npz`` file written by :func:`save_spikes`. Read with ``allow_pickle=False``.
+        A ``.npz`` file written by :func:`save_spikes`. Never unpickled: entries holding
+        Python objects are refused.
 
     Returns
     -------
@@ -559,34 +663,42 @@ def load_spikes(path):
 
     Raises
     ------
+    FileNotFoundError
+        If ``path`` is a path to no file.
     ValueError
-        If the file is not a spikencg spike file, has an unsupported format version, or
-        is inconsistent.
+        If the file is not a spikencg spike file, is damaged or truncated, holds Python
+        objects, has an unsupported format version, or is inconsistent.
 
     See Also
     --------
     save_spikes : Write such a file.
     """
-    loaded, not_ours = _open_npz(path, _FORMAT_NAME, "spike", "save_spikes")
-    with loaded as f:
-        missing = {"format_version", "shape", "max_time", "indptr", "indices", "times"}
-        missing -= set(f.files)
-        if missing:
-            raise ValueError(f"{not_ours}: missing entries {sorted(missing)}.")
-        version = int(f["format_version"])
-        if version != _FORMAT_VERSION:
-            raise ValueError(
-                f"{path!r} is a spikencg spike file of format version {version}; this "
-                f"version of spikencg reads format version {_FORMAT_VERSION}."
-            )
-        shape = tuple(int(s) for s in f["shape"])
-        max_time = float(f["max_time"])
-        try:
-            X = sp.csr_matrix((f["times"], f["indices"], f["indptr"]), shape=shape)
-            X = _to_csr(_csr_arrays(X, _check_max_time(max_time)), shape)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{path!r}: corrupt spikencg spike file: {exc}") from exc
-        y = f["y"] if "y" in f.files else None
+    f, corrupt = _open_npz(
+        path, _FORMAT_NAME, "spike", "save_spikes", version=_FORMAT_VERSION,
+        required=("shape", "max_time", "indptr", "indices", "times"),
+    )
+    shape, max_time = f["shape"], f["max_time"]
+    if shape.shape != (2,) or shape.dtype.kind not in "iu":
+        raise ValueError(
+            f"{corrupt}: 'shape' must hold 2 integers, got {_array_summary(shape)}."
+        )
+    shape = (int(shape[0]), int(shape[1]))
+    if max_time.ndim != 0 or max_time.dtype.kind not in "iuf":
+        raise ValueError(
+            f"{corrupt}: 'max_time' must be a number, got {_array_summary(max_time)}."
+        )
+    max_time = float(max_time)
+    try:
+        X = sp.csr_matrix((f["times"], f["indices"], f["indptr"]), shape=shape)
+        X = _to_csr(_csr_arrays(X, _check_max_time(max_time)), shape)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{corrupt}: {exc}") from exc
+    y = f.get("y")
+    if y is not None and (y.ndim == 0 or y.shape[0] != shape[0]):
+        raise ValueError(
+            f"{corrupt}: 'y' must hold one label per sample ({shape[0]}), got "
+            f"{_array_summary(y)}."
+        )
     return X, y, max_time
 
 

@@ -616,16 +616,29 @@ def save_features(path, X, y=None, *, compressed=False, **metadata):
     Raises
     ------
     ValueError
-        If ``X`` is not numeric, ``y`` has the wrong length or holds objects other than
-        strings, or a metadata value is not a number or a string.
+        If ``X`` is sparse, a scalar (0-d) or not numeric, ``y`` has the wrong length or
+        holds objects other than strings, or a metadata value is not a number or a
+        string.
 
     See Also
     --------
     load_features : Read the file back.
     """
+    if sp.issparse(X):
+        raise ValueError(
+            f"X must be a dense numeric array of shape (n_samples, ...), got a sparse "
+            f"{type(X).__name__}; convert it with X.toarray()."
+        )
     X = np.asarray(X)
-    if X.ndim < 1 or X.dtype.kind not in "biuf":
-        raise ValueError(f"X must be a numeric array of samples, got dtype {X.dtype}.")
+    if X.ndim < 1:
+        raise ValueError(
+            f"X must be a numeric array of shape (n_samples, ...), got a scalar (0-d "
+            f"array of dtype {X.dtype})."
+        )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"X must be a numeric array of shape (n_samples, ...), got dtype {X.dtype}."
+        )
     contents = {
         "spikencg_format": np.array(_FEATURES_FORMAT),
         "format_version": np.array(_FEATURES_VERSION, dtype=np.int64),
@@ -669,22 +682,37 @@ def load_features(path):
 
     Raises
     ------
+    FileNotFoundError
+        If ``path`` is a path to no file.
     ValueError
-        If the file is not a spikencg feature file or has an unsupported version.
+        If the file is not a spikencg feature file, is damaged or truncated, holds
+        Python objects, has an unsupported format version, or is inconsistent.
 
     See Also
     --------
     save_features : Write such a file.
     """
-    loaded, _ = _open_npz(path, _FEATURES_FORMAT, "feature", "save_features")
-    with loaded as f:
-        version = int(f["format_version"])
-        if version != _FEATURES_VERSION:
-            raise ValueError(
-                f"{path!r} has feature-file format version {version}; this version of "
-                f"spikencg reads version {_FEATURES_VERSION}."
-            )
-        X = f["X"]
-        y = f["y"] if "y" in f.files else None
-        metadata = {key[5:]: f[key].item() for key in f.files if key.startswith("meta_")}
+    f, corrupt = _open_npz(path, _FEATURES_FORMAT, "feature", "save_features",
+                           version=_FEATURES_VERSION, required=("X",))
+    X = f["X"]
+    if X.ndim < 1 or X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{corrupt}: 'X' must be a numeric array of samples, got an array of dtype "
+            f"{X.dtype} and shape {X.shape}."
+        )
+    y = f.get("y")
+    if y is not None and (y.ndim == 0 or y.shape[0] != X.shape[0]):
+        raise ValueError(
+            f"{corrupt}: 'y' must hold one label per sample ({X.shape[0]}), got shape "
+            f"{y.shape}."
+        )
+    metadata = {}
+    for key, value in f.items():
+        if key.startswith("meta_"):
+            if value.ndim != 0:
+                raise ValueError(
+                    f"{corrupt}: metadata {key[5:]!r} must be a scalar, got shape "
+                    f"{value.shape}."
+                )
+            metadata[key[5:]] = value.item()
     return X, y, metadata
