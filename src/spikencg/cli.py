@@ -1,8 +1,9 @@
 """The ``spikencg`` command line: convert data, train, K-fold, gridsearch, summarise.
 
 Run ``spikencg <command> -h`` for the options of each command. User errors (missing
-files, bad shapes, unknown presets or parameters) print one line on stderr and exit
-with status 2.
+files, bad shapes, unknown presets or parameters, malformed configuration files, output
+paths that cannot be written) print one line on stderr and exit with status 2; options,
+configurations and output folders are checked before any training.
 """
 
 import argparse
@@ -11,6 +12,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -58,6 +60,51 @@ def _json_default(o):
     return str(o)
 
 
+def _prepare_dir(path, option):
+    """Create the output folder ``path`` (and its parents) and check that it is writable.
+
+    Done before any long work, so that a bad output path fails at once; ``option`` names
+    the folder in the messages (e.g. ``"output_dir"``).
+    """
+    path = Path(path)
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "is" if p == path else f"is under {p}, which is"
+                raise UserError(f"{option} {path} {what} an existing file, not a folder.")
+            break
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".spikencg-write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"{option} {path}: cannot write there "
+                        f"({exc.strerror or exc}).") from None
+    return path
+
+
+def _check_n_jobs(n_jobs):
+    if n_jobs == 0:
+        raise UserError("--n-jobs 0: give a number of parallel jobs >= 1, or a negative "
+                        "number (-1: all cores, -2: all but one, ...).")
+
+
+def _check_top(top):
+    if top < 1:
+        raise UserError(f"--top {top}: the number of rows to print must be >= 1.")
+
+
+def _os_error_message(exc):
+    """One line for an OSError, naming the file(s) it concerns."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is not None and exc.filename2 is not None:
+        return f"{os.fsdecode(exc.filename)} -> {os.fsdecode(exc.filename2)}: {reason}"
+    if exc.filename is not None:
+        return f"{os.fsdecode(exc.filename)}: {reason}"
+    return str(exc)
+
+
 def _parse_value(text):
     try:
         return json.loads(text)
@@ -65,23 +112,65 @@ def _parse_value(text):
         return text
 
 
-# the original framework's names accepted by --set, besides the estimator's own
-_ORIGINAL_NAMES = {"trainer.early_stopping": "_patience",
-                   "trainer.gridsearch_stop_acc": "_stop_acc"}
+# original keys that --set hands to the configuration before it is translated (they do
+# not map one-to-one onto an estimator parameter), and the estimator parameters (or
+# protocol keys) they set: an earlier --set of one of those is replaced
+_AFFECTS = {
+    "n_neurons": ("neurons_per_class",),
+    "method": ("rule",),
+    "use_time_ranges": ("rule", "time_ranges"),
+    "w_init_normal": ("w_init",),
+    "regularizer.use_two_thr": ("competition",),
+    "uses_regularizer": ("competition",),
+    "trainer.early_stopping": ("_patience",),
+    "trainer.gridsearch_stop_acc": ("_stop_acc",),
+}
 
 
-def _overrides(pairs):
+def _positive_ints(value):
+    """True when ``value`` is an integer >= 1 or a non-empty list of them."""
+    values = value if isinstance(value, list) and value else [value]
+    return all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values)
+
+
+def _overrides(pairs, n_classes):
+    """Split the --set pairs into original keys and estimator parameters.
+
+    Returns ``(config_over, est_over)``: ``config_over`` maps original keys that are
+    translated (``n_neurons``, ``method``, ...) to their values, applied to the
+    configuration before its translation; ``est_over`` maps estimator parameters (and
+    the protocol keys ``_patience``, ``_stop_acc``) to values applied after it. Of two
+    --set of the same parameter, the later wins. ``neurons_per_class`` is handed to the
+    configuration as ``n_neurons = neurons_per_class * n_classes``, so that it replaces
+    the configuration's ``n_neurons`` (which need not be a multiple of the number of
+    classes of the data then).
+    """
     from .presets import _DIRECT
 
-    out = {}
+    config_over, est_over = {}, {}
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
             raise UserError(f"--set expects key=value, got {pair!r}.")
-        key = _ORIGINAL_NAMES.get(key, _DIRECT.get(key, key))
-        out[key] = _parse_value(value.strip())
-    return out
+        value = _parse_value(value.strip())
+        if key == "neurons_per_class":
+            if not _positive_ints(value):
+                raise UserError(f"--set neurons_per_class: expected an integer >= 1 (or a "
+                                f"list of them), got {value!r}.")
+            key = "n_neurons"
+            value = ([v * n_classes for v in value] if isinstance(value, list)
+                     else value * n_classes)
+        if key in _AFFECTS:
+            config_over.pop(key, None)
+            config_over[key] = value
+            for name in _AFFECTS[key]:
+                est_over.pop(name, None)
+            continue
+        key = _DIRECT.get(key, key)
+        est_over.pop(key, None)  # (re-inserted: the order of the --set is kept)
+        est_over[key] = value
+    return config_over, est_over
 
 
 def _estimator_param_names():
@@ -90,15 +179,20 @@ def _estimator_param_names():
     return set(SpikingReadoutClassifier().get_params())
 
 
-def _check_keys(keys):
+def _check_keys(keys, what="parameter(s)"):
+    from .presets import original_keys
+
     known = _estimator_param_names() | set(_PROTOCOL_KEYS)
     unknown = sorted(set(keys) - known)
     if unknown:
         import difflib
 
-        hints = [m for k in unknown for m in difflib.get_close_matches(k, known, n=1)]
+        names = known | set(original_keys())
+        hints = [m for k in unknown for m in difflib.get_close_matches(k, names, n=1)]
         hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
-        raise UserError(f"unknown parameter(s) {', '.join(unknown)}{hint}.")
+        raise UserError(f"unknown {what} {', '.join(unknown)}{hint}; --set takes the "
+                        "estimator's parameter names and the original configuration "
+                        "keys (see spikencg.presets.original_keys()).")
 
 
 def _load_params(args, n_classes):
@@ -107,23 +201,63 @@ def _load_params(args, n_classes):
 
     if (args.preset is None) == (args.config is None):
         raise UserError("give exactly one of --preset NAME or --config FILE.")
+    config_over, est_over = _overrides(args.set, n_classes)
+    _check_keys(est_over, "--set key(s)")
     if args.preset is not None:
-        params = load_preset(args.preset, n_classes=n_classes)
+        params = load_preset(args.preset, n_classes=n_classes, overrides=config_over)
     else:
-        params = load_config_file(args.config, n_classes=n_classes)
-    over = _overrides(args.set)
-    _check_keys(over)
+        params = load_config_file(args.config, n_classes=n_classes, overrides=config_over)
+    if not is_grid(params) and any(isinstance(v, list) for v in est_over.values()):
+        params = {k: [v] for k, v in params.items()}  # a --set list of values: a grid
     if is_grid(params):
         grids = params if isinstance(params, list) else [params]
         for g in grids:
             _check_keys(g)
-            for k, v in over.items():
+            for k, v in est_over.items():
+                if isinstance(v, list) and not v:
+                    raise UserError(f"--set {k}: empty list of values.")
                 g[k] = v if isinstance(v, list) else [v]
+        for point in _grid_points(grids):
+            _check_params(point)
         return grids
     _check_keys(params)
     params = dict(params)
-    params.update(over)
+    params.update(est_over)
+    _check_params(params)
     return params
+
+
+def _grid_points(grids):
+    from sklearn.model_selection import ParameterGrid
+
+    return ParameterGrid(grids)
+
+
+def _check_params(params):
+    """Check the values of one parameter set before any work (UserError naming the key)."""
+    from ._compat import check_finite_params
+    from .presets import _DIRECT
+    from .readout import SpikingReadoutClassifier
+
+    est, proto = _split_protocol(params)
+    patience = proto.get("_patience", _DEFAULT_PATIENCE)
+    if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
+        raise UserError("the early-stopping patience (trainer.early_stopping, _patience) "
+                        f"must be an integer >= 0 (0: no early stopping), got {patience!r}.")
+    stop = proto.get("_stop_acc", 0.0)
+    if isinstance(stop, bool) or not isinstance(stop, (int, float)) or not np.isfinite(stop):
+        raise UserError("the gridsearch abort accuracy (trainer.gridsearch_stop_acc, "
+                        f"_stop_acc) must be a number, got {stop!r}.")
+    clf = SpikingReadoutClassifier(**est)
+    try:
+        clf._validate_params()
+        check_finite_params(clf)
+    except (ValueError, TypeError) as exc:
+        original = {v: k for k, v in _DIRECT.items()}
+        names = [n for n in est if f"'{n}'" in str(exc) or str(exc).startswith(f"{n} ")]
+        hint = "".join(f" ({original[n]} in the original configuration format)"
+                       for n in names if n in original)
+        raise UserError(f"{exc}{hint}") from None
 
 
 def _split_protocol(params):
@@ -140,7 +274,7 @@ def _load_set(data_dir, name, required):
         if required:
             raise UserError(f"{path} not found (make it with `spikencg convert`).")
         return None
-    X, y, max_time = load_spikes(path)
+    X, y, max_time = load_spikes(str(path))
     if y is None:
         raise UserError(f"{path} holds no labels.")
     return X, y, max_time
@@ -217,27 +351,108 @@ def _fit_recording(clf, X, y, **fit_kw):
 # --------------------------------------------------------------------------------------
 
 
+# the entry of a spike file written by `convert --intensity` that holds the intensity
+# scaling (x_max: one value, or one per input), for `convert --x-max-from`; load_spikes
+# ignores it
+_X_MAX_ENTRY = "encoder_x_max"
+
+
+def _convert_output(output):
+    """The .npz path `convert` writes, after checking that it can be written."""
+    given = Path(output)
+    if given.is_dir():
+        raise UserError(f"output {given} is an existing folder; give the file to write, "
+                        f"e.g. {given / 'trainset.npz'}.")
+    out = given if given.suffix == ".npz" else given.with_name(given.name + ".npz")
+    if out.is_dir():
+        raise UserError(f"output {out} is an existing folder; give the file to write, "
+                        f"e.g. {out / 'trainset.npz'}.")
+    _prepare_dir(out.parent, "output folder")
+    return out
+
+
+def _read_x_max(path, n_features):
+    """The intensity scaling stored by `convert --intensity` in ``path``."""
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"--x-max-from {path}: file not found.")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise UserError(f"--x-max-from {path}: not a spike file written by `spikencg "
+                        f"convert` ({exc}).") from None
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise UserError(f"--x-max-from {path}: not a spike file written by `spikencg "
+                        "convert` (it holds a single array, not an .npz archive).")
+    with loaded as f:
+        try:
+            x_max = f[_X_MAX_ENTRY] if _X_MAX_ENTRY in f.files else None
+        except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise UserError(f"--x-max-from {path}: damaged file, its x_max cannot be "
+                            f"read ({exc}).") from None
+    if x_max is None:
+        raise UserError(f"--x-max-from {path}: the file holds no intensity scaling "
+                        "(x_max); it must be written by `spikencg convert --intensity` "
+                        "(convert the training set again, or give --x-max).")
+    x_max = np.asarray(x_max, dtype=np.float64).reshape(-1)
+    if x_max.size not in (1, n_features) or np.any(~np.isfinite(x_max) | (x_max < 0)):
+        raise UserError(f"--x-max-from {path}: its x_max holds {x_max.size} values for "
+                        f"{n_features} inputs; convert sets of the same inputs.")
+    return x_max
+
+
 def _cmd_convert(args):
     from .datasets import load_npy
     from .encoding import TTFSEncoder, save_spikes
 
+    if not args.intensity and (args.x_max is not None or args.x_max_from is not None):
+        raise UserError(f"{'--x-max' if args.x_max is not None else '--x-max-from'} "
+                        "only applies with --intensity.")
+    if args.x_max is not None and args.x_max_from is not None:
+        raise UserError("give --x-max or --x-max-from, not both.")
+    out = _convert_output(args.output)
     X, y = load_npy(args.x, args.y)
+    n_features = int(np.prod(X.shape[1:]))
+    source = ""
+    x_max = None
     if args.intensity:
         if np.any(X < 0):
             raise UserError(f"{args.x}: intensities must be >= 0 (--intensity).")
-        enc = TTFSEncoder(max_time=args.max_time, encoding="intensity", x_max=args.x_max)
-        S = enc.fit_transform(X)
+        if args.x_max_from is not None:
+            stored = _read_x_max(args.x_max_from, n_features)
+            source = f"; intensities scaled by the x_max of {args.x_max_from}"
+            enc = TTFSEncoder(max_time=args.max_time, encoding="intensity", x_max=1.0)
+            enc.fit(X)  # checks X; the scaling is the stored one, not learned from X
+            enc.x_max_ = (float(stored[0]) if stored.size == 1
+                          else stored.reshape(enc.input_shape_))
+        else:
+            enc = TTFSEncoder(max_time=args.max_time, encoding="intensity",
+                              x_max=args.x_max).fit(X)
+        S = enc.transform(X)
+        x_max = np.asarray(enc.x_max_, dtype=np.float64)
     else:
-        if args.x_max is not None:
-            raise UserError("--x-max only applies with --intensity.")
         S = X.reshape(X.shape[0], -1).astype(np.float64)
-    out = Path(args.output)
-    if out.suffix != ".npz":
-        out = out.with_name(out.name + ".npz")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_spikes(out, S, y, max_time=args.max_time)
-    print(f"wrote {out}: {X.shape[0]} samples, {int(np.prod(X.shape[1:]))} inputs")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.npz")
+    try:
+        save_spikes(tmp, S, y, max_time=args.max_time)
+        if x_max is not None:
+            _append_array(tmp, _X_MAX_ENTRY, x_max)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    print(f"wrote {out}: {X.shape[0]} samples, {n_features} inputs{source}")
     return 0
+
+
+def _append_array(path, name, array):
+    """Add ``array`` to the .npz file ``path`` as the entry ``name`` (no pickle)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "a") as zf, zf.open(f"{name}.npy", "w") as f:
+        np.lib.format.write_array(f, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def _cmd_run(args):
@@ -251,14 +466,13 @@ def _cmd_run(args):
     fit_kw = {}
     if val is not None:
         fit_kw = {"X_val": val[0], "y_val": val[1]}
-        if "_patience" in proto and "early_stopping" not in est:
+        if proto.get("_patience", 0) > 0 and "early_stopping" not in est:
             est.update(early_stopping=True, n_iter_no_change=int(proto["_patience"]),
                        restore_best=False)
     if not args.quiet:
         est.setdefault("verbose", 1)
     clf = _make_estimator(est, train[2], args.seed)
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _prepare_dir(args.output_dir, "output_dir")
     t0 = time.perf_counter()
     caught = _fit_recording(clf, train[0], train[1], **fit_kw)
     seconds = time.perf_counter() - t0
@@ -300,12 +514,12 @@ def _cmd_run(args):
 
 
 def _run_fold(fold, est, patience, seed, max_time, X, y, tr, va, test):
-    """Train on the folds other than ``fold``; early stopping on the held-out one."""
-    clf = _make_estimator(
-        {**est, "early_stopping": True, "n_iter_no_change": int(patience),
-         "restore_best": False, "verbose": 0},
-        max_time, seed,
-    )
+    """Train on the folds other than ``fold``; early stopping on the held-out one (none
+    when ``patience`` is 0)."""
+    stopping = ({"early_stopping": True, "n_iter_no_change": int(patience)} if patience
+                else {"early_stopping": False})
+    clf = _make_estimator({**est, **stopping, "restore_best": False, "verbose": 0},
+                          max_time, seed)
     t0 = time.perf_counter()
     caught = _fit_recording(clf, X[tr], y[tr], X_val=X[va], y_val=y[va])
     return {
@@ -322,6 +536,7 @@ def _cmd_kfold(args):
     from joblib import Parallel, delayed
     from sklearn.model_selection import StratifiedKFold
 
+    _check_n_jobs(args.n_jobs)
     train, _, test = _load_data(args.data_dir)
     X, y, max_time = train
     params = _load_params(args, _n_classes(y))
@@ -334,8 +549,7 @@ def _cmd_kfold(args):
         raise UserError(f"--k {args.k}: needs k >= 2 and at least k samples per class "
                         f"(the smallest class has {counts.min()}).")
     folds = list(StratifiedKFold(n_splits=args.k, shuffle=False).split(np.zeros(len(y)), y))
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _prepare_dir(args.output_dir, "output_dir")
     print(f"kfold: {args.k} folds of {len(y)} samples, n_jobs={args.n_jobs}")
     results = []
     jobs = (delayed(_run_fold)(i, est, patience, args.seed, max_time, X, y, tr, va, test)
@@ -389,8 +603,9 @@ def _grid_run(params, seed, max_time, train, val, runs_dir):
     if stop_acc is not None and clf.validation_accuracy_[-1] < float(stop_acc):
         status = "aborted"
     elif max_iter > first:
-        clf.set_params(max_iter=max_iter - first, early_stopping=True,
-                       n_iter_no_change=patience, restore_best=False)
+        stopping = ({"early_stopping": True, "n_iter_no_change": patience} if patience
+                    else {"early_stopping": False})
+        clf.set_params(max_iter=max_iter - first, restore_best=False, **stopping)
         caught += _fit_recording(clf, train[0], train[1], X_val=val[0], y_val=val[1])
     result = {
         "key": _run_key(params),
@@ -407,13 +622,18 @@ def _grid_run(params, seed, max_time, train, val, runs_dir):
     return result
 
 
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+
+
 def _read_result(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            r = json.load(f)
-    except (OSError, json.JSONDecodeError):
-        return None
-    return r if isinstance(r, dict) and "validation_accuracy" in r else None
+    """A finished gridsearch run read from ``path``, or None (unreadable, unfinished or
+    not a run written by `gridsearch`: it is redone on the next `gridsearch`)."""
+    r = _read_json_or_none(path)
+    ok = (isinstance(r, dict) and _is_number(r.get("validation_accuracy"))
+          and isinstance(r.get("params"), dict) and isinstance(r.get("epochs"), int)
+          and r.get("status") in ("done", "aborted"))
+    return r if ok else None
 
 
 def _cmd_gridsearch(args):
@@ -421,21 +641,40 @@ def _cmd_gridsearch(args):
     from sklearn.model_selection import ParameterGrid, train_test_split
     from tqdm.auto import tqdm
 
+    _check_n_jobs(args.n_jobs)
+    _check_top(args.top)
+    frac = args.validation_fraction
+    if not 0 < frac < 1:
+        raise UserError(f"--validation-fraction {frac}: the share of the training set held "
+                        "out must be between 0 and 1 (exclusive).")
     train, val, _ = _load_data(args.data_dir)
     params = _load_params(args, _n_classes(train[1]))
     grid = params if isinstance(params, list) else [{k: [v] for k, v in params.items()}]
     points = list(ParameterGrid(grid))
     if val is None:
-        idx_tr, idx_va = train_test_split(
-            np.arange(len(train[1])), test_size=args.validation_fraction,
-            stratify=train[1], random_state=args.seed or 0)
+        y = train[1]
+        n, n_cls = len(y), _n_classes(y)
+        n_val = int(np.ceil(frac * n))
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        if smallest < 2 or n_val < n_cls or n - n_val < n_cls:
+            raise UserError(
+                f"--validation-fraction {frac}: cannot hold out a stratified validation "
+                f"set of {n_val} of the {n} training samples: the validation and the "
+                f"training part both need a sample of each of the {n_cls} classes (the "
+                f"smallest class has {smallest}); change --validation-fraction or add a "
+                "valset.npz to the data folder.")
+        try:
+            idx_tr, idx_va = train_test_split(
+                np.arange(n), test_size=frac, stratify=y, random_state=args.seed or 0)
+        except ValueError as exc:
+            raise UserError(f"--validation-fraction {frac}: cannot split the training "
+                            f"set ({exc}).") from None
         idx_tr.sort()
         idx_va.sort()
         val = (train[0][idx_va], train[1][idx_va])
         train = (train[0][idx_tr], train[1][idx_tr], train[2])
-    out = Path(args.output_dir)
-    runs = out / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
+    out = _prepare_dir(args.output_dir, "output_dir")
+    runs = _prepare_dir(out / "runs", "output_dir")
     for stale in runs.glob(".*.tmp"):
         stale.unlink()  # left by an interrupted run
     _write_json(out / "grid.json", {"grid": grid, "seed": args.seed,
@@ -455,26 +694,41 @@ def _cmd_gridsearch(args):
 
 
 def _grid_results(out):
+    """The finished runs (best first) and the names of the run files left out."""
     runs = Path(out) / "runs"
-    results = [r for p in sorted(runs.glob("*.json")) if (r := _read_result(p)) is not None]
+    results, skipped = [], []
+    for p in sorted(runs.glob("*.json")):
+        r = _read_result(p)
+        if r is None:
+            skipped.append(p.name)
+        else:
+            results.append(r)
     results.sort(key=lambda r: -r["validation_accuracy"])
-    return results
+    return results, skipped
 
 
 def _print_grid(out, top):
-    results = _grid_results(out)
+    results, skipped = _grid_results(out)
     meta = _read_json_or_none(Path(out) / "grid.json")
-    n_total = meta.get("n_runs") if meta else None
+    n_total = meta.get("n_runs") if isinstance(meta, dict) else None
     if not results:
-        raise UserError(f"{out}: no finished gridsearch run.")
+        also = (f" ({len(skipped)} file(s) in runs/ are unfinished or not gridsearch runs)"
+                if skipped else "")
+        raise UserError(f"{out}: no finished gridsearch run{also}.")
+    if skipped:
+        print(f"warning: {len(skipped)} file(s) in {Path(out) / 'runs'} are not finished "
+              f"gridsearch runs and are left out (rerun `gridsearch` to redo them): "
+              f"{', '.join(skipped[:5])}{', ...' if len(skipped) > 5 else ''}",
+              file=sys.stderr)
     varying = sorted(k for k in results[0]["params"]
-                     if len({json.dumps(r["params"].get(k)) for r in results}) > 1)
-    done = f"{len(results)}/{n_total}" if n_total else f"{len(results)}"
+                     if len({json.dumps(r["params"].get(k), default=str)
+                             for r in results}) > 1)
+    done = f"{len(results)}/{n_total}" if isinstance(n_total, int) else f"{len(results)}"
     print(f"{done} runs finished ({sum(r['status'] == 'aborted' for r in results)} aborted); "
           f"best {min(top, len(results))} by validation accuracy:")
     header = ["rank", "val_acc", "epochs", "status"] + varying
     rows = [[str(i + 1), f"{r['validation_accuracy']:.4f}", str(r["epochs"]), r["status"]]
-            + [json.dumps(r["params"].get(k)) for k in varying]
+            + [json.dumps(r["params"].get(k), default=str) for k in varying]
             for i, r in enumerate(results[:top])]
     widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(header)]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
@@ -487,33 +741,78 @@ def _read_json_or_none(path):
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):  # (ValueError: not JSON, or not UTF-8 text)
         return None
 
 
+def _read_json(path):
+    """The JSON content of ``path``, or a UserError naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a JSON text file (not UTF-8).") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path} is not valid JSON ({exc}).") from None
+
+
+def _bad_file(path, what, problem):
+    return UserError(f"{path}: not a {what} written by spikencg ({problem}); rerun the "
+                     "command that writes it.")
+
+
+def _print_kfold_file(path):
+    summary = _read_json(path)
+    what = "kfold.json"
+    if not isinstance(summary, dict):
+        raise _bad_file(path, what, "expected a JSON object")
+    folds = summary.get("folds")
+    if not isinstance(folds, list) or not folds:
+        raise _bad_file(path, what, "no list of 'folds'")
+    for i, r in enumerate(folds):
+        if not isinstance(r, dict):
+            raise _bad_file(path, what, f"folds[{i}] is not an object")
+        v, t, fold = r.get("validation_accuracy"), r.get("test_accuracy"), r.get("fold", i)
+        if not _is_number(v) or not (t is None or _is_number(t)) or not isinstance(fold, int):
+            raise _bad_file(path, what, f"folds[{i}] lacks 'fold', 'validation_accuracy' "
+                                        "or 'test_accuracy' numbers")
+        print(f"fold {fold + 1}: validation acc {v:.4f}"
+              + (f", test acc {t:.4f}" if t is not None else ""))
+    for key in ("validation_accuracy", "test_accuracy"):
+        vals = [r[key] for r in folds if r.get(key) is not None]
+        if vals:  # (recomputed from the folds: the file's means may have been edited out)
+            print(f"{key.replace('_', ' ')}: {100 * np.mean(vals):.2f} ± "
+                  f"{100 * np.std(vals):.2f} % over {len(vals)} folds")
+
+
+def _print_scores_file(path):
+    s = _read_json(path)
+    if not isinstance(s, dict):
+        raise _bad_file(path, "scores.json", "expected a JSON object")
+    found = False
+    for k in ("train_accuracy", "validation_accuracy", "test_accuracy", "epochs"):
+        v = s.get(k)
+        if v is not None and not _is_number(v):
+            raise _bad_file(path, "scores.json", f"{k!r} is not a number")
+        if v is not None:
+            found = True
+            print(f"{k.replace('_', ' ')}: {v}" if k == "epochs"
+                  else f"{k.replace('_', ' ')}: {v:.4f}")
+    if not found:
+        raise _bad_file(path, "scores.json", "no accuracy or epochs")
+
+
 def _cmd_summary(args):
+    _check_top(args.top)
     out = Path(args.output_dir)
     if not out.is_dir():
         raise UserError(f"output directory not found: {out}")
     if (out / "runs").is_dir():
         _print_grid(out, args.top)
     elif (out / "kfold.json").is_file():
-        summary = _read_json_or_none(out / "kfold.json")
-        if summary is None:
-            raise UserError(f"{out / 'kfold.json'} is not valid JSON.")
-        for r in summary["folds"]:
-            t = r["test_accuracy"]
-            print(f"fold {r['fold'] + 1}: validation acc {r['validation_accuracy']:.4f}"
-                  + (f", test acc {t:.4f}" if t is not None else ""))
-        _print_kfold(summary)
+        _print_kfold_file(out / "kfold.json")
     elif (out / "scores.json").is_file():
-        s = _read_json_or_none(out / "scores.json")
-        if s is None:
-            raise UserError(f"{out / 'scores.json'} is not valid JSON.")
-        for k in ("train_accuracy", "validation_accuracy", "test_accuracy"):
-            if s.get(k) is not None:
-                print(f"{k.replace('_', ' ')}: {s[k]:.4f}")
-        print(f"epochs: {s['epochs']}")
+        _print_scores_file(out / "scores.json")
     else:
         raise UserError(f"{out}: no gridsearch runs, kfold.json or scores.json found.")
     return 0
@@ -527,6 +826,11 @@ def _cmd_demo(args):
     from .encoding import TTFSEncoder
     from .readout import SpikingReadoutClassifier
 
+    if args.epochs < 1:
+        raise UserError(f"--epochs {args.epochs}: the number of epochs must be >= 1.")
+    out = None
+    if args.output_dir:
+        out = _prepare_dir(args.output_dir, "--output-dir")  # before the training
     t_setup = time.perf_counter()
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
@@ -566,11 +870,9 @@ def _cmd_demo(args):
           f"mean firing rate of the output neurons: {np.mean(clf.firing_rate_[-1]):.3f}")
     for w in caught:
         print(f"warning: {w}", file=sys.stderr)
-    if args.output_dir:
+    if out is not None:
         import joblib
 
-        out = Path(args.output_dir)
-        out.mkdir(parents=True, exist_ok=True)
         _write_json(out / "scores.json", {"test_accuracy": acc, "epochs": int(clf.n_iter_),
                                           "train_accuracy": float(clf.train_accuracy_[-1]),
                                           "confusion_matrix": cm.tolist()})
@@ -594,10 +896,11 @@ def _add_config_args(p):
     p.add_argument("--preset", help="a name from spikencg.presets.list_presets('all')")
     p.add_argument("--config", help="JSON configuration file of the original framework")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a parameter, by its estimator name (threshold) or "
-                        "its original name (firing_threshold, regularizer.thr_lr, "
-                        "trainer.early_stopping); value parsed as JSON, else a string; "
-                        "repeatable")
+                   help="override a parameter, by its estimator name (threshold, "
+                        "neurons_per_class) or its original name, as in --config files "
+                        "(firing_threshold, n_neurons, method, regularizer.thr_lr, "
+                        "trainer.early_stopping); value parsed as JSON, else a string; a "
+                        "list of values makes a grid; repeatable, the later wins")
     p.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
 
 
@@ -614,7 +917,13 @@ def _build_parser():
     p.add_argument("--intensity", action="store_true",
                    help="X holds intensities (latency code) instead of spike times")
     p.add_argument("--x-max", type=float, default=None,
-                   help="--intensity: intensity firing at t=0 (default: max of X)")
+                   help="--intensity: the intensity that fires at t=0, one value for "
+                        "every input (default: learned from X, one value per input: the "
+                        "maximum of each input over the samples)")
+    p.add_argument("--x-max-from", metavar="SPIKES.npz", default=None,
+                   help="--intensity: scale the intensities as in this file written by "
+                        "`convert --intensity` (e.g. data/trainset.npz), to convert a "
+                        "test or validation set with the training set's x_max")
     p.set_defaults(func=_cmd_convert)
 
     p = sub.add_parser("run", help="train once, write log, metrics, scores and model")
@@ -625,15 +934,18 @@ def _build_parser():
     p = sub.add_parser("kfold", help="stratified K-fold of the training set")
     _add_config_args(p)
     p.add_argument("--k", type=int, default=10, help="number of folds (default 10)")
-    p.add_argument("--n-jobs", type=int, default=1, help="folds in parallel (joblib)")
+    p.add_argument("--n-jobs", type=int, default=1,
+                   help="folds in parallel (joblib; -1: all cores; default 1)")
     p.set_defaults(func=_cmd_kfold)
 
     p = sub.add_parser("gridsearch", help="every combination of a grid (resumable)")
     _add_config_args(p)
-    p.add_argument("--n-jobs", type=int, default=1, help="runs in parallel (joblib)")
+    p.add_argument("--n-jobs", type=int, default=1,
+                   help="runs in parallel (joblib; -1: all cores; default 1)")
     p.add_argument("--validation-fraction", type=float, default=0.2,
                    help="without valset.npz: share of trainset held out (default 0.2)")
-    p.add_argument("--top", type=int, default=10, help="rows of the final table")
+    p.add_argument("--top", type=int, default=10,
+                   help="rows of the final table (default 10)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_gridsearch)
 
@@ -661,7 +973,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 on a user error (one line on stderr, no traceback), 130 when
+        0 on success, 2 on a user error (bad options, configuration or input files, or
+        an output path that cannot be written: one line on stderr, no traceback), 130 when
         interrupted, 141 when the output's reader has gone (a closed pipe).
     """
     parser = _build_parser()
@@ -675,8 +988,6 @@ def main(argv=None):
         return args.func(args)
     except UserError as exc:
         msg = str(exc)
-    except FileNotFoundError as exc:
-        msg = str(exc)
     except (ValueError, TypeError) as exc:
         msg = str(exc)
     except KeyboardInterrupt:
@@ -687,6 +998,10 @@ def main(argv=None):
         # quietly; stdout goes to devnull so that Python's flush at exit does not fail
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        # a file or folder that cannot be read or written (permissions, a file where a
+        # folder is expected, a full disk, ...)
+        msg = _os_error_message(exc)
     print(f"spikencg: error: {' '.join(msg.split())}", file=sys.stderr)
     return 2
 
