@@ -116,6 +116,14 @@ def _check_positive_int(value, name):
     return int(value)
 
 
+def _float_array(x, message):
+    """``x`` as a float64 array; a TypeError ``message (reason).`` if it is not numeric."""
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{message} ({exc}).") from exc
+
+
 def _one_sample(x, n_inputs):
     """``x`` as a one-row batch (dense 2-D array or sparse row); a clear error otherwise.
 
@@ -131,11 +139,7 @@ def _one_sample(x, n_inputs):
             raise ValueError(f"{expected}; got a sparse matrix of shape {x.shape}. To draw "
                              f"sample i of a batch X, pass X[i].")
         return x
-    try:
-        X = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{expected}; got {type(x).__name__} that is not numeric "
-                        f"({exc}).") from exc
+    X = _float_array(x, f"{expected}; got {type(x).__name__} that is not numeric")
     if X.ndim == 1:
         X = X.reshape(1, -1)
     if X.ndim != 2 or X.shape[0] != 1:
@@ -216,11 +220,8 @@ def _as_batch(clf, X, name="X"):
     from scipy import sparse
 
     if not sparse.issparse(X):
-        try:
-            X = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must hold numbers (first-spike times), got "
-                            f"{type(X).__name__} ({exc}).") from exc
+        X = _float_array(X, f"{name} must hold numbers (first-spike times), got "
+                            f"{type(X).__name__}")
         if X.ndim == 0:
             raise ValueError(f"{name} must be an array of samples, got a scalar.")
         X = X.reshape(1, -1) if X.ndim == 1 else X.reshape(X.shape[0], -1)
