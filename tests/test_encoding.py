@@ -714,12 +714,14 @@ def test_list_and_object_input():
     assert S.nnz == 2
 
 
-def test_tags_and_no_set_output():
+def test_tags_and_sparse_output_ignores_set_output():
     tags = TTFSEncoder().__sklearn_tags__()
     assert tags.input_tags.positive_only
     assert not tags.input_tags.sparse
     assert not tags.input_tags.allow_nan
-    assert not hasattr(TTFSEncoder(), "set_output")  # the output is always sparse
+    # a spike list stays a spike list (set_output applies to sparse_output=False)
+    S = TTFSEncoder().set_output(transform="pandas").fit_transform([[0.5, np.inf]])
+    assert sp.issparse(S)
 
 
 def _expected_failed_checks(estimator):

@@ -6,10 +6,22 @@ import numbers
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["Interval", "Options", "StrOptions", "_fit_context", "check_finite_params",
-           "check_is_fitted", "validate_data"]
+           "check_is_fitted", "validate_data", "wrap_dense_output"]
+
+
+def wrap_dense_output(estimator, data, original_input):
+    """``data`` (a dense transform output) in the container that ``estimator``'s
+    ``set_output`` or the global ``transform_output`` setting asks for, with the
+    estimator's output feature names as columns."""
+    container = _get_output_config("transform", estimator)["dense"]
+    if container == "default":
+        return data
+    return ADAPTERS_MANAGER.adapters[container].create_container(
+        data, original_input, columns=estimator.get_feature_names_out)
 
 
 def check_finite_params(estimator):

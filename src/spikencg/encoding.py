@@ -35,6 +35,7 @@ from ._compat import (
     _fit_context,
     check_is_fitted,
     validate_data,
+    wrap_dense_output,
 )
 from ._kernels import _spikes
 
@@ -739,6 +740,13 @@ class TTFSEncoder(
         against 0.848) instead of one global maximum (``False``: the usual latency code
         of images, ``t = 1 - x / 16`` on digits). A feature whose training maximum is 0
         never fires.
+    sparse_output : bool, default=True
+        True: the output is a spike list (CSR), what :class:`SpikingReadoutClassifier`
+        is made for. False: a dense float64 array of the spike times, ``max_time`` for
+        inputs that do not fire (which the readout also reads as "no spike"): for
+        tools that densify or read sparse zeros as values (``ColumnTransformer``, whose
+        default ``sparse_threshold`` would turn the spike list into an array where a
+        missing spike reads as a spike at ``t = 0``; linear models; pandas output).
 
     Attributes
     ----------
@@ -786,13 +794,47 @@ class TTFSEncoder(
         "encoding": [StrOptions({"time", "intensity"})],
         "x_max": [Interval(numbers.Real, 0, math.inf, closed="neither"), None],
         "per_feature": ["boolean"],
+        "sparse_output": ["boolean"],
     }
 
-    def __init__(self, max_time=1.0, encoding="time", x_max=None, per_feature=True):
+    def __init__(self, max_time=1.0, encoding="time", x_max=None, per_feature=True,
+                 sparse_output=True):
         self.max_time = max_time
         self.encoding = encoding
         self.x_max = x_max
         self.per_feature = per_feature
+        self.sparse_output = sparse_output
+
+    def set_output(self, *, transform=None):
+        """Set the container of :meth:`transform`'s dense output.
+
+        A spike list (``sparse_output=True``) stays a CSR matrix whatever is set here
+        (pandas and polars hold no spike lists), so that ``Pipeline.set_output`` and
+        ``sklearn.set_config(transform_output=...)`` work on pipelines that encode;
+        with ``sparse_output=False`` the times come in the container asked for, with
+        :meth:`get_feature_names_out`'s column names.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            ``"default"``: numpy arrays; None: leave the setting unchanged.
+
+        Returns
+        -------
+        self : TTFSEncoder
+            The encoder.
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas", "polars"):
+            raise ValueError(
+                f"transform must be 'default', 'pandas', 'polars' or None, got "
+                f"{transform!r}."
+            )
+        if not hasattr(self, "_sklearn_output_config"):
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
 
     def _blocks(self, X, *, reset):
         """Return ``(sample_shape, n_samples, blocks)``: ``blocks`` yields ``(lo, X2)``
@@ -891,19 +933,25 @@ class TTFSEncoder(
 
         Returns
         -------
-        X_spikes : scipy.sparse.csr_matrix of shape (n_samples, n_features_in_)
+        X_spikes : scipy.sparse.csr_matrix or ndarray of shape (n_samples, n_features_in_)
             The spike list (dtype float64): entries are spike times, rows in time order
-            (ties by input index), spikes at ``t = 0`` stored as explicit zeros.
+            (ties by input index), spikes at ``t = 0`` stored as explicit zeros. With
+            ``sparse_output=False``: the dense spike times, ``max_time`` where an input
+            does not fire (in the container set by :meth:`set_output`).
         """
         check_is_fitted(self)
         _, n, blocks = self._blocks(X, reset=False)
         max_time = float(self.max_time)
         x_max = None if self.encoding == "time" else self._x_max_per_feature()
+        dense = None if self.sparse_output else np.empty((n, self.n_features_in_))
 
         def timestamps():
             for lo, X2 in blocks:
                 if self.encoding == "time":
-                    yield X2, self._scan(X2, lo)
+                    counts = self._scan(X2, lo)
+                    if dense is not None:
+                        np.minimum(X2, max_time, out=dense[lo : lo + X2.shape[0]])
+                    yield X2, counts
                     continue
                 T = np.empty_like(X2)
                 counts = np.empty(X2.shape[0], dtype=np.int64)
@@ -917,8 +965,14 @@ class TTFSEncoder(
                     allow_posinf=False,
                     offset=lo,
                 )
+                if dense is not None:
+                    np.minimum(T, max_time, out=dense[lo : lo + T.shape[0]])
                 yield T, counts
 
+        if dense is not None:
+            for _ in timestamps():
+                pass
+            return wrap_dense_output(self, dense, X)
         arrays = _fill_blocks(n, timestamps(), max_time)
         return _to_csr(arrays, (n, self.n_features_in_))
 
@@ -938,11 +992,17 @@ class TTFSEncoder(
             that do not fire.
         """
         check_is_fitted(self)
+        if not sp.issparse(X) and not self.sparse_output:
+            # this encoder's dense output: times, max_time (or more) where no spike
+            X = validate_data(self, X, reset=False, dtype=np.float64,
+                              ensure_all_finite=False)
+            X = _to_csr(_spike_arrays_and_shape(X, float(self.max_time),
+                                                whom=type(self).__name__)[0], X.shape)
         if not sp.issparse(X):
             raise TypeError(
                 f"{type(self).__name__}.inverse_transform expects a sparse CSR spike list "
                 f"X, got {type(X).__name__}: a dense array cannot tell a spike at t = 0 "
-                "from no spike."
+                "from no spike (dense times are read with sparse_output=False)."
             )
         if X.ndim != 2 or X.shape[1] != self.n_features_in_:
             raise ValueError(

@@ -581,11 +581,14 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         return out
 
     def __sklearn_tags__(self):
-        """Declare non-negative dense input."""
+        """Declare non-negative dense input (images: 3-D arrays too) and float32
+        output whatever the input's dtype."""
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True
         tags.input_tags.sparse = False
         tags.input_tags.allow_nan = False
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = []
         return tags
 
 

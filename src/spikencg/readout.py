@@ -917,8 +917,15 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
 
     def _validation_arrays(self, X_val, y_val, classes):
         _reject_coo_duplicates(X_val, "X_val")
-        X_val = validate_data(self, X_val, reset=False, accept_sparse="csr",
-                              dtype=np.float64, ensure_all_finite=False)
+        try:
+            X_val = validate_data(self, X_val, reset=False, accept_sparse="csr",
+                                  dtype=np.float64, ensure_all_finite=False)
+        except ValueError as exc:
+            raise ValueError(
+                f"X_val: {exc} (in a Pipeline, X_val reaches the classifier untransformed "
+                "unless the Pipeline is given transform_input=['X_val'], with metadata "
+                "routing enabled)."
+            ) from None
         y_val = np.asarray(y_val).reshape(-1)
         if y_val.shape[0] != X_val.shape[0]:
             raise ValueError(
@@ -1046,7 +1053,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     def _scores(self, arrays):
         """Class scores (see decision_function) and the winning class of every sample."""
         advance, rho, _, wc = self._features(arrays)
-        return _strict_winner(self._logits(advance, rho), wc), wc
+        z = self._logits(advance, rho)
+        # centred per sample: a class's score is comparable across samples (the
+        # potentials' common level varies with the sample's number of input spikes),
+        # which per-class calibration and stacking need; softmax and argmax unchanged
+        z -= z.mean(axis=1, keepdims=True)
+        return _strict_winner(z, wc), wc
 
     def predict(self, X):
         """Class of the first output neuron to fire on each sample.
@@ -1070,12 +1082,18 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """Confidence score of every class, from its first spike time and potential.
 
-        The score of class ``k`` is ``a * (s_min - s_k) / T + b * min(V_k / theta, 2)``,
+        The score of class ``k`` is ``z_k - mean_j z_j``, with
+        ``z_k = a * (s_min - s_k) / T + b * min(V_k / theta, 2)``,
         where ``s_k`` and ``V_k`` are the firing time (``T`` if silent) and potential of
         the class's best neuron (earliest, then largest potential), ``s_min`` the
         sample's first output spike time and ``theta`` the mean decision threshold;
         ``(a, b) >= 0`` (``proba_coef_``) are fitted at the end of training by maximum
-        likelihood (see :meth:`predict_proba`, the softmax of these scores). Where this
+        likelihood (see :meth:`predict_proba`, the softmax of these scores). Centring
+        each sample's scores (before the winner's adjustment below) removes their
+        common level (the potentials grow with a
+        sample's number of input spikes), so that a class's scores compare across
+        samples, as per-class calibration (``CalibratedClassifierCV``) and stacking
+        assume; it changes neither the softmax nor the argmax. Where this
         score would not single out the model's winner (a tie, or a much larger
         potential a little later), the winner's score is raised to just above the
         others, so that ``predict(X) == classes_[argmax(decision_function(X))]``, with
