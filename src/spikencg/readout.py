@@ -58,6 +58,11 @@ _NEURON_MAJOR_MIN_INPUTS = 128
 
 _PROGRESS_CHUNK = 20000  # samples per kernel call when a progress bar is shown
 _PROBA_SAMPLES = 2000
+# prior standard deviation of the probability model's two coefficients: on digits they
+# come out near (140, 35), unchanged by it; on 60 samples of two classes the test
+# log-loss of four seeds fell from 0.54-1.89 to 0.25-0.47 (coefficients were in the
+# thousands)
+_PROBA_PRIOR_STD = 300.0
 _HISTORY_PER_NEURON = ("updates_own_class", "updates_other_class", "threshold_history",
                        "mean_firing_time", "min_firing_time", "firing_rate")
 _HISTORY = ("train_accuracy", "validation_accuracy", "silent_fraction",
@@ -1087,8 +1092,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         where ``s_k`` and ``V_k`` are the firing time (``T`` if silent) and potential of
         the class's best neuron (earliest, then largest potential), ``s_min`` the
         sample's first output spike time and ``theta`` the mean decision threshold;
-        ``(a, b) >= 0`` (``proba_coef_``) are fitted at the end of training by maximum
-        likelihood (see :meth:`predict_proba`, the softmax of these scores). Centring
+        ``(a, b) >= 0`` (``proba_coef_``) are fitted at the end of training by
+        (weakly regularised) maximum likelihood (see :meth:`predict_proba`, the softmax
+        of these scores). Centring
         each sample's scores (before the winner's adjustment below) removes their
         common level (the potentials grow with a
         sample's number of input spikes), so that a class's scores compare across
@@ -1119,7 +1125,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         return a * advance + b * np.minimum(rho, 2.0)
 
     def _fit_proba(self, arrays, y_enc):
-        """Fit the probability model (and the overshoot scale) by maximum likelihood."""
+        """Fit the probability model by maximum likelihood, with a weak prior (see
+        :func:`_fit_softmax_coef`)."""
         n = arrays[0].shape[0] - 1
         rows = None
         if n > _PROBA_SAMPLES:
@@ -1137,8 +1144,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         ``s_k`` and ``V_k`` are the firing time and potential of class ``k``'s best
         neuron, ``s_min`` the sample's first output spike time and ``theta`` the mean
         decision threshold. ``(a, b) >= 0`` (``proba_coef_``) are fitted at the end of
-        training by maximum likelihood on the validation set when there is one, else on
-        (up to 2,000 samples of) the training data. Rows sum to 1 and the predicted class
+        training by maximum likelihood, with a weak Gaussian prior (standard deviation
+        300) that keeps them finite when the scores separate a few samples, on the
+        validation set when there is one, else on (up to 2,000 samples of) the
+        training data. Rows sum to 1 and the predicted class
         always has the largest probability (on an exact tie of the softmax the winner's
         probability is raised by a relative 1e-6).
 
@@ -1190,17 +1199,22 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
-    """Maximum-likelihood ``(a, b) >= 0`` of ``softmax(a * f1 + b * f2)`` (projected Newton)."""
+    """Maximum a posteriori ``(a, b) >= 0`` of ``softmax(a * f1 + b * f2)`` (projected
+    Newton), under a Gaussian prior of standard deviation :data:`_PROBA_PRIOR_STD` on
+    each coefficient: on a few samples that the scores separate, the likelihood alone
+    grows without bound (probabilities of 0.999 and more on wrong predictions)."""
     f1 = np.ascontiguousarray(f1, dtype=np.float64)
     f2 = np.ascontiguousarray(f2, dtype=np.float64)
     y_enc = np.ascontiguousarray(y_enc, dtype=np.int64)
+    lam = 1.0 / (_PROBA_PRIOR_STD**2 * max(f1.shape[0], 1))  # (the loss is a mean)
 
     def loss_grad_hess(coef):
         grad = np.empty(2)
         h = np.empty(3)
         loss = _proba.softmax2_loss_grad_hess(float(coef[0]), float(coef[1]), f1, f2, y_enc,
                                               grad, h)
-        return loss, grad, np.array([[h[0], h[1]], [h[1], h[2]]])
+        return (loss + 0.5 * lam * float(coef @ coef), grad + lam * coef,
+                np.array([[h[0] + lam, h[1]], [h[1], h[2] + lam]]))
 
     coef = np.array([10.0, 1.0])
     loss, grad, hess = loss_grad_hess(coef)
