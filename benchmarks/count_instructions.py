@@ -101,8 +101,10 @@ def main():
                     help="also count mispredicted conditional branches (callgrind's "
                          "simple predictor: an upper bound of a modern CPU's)")
     args = ap.parse_args()
-    if args.epochs < 1:
-        ap.error("--epochs must be at least 1")
+    if args.epochs < 10:
+        # the processes' start-ups differ by a few million instructions: fewer epochs
+        # leave the per-sample figure in that noise (10 epochs: 7 % spread)
+        ap.error(f"--epochs must be at least 10 (30 repeat to 0.5 %), got {args.epochs}")
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         sys.exit("count_instructions.py needs valgrind (Debian: apt-get install valgrind)")

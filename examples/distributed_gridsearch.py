@@ -48,5 +48,12 @@ def main(quick=False):
 
 
 if __name__ == "__main__":
-    ok = main(quick="--quick" in sys.argv)
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="600 samples, 3 epochs (also SPIKENCG_EXAMPLE_QUICK=1)")
+    args = parser.parse_args()
+    ok = main(quick=args.quick or os.environ.get("SPIKENCG_EXAMPLE_QUICK") == "1")
     sys.exit(0 if ok else 1)

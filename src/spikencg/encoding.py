@@ -764,7 +764,7 @@ class TTFSEncoder(
     See Also
     --------
     spikes_from_dense : Time-mode encoding as a plain function.
-    spike_arrays : The canonical arrays the kernels take.
+    spikencg.encoding.spike_arrays : The canonical arrays the kernels take.
 
     Notes
     -----
@@ -812,7 +812,7 @@ class TTFSEncoder(
         (pandas and polars hold no spike lists), so that ``Pipeline.set_output`` and
         ``sklearn.set_config(transform_output=...)`` work on pipelines that encode;
         with ``sparse_output=False`` the times come in the container asked for, with
-        :meth:`get_feature_names_out`'s column names.
+        ``get_feature_names_out()``'s column names.
 
         Parameters
         ----------

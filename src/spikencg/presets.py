@@ -263,7 +263,8 @@ def params_from_config(config, n_classes=10):
         Either the original nested format (``network``, ``optimizer``, ``regularizer``,
         ``trainer`` blocks) or the flattened one of the paper's ``configs.json``
         (layer and optimizer keys, ``regularizer.*``, ``trainer.*``). No value may be a
-        list: lists declare the values of a gridsearch (see :func:`grid_from_config`).
+        list: lists declare the values of a gridsearch (see
+        :func:`~spikencg.presets.grid_from_config`).
     n_classes : int, default=10
         Number of classes of the dataset, to turn ``n_neurons`` into neurons per class.
 

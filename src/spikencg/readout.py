@@ -763,10 +763,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         if stopping is not None:
             self.best_score_ = float(best)
         if stopping is not None and not stopped:
+            which = "validation" if stopping == "validation" else "training"
             warnings.warn(
-                f"Maximum number of epochs ({n_epochs}) reached while the "
-                f"{'validation' if stopping == 'validation' else 'training'} accuracy was "
-                "still improving; increase max_iter.",
+                f"Maximum number of epochs ({n_epochs}) reached before early stopping: "
+                f"the best {which} accuracy ({best:.4f}, epoch {best_epoch}) was "
+                f"followed by {no_change} epoch(s) without improvement, fewer than "
+                f"n_iter_no_change={self.n_iter_no_change}; increase max_iter.",
                 ConvergenceWarning,
                 stacklevel=4,  # _train, fit, scikit-learn's fit wrapper, the caller
             )
