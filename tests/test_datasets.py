@@ -262,3 +262,13 @@ def test_load_npy_rejects_other_files_without_pickle_advice(tmp_path):
     np.savez(tmp_path / "a.npz", X=np.ones((3, 2)))
     with pytest.raises(ValueError, match="got an .npz archive"):
         load_npy(tmp_path / "a.npz")
+
+
+@pytest.mark.parametrize("folder", ["fmnist", "FashionMNIST", "fashion_mnist"])
+def test_fashion_mnist_under_its_other_folder_names(tmp_path, folder):
+    # another name of the same dataset is no other dataset: the folder is used
+    imgs = _write_mnist(tmp_path / folder)
+    X, _ = load_mnist(tmp_path / folder, name="fashion-mnist")
+    np.testing.assert_array_equal(X, imgs)
+    with pytest.raises(FileNotFoundError, match="another dataset"):
+        load_mnist(tmp_path / folder, name="mnist")

@@ -475,3 +475,21 @@ def test_gridsearch_accepts_a_fitted_search():
     with pytest.raises(ValueError, match=r"unknown metric 'acc'.*\['accuracy', "
                                          r"'balanced_accuracy'\]"):
         plot_gridsearch(search, metric="acc")
+
+
+def test_raster_of_a_pipeline_takes_one_image():
+    # a Pipeline fitted on images takes one image, alone or as a batch of one
+    import matplotlib.pyplot as plt
+    from sklearn.pipeline import make_pipeline
+
+    from spikencg import TTFSEncoder
+
+    Xd, yd = load_digits(return_X_y=True)
+    images = Xd.reshape(-1, 8, 8)
+    pipe = make_pipeline(TTFSEncoder(encoding="intensity"),
+                         SpikingReadoutClassifier(max_iter=1, random_state=0))
+    pipe.fit(images[:300], yd[:300])
+    for x in (images[0], images[:1], images[0].ravel()):
+        plt.close(plot_raster(pipe, x))
+    with pytest.raises(ValueError, match="x must be one sample"):
+        plot_raster(pipe, images[:2])

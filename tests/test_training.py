@@ -251,6 +251,7 @@ LAYOUT_CASES = {
 
 
 @pytest.mark.parametrize("params", LAYOUT_CASES.values(), ids=LAYOUT_CASES.keys())
+@pytest.mark.filterwarnings("ignore:weight_norm with w_min")  # (negative weights case)
 def test_training_layouts_give_the_same_model(digits, params, monkeypatch):
     # the training kernel reads the weights input-major (spike by spike) or neuron-major
     # (neuron by neuron) depending on the rule, for speed only: both must give the same

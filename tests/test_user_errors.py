@@ -128,6 +128,27 @@ def test_refit_without_stopping_drops_the_old_best_iteration(digits):
     assert not hasattr(clf, "best_iteration_") and not hasattr(clf, "best_score_")
 
 
+def test_edited_thresholds_set_the_cr2_floor(digits):
+    # CR-2 clips the adaptive thresholds at the smallest threshold training starts
+    # from: after thresholds_ were lowered, that is the edited value, not the first
+    # fit's (which clipped every decrement back up to it)
+    X, y = digits
+    clf = _fit(X, y, warm_start=True, threshold=5.0)
+    clf.thresholds_[:] = 4.0
+    clf.training_thresholds_[:] = 4.0
+    with warnings.catch_warnings():  # (the thresholds may suit the data badly)
+        warnings.simplefilter("ignore", ThresholdWarning)
+        clf.fit(X, y)
+    assert clf._phi_floor == 4.0
+    assert clf.training_thresholds_.min() < 5.0
+
+
+def test_weight_norm_with_negative_weights_warns(digits):
+    X, y = digits
+    with pytest.warns(UserWarning, match="weight_norm with w_min=-0.2 < 0"):
+        _fit(X, y, w_min=-0.2, w_init="uniform")
+
+
 # ---------------------------------------------------------------- parameters
 @pytest.mark.parametrize("params", [dict(a_plus=np.nan), dict(a_minus=-np.inf),
                                     dict(w_init_mean=np.nan), dict(w_max=np.inf),
@@ -251,3 +272,14 @@ def test_load_mnist_does_not_take_mnist_for_fashion_mnist(tmp_path, monkeypatch)
     (folder / "train-images-idx3-ubyte").write_bytes(b"")  # the marker is enough
     with pytest.raises(FileNotFoundError, match="fashion-mnist IDX files not found"):
         load_mnist(folder, name="fashion-mnist")
+
+
+def test_a_model_saved_before_the_continuation_records_still_continues(digits):
+    # models pickled by earlier versions lack the values set at the first fit
+    X, y = digits
+    two = SpikingReadoutClassifier(max_iter=2, random_state=0).fit(X, y)
+    clf = _fit(X, y, warm_start=True)
+    for name in ("_threshold_param", "_anneal", "_rate_base", "_eta_anneal", "_eta_base"):
+        delattr(clf, name)
+    clf.fit(X, y)
+    np.testing.assert_array_equal(clf.weights_, two.weights_)

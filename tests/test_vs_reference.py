@@ -161,6 +161,8 @@ def _fit_quiet(clf, X, y, **kw):
         # random thresholds: many samples may be silent (the estimator warns about it)
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", ThresholdWarning)
+        # negative weights with normalisation are among the cases compared on purpose
+        warnings.filterwarnings("ignore", "weight_norm with w_min", UserWarning)
         return clf.fit(X, y, **kw)
 
 

@@ -397,7 +397,10 @@ def _read_x_max(path, n_features):
                         "(x_max); it must be written by `spikencg convert --intensity` "
                         "(convert the training set again, or give --x-max).")
     x_max = np.asarray(x_max, dtype=np.float64).reshape(-1)
-    if x_max.size not in (1, n_features) or np.any(~np.isfinite(x_max) | (x_max < 0)):
+    if np.any(~np.isfinite(x_max) | (x_max < 0)):
+        raise UserError(f"--x-max-from {path}: its x_max holds NaN, infinite or negative "
+                        "values; convert the training set again.")
+    if x_max.size not in (1, n_features):
         raise UserError(f"--x-max-from {path}: its x_max holds {x_max.size} values for "
                         f"{n_features} inputs; convert sets of the same inputs.")
     return x_max
@@ -412,6 +415,9 @@ def _cmd_convert(args):
                         "only applies with --intensity.")
     if args.x_max is not None and args.x_max_from is not None:
         raise UserError("give --x-max or --x-max-from, not both.")
+    for given in (args.x, args.y):  # before the output folder is made
+        if given is not None and not Path(given).is_file():
+            raise UserError(f"{given}: file not found.")
     out = _convert_output(args.output)
     X, y = load_npy(args.x, args.y)
     n_features = int(np.prod(X.shape[1:]))

@@ -121,9 +121,15 @@ def data_home(data_dir=None):
     return roots
 
 
-# folder names of datasets stored in the same IDX files as MNIST
-_MNIST_NAMES = {"mnist", "fashion-mnist", "fashion_mnist", "fashionmnist", "fmnist",
-                "kmnist", "emnist"}
+# datasets stored in the same IDX files as MNIST, by the usual names of their folders
+# (compared lower-cased, without "-" and "_")
+_MNIST_DATASETS = {"mnist": "mnist", "fashionmnist": "fashion", "fmnist": "fashion",
+                   "kmnist": "kmnist", "emnist": "emnist"}
+
+
+def _mnist_dataset(folder_name):
+    """The MNIST-format dataset a folder name stands for, or None (unknown name)."""
+    return _MNIST_DATASETS.get(folder_name.lower().replace("-", "").replace("_", ""))
 
 
 def _find_dir(name, data_dir, marker=("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"),
@@ -131,8 +137,10 @@ def _find_dir(name, data_dir, marker=("train-images-idx3-ubyte.gz", "train-image
     candidates, skipped = [], []
     for root in data_home(data_dir):
         candidates += [root / name, root]
+    wanted = _mnist_dataset(name)
     for c in candidates:
-        if c.name.lower() in _MNIST_NAMES - {name.lower()}:
+        found = _mnist_dataset(c.name)
+        if found is not None and wanted is not None and found != wanted:
             # holds another dataset in the same format: MNIST is no Fashion-MNIST
             skipped.append(c)
             continue
@@ -192,9 +200,10 @@ class _RestrictedUnpickler(pickle.Unpickler):
 def _safe_unpickle(raw, source):
     try:
         obj = _RestrictedUnpickler(io.BytesIO(raw), encoding="bytes").load()
-    except Exception as exc:  # noqa: BLE001
-        # no foreign code runs here: any exception (UnpicklingError, EOFError,
-        # AttributeError of an APPEND on a dict, ...) means a damaged or foreign stream
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError,
+            IndexError, KeyError, OverflowError, struct.error) as exc:
+        # no foreign code runs here: these (an APPEND on a dict raises AttributeError,
+        # ...) mean a damaged or foreign stream
         raise ValueError(f"{source}: not a CIFAR python-version batch ({exc}).") from exc
     if not isinstance(obj, dict):
         raise ValueError(f"{source}: not a CIFAR python-version batch (not a dict).")

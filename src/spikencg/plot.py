@@ -187,6 +187,14 @@ def plot_raster(clf, x, *, title=None):
     n_inputs = clf.weights_.shape[1]
     if steps:
         n_inputs = getattr(steps[0], "n_features_in_", None)
+        # a Pipeline's first step may take samples of several dimensions (images):
+        # one such sample, alone or as a batch of one, goes through as is
+        shape = tuple(getattr(steps[0], "input_shape_", ()))
+        if len(shape) > 1 and hasattr(x, "shape") and not hasattr(x, "tocsr"):
+            if tuple(x.shape) == shape:
+                x = np.asarray(x)[None]
+            if tuple(x.shape) == (1, *shape):
+                x = np.asarray(x).reshape(1, -1)
     X = _transform(steps, _one_sample(x, n_inputs))
     arrays = _as_batch(clf, X, name="x")
     _, indices, times = arrays

@@ -136,8 +136,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         Weight range [``w_min``, ``w_max``]. None: [0, 1]; R-STDP [0.2, 0.8];
         S4NN [-1000, 1000].
     weight_norm : bool or None, default=None
-        Keep each neuron's weight sum at its initial value [``w_norm``].
-        None: True for S2-STDP, else False.
+        Keep each neuron's weight sum at its initial value [``w_norm``]: after each
+        update a row is rescaled by ``initial sum / sum |w|`` (ALGORITHM.md), which
+        keeps the sum only while the weights are ``>= 0`` (with ``w_min < 0`` a
+        warning is given). None: True for S2-STDP, else False.
     stdp : {"additive", "multiplicative"}, default="additive"
         [``stdp``] Multiplicative STDP scales each increment by a soft bound
         ``exp(-beta * distance to the bound)``.
@@ -437,6 +439,16 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         w_max = float(pick(self.w_max, d["w_max"]))
         if not w_min < w_max:
             raise ValueError(f"w_min={w_min} must be smaller than w_max={w_max}.")
+        if w_min < 0 and bool(pick(self.weight_norm, d["weight_norm"])):
+            warnings.warn(
+                f"weight_norm with w_min={w_min:g} < 0: normalisation rescales an updated "
+                "row by its initial sum over the sum of |w|, which keeps the sum only for "
+                "weights >= 0; with negative weights the sums change, and a row whose "
+                "initial sum is negative flips sign at every update. Use w_min >= 0 or "
+                "weight_norm=False.",
+                UserWarning,
+                stacklevel=4,  # _resolve, fit (or partial_fit), sklearn's wrapper, caller
+            )
         a_plus = float(pick(self.a_plus, d["a_plus"]))
         a_minus = float(pick(self.a_minus, d["a_minus"]))
         p = dict(
@@ -529,6 +541,16 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         thresholds are trained state). Changed learning rates take effect, annealed by
         the epochs already run; turning ``weight_norm`` on keeps the current row sums.
         """
+        if not hasattr(self, "_threshold_param"):
+            # a model saved before these were recorded: what they were, as far as the
+            # state tells (rates and threshold rate annealed n_iter_ times)
+            self._threshold_param = self.threshold
+            self._anneal = float(self.annealing) ** self.n_iter_
+            self._rate_base = (self._rates / self._anneal if self._anneal > 0
+                               else self._rates.copy())
+            self._eta_anneal = float(self.threshold_annealing) ** self.n_iter_
+            self._eta_base = (self._eta / self._eta_anneal if self._eta_anneal > 0
+                              else self._eta)
         old = self._p
         changed = [f"{name} {old[key]} -> {p[key]}"
                    for key, name in (("n_classes", "classes"), ("M", "neurons per class"),
@@ -546,7 +568,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 f"{self._threshold_param!r}): the thresholds are trained state; refit with "
                 "warm_start=False, or assign thresholds_ and training_thresholds_."
             )
-        self._fitted_arrays(store=True)
+        _, theta, _ = self._fitted_arrays(store=True)
+        # CR-2's floor is the smallest threshold the training starts from: that of the
+        # (possibly edited) decision thresholds now (the same when they were not edited)
+        self._phi_floor = float(theta.min())
         rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"],
                           float(self.learning_rate)])
         new = rates != self._rate_base
