@@ -576,3 +576,12 @@ def test_patience_zero_means_no_early_stopping(data_dir, tmp_path, capsys):
     assert main(["run", str(data_dir), str(tmp_path / "r"), *cfg[:-1],
                  "trainer.early_stopping=-1"]) == 2
     assert "trainer.early_stopping" in _one_error_line(capsys)
+
+
+def test_set_neurons_per_class_null_means_the_default():
+    from spikencg.cli import _overrides
+
+    config_over, est_over = _overrides(["neurons_per_class=null"], n_classes=3)
+    assert config_over == {} and est_over == {"neurons_per_class": None}
+    config_over, _ = _overrides(["neurons_per_class=4"], n_classes=3)
+    assert config_over == {"n_neurons": 12}

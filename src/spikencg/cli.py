@@ -154,7 +154,7 @@ def _overrides(pairs, n_classes):
         if not sep or not key:
             raise UserError(f"--set expects key=value, got {pair!r}.")
         value = _parse_value(value.strip())
-        if key == "neurons_per_class":
+        if key == "neurons_per_class" and value is not None:  # (None: the default)
             if not _positive_ints(value):
                 raise UserError(f"--set neurons_per_class: expected an integer >= 1 (or a "
                                 f"list of them), got {value!r}.")
