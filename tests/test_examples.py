@@ -4,8 +4,9 @@ The examples are loaded as modules and their ``main`` called in this process (no
 interpreter, numba's compiled kernels are reused), with ``--quick`` and a temporary
 output folder. ``examples/fashion_mnist_paper.py`` (the real dataset; hours at full
 settings) runs once with tiny settings of its own options; left out:
-``examples/distributed_gridsearch.py`` (starts a Dask cluster; its own ``main(quick)``
-interface, tested with the distributed extra).
+``examples/distributed_gridsearch.py`` (starts a Dask cluster; what it does, a
+GridSearchCV on a LocalCluster equal to the local run, is tested in
+``tests/test_distributed.py``).
 """
 
 import importlib.util

@@ -714,9 +714,9 @@ class TTFSEncoder(
     """Encode dense samples as first-spike (time-to-first-spike) spike lists.
 
     Each input fires at most once, at a time ``t`` in ``[0, max_time)``; earlier means
-    stronger. The output is the spike-list format of :mod:`spikencg.encoding`: a CSR
-    matrix whose entries are spike times, rows in time order, spikes at ``t = 0`` kept as
-    explicit zeros.
+    stronger. By default (``sparse_output=True``) the output is the spike-list format of
+    :mod:`spikencg.encoding`: a CSR matrix whose entries are spike times, rows in time
+    order, spikes at ``t = 0`` kept as explicit zeros; otherwise the dense spike times.
 
     Parameters
     ----------
@@ -924,7 +924,7 @@ class TTFSEncoder(
         return x_max.copy()
 
     def transform(self, X):
-        """Encode samples as a spike list.
+        """Encode samples as a spike list (or dense spike times, ``sparse_output=False``).
 
         Parameters
         ----------
@@ -982,7 +982,8 @@ class TTFSEncoder(
         Parameters
         ----------
         X : sparse CSR matrix/array of shape (n_samples, n_features_in_)
-            A spike list (entries of a row in any order).
+            A spike list (entries of a row in any order); with ``sparse_output=False``
+            also this encoder's dense output (times, ``>= max_time`` for no spike).
 
         Returns
         -------

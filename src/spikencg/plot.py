@@ -177,7 +177,8 @@ def plot_raster(clf, x, *, title=None):
         If ``clf`` is not a SpikingReadoutClassifier or a Pipeline ending in one, or
         ``x`` is not numeric.
     ValueError
-        If ``x`` is not one sample (e.g. a batch or a 2-D image: flatten it), or has
+        If ``x`` is not one sample (e.g. a batch, or a 2-D image given to a bare
+        readout: flatten it; a Pipeline fitted on images takes one image), or has
         not as many values as the model has inputs.
     sklearn.exceptions.NotFittedError
         If the model is not fitted.

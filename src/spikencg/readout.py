@@ -38,7 +38,7 @@ class ThresholdWarning(UserWarning):
 RULES = ("s2stdp", "sstdp", "rstdp", "s4nn")
 COMPETITIONS = ("two-compartment", "one-threshold", "dropout", "none")
 
-# Per-rule defaults, from the paper's configurations (see docs/parameters.md).
+# Per-rule defaults, from the paper's configurations (docs/paper.md, presets.py).
 _RULE_DEFAULTS = {
     "s2stdp": dict(w_init_mean=0.3, w_min=0.0, w_max=1.0, weight_norm=True, t_gap=0.1,
                    a_plus=0.01, a_minus=-0.02, time_ranges=False),
@@ -199,10 +199,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         only an epoch of the current call. Between continued fits (and
         :meth:`partial_fit` calls) the STDP rates, ``learning_rate`` and
         ``threshold_lr`` may change: a new value takes effect annealed by the epochs
-        already run. Turning ``weight_norm`` on keeps the rows' current sums. The
-        number of neurons and ``threshold`` cannot change (ValueError); ``w_init*`` only
-        set the initial weights. ``weights_`` and the thresholds may be edited or
-        replaced (shapes and values are checked).
+        already run; other settings apply from the next epoch. Turning
+        ``weight_norm`` on keeps the rows' current sums. The layer (neurons per class,
+        non-target neurons, also through ``rule`` or ``ncg`` when those are None) and
+        ``threshold`` cannot change, nor can labels unseen in the first fit appear
+        (ValueError); ``w_init*`` only set the initial weights. ``weights_`` and the
+        thresholds may be edited or replaced (shapes and values are checked).
     shuffle : bool, default=False
         Visit the training samples in a new random order every epoch (the paper used
         one fixed order).
@@ -1172,9 +1174,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         neuron, ``s_min`` the sample's first output spike time and ``theta`` the mean
         decision threshold. ``(a, b) >= 0`` (``proba_coef_``) are fitted at the end of
         training by maximum likelihood, with a weak Gaussian prior (standard deviation
-        300) that keeps them finite when the scores separate a few samples, on the
-        validation set when there is one, else on (up to 2,000 samples of) the
-        training data. Rows sum to 1 and the predicted class
+        300) that keeps them finite when the scores separate a few samples, on (up to
+        2,000 samples of) the validation set when there is one, else of the training
+        data. Rows sum to 1 and the predicted class
         always has the largest probability (on an exact tie of the softmax the winner's
         probability is raised by a relative 1e-6).
 
