@@ -585,3 +585,18 @@ def test_set_neurons_per_class_null_means_the_default():
     assert config_over == {} and est_over == {"neurons_per_class": None}
     config_over, _ = _overrides(["neurons_per_class=4"], n_classes=3)
     assert config_over == {"n_neurons": 12}
+
+
+def test_parameter_combinations_checked_before_any_output(tmp_path):
+    # one neuron per class leaves no target neuron next to the preset's non-target one:
+    # refused before the output folder is made
+    X, y = load_digits(return_X_y=True)
+    np.save(tmp_path / "X.npy", X[:100])
+    np.save(tmp_path / "y.npy", y[:100])
+    data = tmp_path / "data"
+    assert main(["convert", str(tmp_path / "X.npy"), str(tmp_path / "y.npy"),
+                 str(data / "trainset.npz"), "--intensity"]) == 0
+    out = tmp_path / "out"
+    assert main(["run", str(data), str(out), "--preset", "STDP-CSNN/F-MNIST/s2stdp+ncg",
+                 "--set", "neurons_per_class=1"]) == 2
+    assert not out.exists()

@@ -127,6 +127,7 @@ def test_load_npy(tmp_path):
 
 def test_data_home_order(tmp_path, monkeypatch):
     monkeypatch.setenv("SPIKENCG_DATA", str(tmp_path / "env"))
+    (tmp_path / "env").mkdir()
     (tmp_path / "arg").mkdir()
     # an explicit folder is the only one searched
     assert data_home(tmp_path / "arg") == [tmp_path / "arg"]
@@ -272,3 +273,11 @@ def test_fashion_mnist_under_its_other_folder_names(tmp_path, folder):
     np.testing.assert_array_equal(X, imgs)
     with pytest.raises(FileNotFoundError, match="another dataset"):
         load_mnist(tmp_path / folder, name="mnist")
+
+
+def test_misspelled_data_env_var_raises(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPIKENCG_DATA", str(tmp_path / "no-such-folder"))
+    with pytest.raises(FileNotFoundError, match=r"\$SPIKENCG_DATA is set to .*no-such"):
+        load_mnist()
+    _write_mnist(tmp_path / "d")  # an explicit data_dir does not look at it
+    assert load_mnist(tmp_path / "d")[0].shape == (2, 28, 28)

@@ -218,12 +218,12 @@ def _load_params(args, n_classes):
                     raise UserError(f"--set {k}: empty list of values.")
                 g[k] = v if isinstance(v, list) else [v]
         for point in _grid_points(grids):
-            _check_params(point)
+            _check_params(point, n_classes)
         return grids
     _check_keys(params)
     params = dict(params)
     params.update(est_over)
-    _check_params(params)
+    _check_params(params, n_classes)
     return params
 
 
@@ -233,8 +233,9 @@ def _grid_points(grids):
     return ParameterGrid(grids)
 
 
-def _check_params(params):
-    """Check the values of one parameter set before any work (UserError naming the key)."""
+def _check_params(params, n_classes):
+    """Check the values of one parameter set before any work (UserError naming the key),
+    their combination included (as ``fit`` would on ``n_classes`` classes)."""
     from ._compat import check_finite_params
     from .presets import _DIRECT
     from .readout import SpikingReadoutClassifier
@@ -252,6 +253,9 @@ def _check_params(params):
     try:
         clf._validate_params()
         check_finite_params(clf)
+        with warnings.catch_warnings():  # (fit gives its warnings, once)
+            warnings.simplefilter("ignore")
+            clf._resolve(n_classes)  # the rules between parameters
     except (ValueError, TypeError) as exc:
         original = {v: k for k, v in _DIRECT.items()}
         names = [n for n in est if f"'{n}'" in str(exc) or str(exc).startswith(f"{n} ")]

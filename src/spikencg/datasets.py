@@ -102,7 +102,8 @@ def data_home(data_dir=None):
     Raises
     ------
     FileNotFoundError
-        If ``data_dir`` is given but is not an existing folder.
+        If ``data_dir`` is given but is not an existing folder, or (``data_dir`` not
+        given) ``$SPIKENCG_DATA`` is set to something else than an existing folder.
     """
     if data_dir is not None:
         folder = Path(data_dir)
@@ -116,6 +117,12 @@ def data_home(data_dir=None):
     roots = []
     env = os.environ.get("SPIKENCG_DATA")
     if env:
+        if not Path(env).is_dir():
+            # set on purpose, so a misspelling must not load data from elsewhere
+            raise FileNotFoundError(
+                f"$SPIKENCG_DATA is set to {env}, which is not an existing folder. Fix or "
+                "unset it, or pass data_dir."
+            )
         roots.append(Path(env))
     roots += [Path.home() / "spikencg_data", Path("..") / "shared" / "data"]
     return roots
