@@ -480,6 +480,69 @@ def test_fit_matches_reference(rule, competition, neuron):
     check()
 
 
+@st.composite
+def dyadic_rstdp_cases(draw, competition):
+    """R-STDP cases whose arithmetic is exact in float32 and float64 alike: weights,
+    rates, thresholds and threshold rates on dyadic grids, at most two target neurons
+    per class (CR's steps eta*(K-1)/K and eta/K stay dyadic), no normalisation, no
+    adaptive rates, IF neurons. Potentials then tie with each other and equal the
+    thresholds exactly, during training too, where the continuous cases above never do.
+    """
+    C = draw(st.integers(2, 3))
+    K = draw(st.integers(1, 2))
+    L = draw(st.integers(0, 1))
+    n_in = draw(st.integers(2, 6))
+    n_train = draw(st.integers(C, 8))
+    params = dict(
+        rule="rstdp", ncg=False, neurons_per_class=K + L, non_target_neurons=L,
+        class_inhibition=draw(st.booleans()), competition=competition,
+        threshold=draw(st.integers(1, 12)) / 8, threshold_lr=draw(st.sampled_from([0.125, 0.25])),
+        threshold_annealing=draw(st.sampled_from([0.5, 1.0])), neuron="if", max_time=1.0,
+        w_min=draw(st.sampled_from([0.0, -0.5])), w_max=1.0, weight_norm=False,
+        stdp="additive", a_plus=draw(st.sampled_from([0.125, 0.25])),
+        a_minus=draw(st.sampled_from([0.0, -0.0625, -0.125])),
+        anti_a_plus=None, anti_a_minus=None, annealing=draw(st.sampled_from([0.5, 1.0])),
+        adaptive_rates=False, depress_silent=draw(st.booleans()),
+        output_dropout=0.5 if competition == "dropout" else
+        draw(st.sampled_from([0.0, 0.25])),
+        input_dropout=draw(st.sampled_from([0.0, 0.25])), max_iter=draw(st.integers(1, 3)),
+        shuffle=draw(st.booleans()), random_state=draw(st.integers(0, 2**31 - 2)),
+        time_ranges=False, tau=1.0, beta=1.0, t_gap=0.0, learning_rate=0.125,
+    )
+    k_train = draw(arrays(np.int64, (n_train, n_in), elements=st.integers(0, _GRID + 2)))
+    y = np.array(draw(st.permutations([j % C for j in range(n_train)])), dtype=np.int64)
+    W0 = np.array(draw(arrays(np.int64, (C * (K + L), n_in), elements=st.integers(0, 8))),
+                  dtype=np.float64) / 8
+    return params, k_train, y, W0, C
+
+
+@pytest.mark.parametrize("layout", ["input-major", "neuron-major"])
+@pytest.mark.parametrize("competition", _COMPETITIONS)
+def test_fit_matches_reference_exactly_with_ties(competition, layout, monkeypatch):
+    import spikencg.readout as ro
+    from spikencg._kernels import _train
+
+    if layout == "neuron-major":  # (R-STDP trains input-major by default)
+        monkeypatch.setattr(ro, "_NEURON_MAJOR_MIN_INPUTS", 0)
+        monkeypatch.setattr(ro, "_NEURON_MAJOR_RULES", (_train.RULE_RSTDP,))
+
+    @settings(max_examples=_n(15), **_SETTINGS)
+    @given(case=dyadic_rstdp_cases(competition))
+    def check(case):
+        p, k_train, y, W0, C = case
+        X = _times(k_train, 1.0)
+        clf = _fit_quiet(SpikingReadoutClassifier(**p), X, _LABELS[:C][y], weights_init=W0)
+        hist = ref_train(_dense_to_samples(X, 1.0), y, C, W0, _ref_params(p), p["max_iter"],
+                         rng=_estimator_rng(p["random_state"]))
+        np.testing.assert_array_equal(clf.train_accuracy_, hist["train_accuracy"])
+        np.testing.assert_array_equal(clf.weights_, hist["weights"][-1])
+        np.testing.assert_array_equal(clf.training_thresholds_,
+                                      hist["training_thresholds"][-1])
+        np.testing.assert_array_equal(clf.thresholds_, hist["decision_thresholds"][-1])
+
+    check()
+
+
 def test_input_dropout_clips_hidden_weights():
     """Regression (found by this file): the weights of inputs hidden by input dropout are
     clipped with the rest of an updated row (ALGORITHM.md section 6: "after every update:
