@@ -236,7 +236,6 @@ def _grid_points(grids):
 def _check_params(params, n_classes):
     """Check the values of one parameter set before any work (UserError naming the key),
     their combination included (as ``fit`` would on ``n_classes`` classes)."""
-    from ._compat import check_finite_params
     from .presets import _DIRECT
     from .readout import SpikingReadoutClassifier
 
@@ -252,10 +251,9 @@ def _check_params(params, n_classes):
     clf = SpikingReadoutClassifier(**est)
     try:
         clf._validate_params()
-        check_finite_params(clf)
         with warnings.catch_warnings():  # (fit gives its warnings, once)
             warnings.simplefilter("ignore")
-            clf._resolve(n_classes)  # the rules between parameters
+            clf._resolve(n_classes)  # finite values, the rules between parameters
     except (ValueError, TypeError) as exc:
         original = {v: k for k, v in _DIRECT.items()}
         names = [n for n in est if f"'{n}'" in str(exc) or str(exc).startswith(f"{n} ")]

@@ -623,17 +623,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} contains NaN or infinite values.")
             # the kernels' layout: weights_ is the transpose of a C-contiguous
             # input-major array; the kernels update the arrays in place when training
-            ok = (isinstance(value, np.ndarray) and value.dtype == dtype
-                  and (value.T if len(shape) == 2 else value).flags.c_contiguous
-                  and (value.flags.writeable or not store))
-            if not ok:
-                arr = np.array(arr.T if len(shape) == 2 else arr, dtype=dtype, order="C")
-                arr = arr.T if len(shape) == 2 else arr
+            kernel = arr.T if arr.ndim == 2 else arr
+            if not (arr is value and kernel.flags.c_contiguous
+                    and (kernel.flags.writeable or not store)):
+                kernel = np.array(kernel, order="C")  # a copy in that layout
                 if store:
-                    setattr(self, name, arr)
-            else:
-                arr = value
-            arr = arr.T if len(shape) == 2 else arr
+                    setattr(self, name, kernel.T if arr.ndim == 2 else kernel)
+            arr = kernel
             out.append(arr)
         return tuple(out)
 
