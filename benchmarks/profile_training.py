@@ -15,6 +15,11 @@ the package's own compiled kernels, per sample:
   sample: STDP increments with clipping, then the float64 row sums and rescaling of the
   weight normalisation, then (input-major layout only) writing the updated rows back
   into the input-major weights;
+- the neuron-major forward's memory access alone: every input spike's weight gathered
+  from four neurons' rows at a time (four addition chains, no threshold test), with the
+  spikes in time order (the order the potentials must be summed in) and in input order
+  (the same loads and adds, the rows read from start to end): the difference is the
+  cost of reading each 18 KB row (at 4,608 inputs) in random order;
 - ceilings: ``bench_suite.py``'s compiled loop adding contiguous float32 weight rows
   into a potential vector (the forward's float adds), and one
   adding a constant to the same number of contiguous float32 weights (the smallest
@@ -83,6 +88,25 @@ def _forward_all(indptr, indices, times, W, WT, thr, mode):
             fired += simulate(indptr[r], indptr[r + 1], indices, times, W, thr32, active, 1.0,
                               False, 1.0, False, s, V, acc, alive)
     return fired
+
+
+@njit(cache=False, nogil=True, boundscheck=False)
+def _gathers(indptr, indices, WT, out):
+    """Every spike's weight gathered from the rows of four neurons at a time and added
+    (in the spikes' order), for all neurons; the sums go to ``out``."""
+    N = WT.shape[0]
+    for r in range(indptr.shape[0] - 1):
+        for n in range(0, N, 4):
+            r0, r1 = WT[n], WT[min(n + 1, N - 1)]
+            r2, r3 = WT[min(n + 2, N - 1)], WT[min(n + 3, N - 1)]
+            a0 = a1 = a2 = a3 = np.float32(0.0)
+            for q in range(np.uint64(indptr[r]), np.uint64(indptr[r + 1])):
+                i = np.uint64(indices[q])
+                a0 += r0[i]
+                a1 += r1[i]
+                a2 += r2[i]
+                a3 += r3[i]
+            out[n] += a0 + a1 + a2 + a3
 
 
 @njit(cache=False, nogil=True)
@@ -194,6 +218,14 @@ def main():
     monotone = bool(WT.min() >= 0)  # what train_epoch checks (no leak here, w_min >= 0)
     t_fwd_mono = _best(lambda: _forward_all(ip, ix, tt, W, WT, thr, 2)) / n if monotone else None
 
+    ix_sorted = ix.copy()
+    for r in range(n):
+        ix_sorted[ip[r]:ip[r + 1]].sort()
+    acc = np.zeros(N, np.float32)
+    t_gat_time = _best(lambda: _gathers(ip, ix, WT, acc)) / n
+    t_gat_index = _best(lambda: _gathers(ip, ix_sorted, WT, acc)) / n
+    blocks = (N + 3) // 4 * 4
+
     k = max(1, int(round(n_upd)))
     upd_n = np.sort(rng.choice(N, k, replace=False)).astype(np.int64)
     x = np.full(n_in, 1.0)
@@ -229,6 +261,9 @@ def main():
     if monotone:
         print(f"{'  tested per chunk (weights >= 0: used in training)':52s} "
               f"{t_fwd_mono * us:8.1f}")
+    print(f"{'gathers alone, 4 rows at a time, all spikes x':52s} {blocks:8d}")
+    print(f"{'  spikes in time order (the forward pass)':52s} {t_gat_time * us:8.1f}")
+    print(f"{'  spikes in input order (rows read in order)':52s} {t_gat_index * us:8.1f}")
     print(f"{'STDP increments + clipping':52s} {t_stdp * us * n_upd / k:8.1f}")
     print(f"{'  + normalisation (float64 row sums, rescaling)':52s} "
           f"{t_upd_nm * us * n_upd / k:8.1f}")
