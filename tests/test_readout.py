@@ -154,6 +154,28 @@ def test_lif_differs_from_if_and_learns(digits_times):
     assert b.score(X[600:], y[600:]) > 0.6
 
 
+def test_parallel_prediction_equals_one_thread(digits_times):
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("one CPU: numba has a single thread, nothing to compare")
+    X, y = digits_times
+    clf = SpikingReadoutClassifier(max_iter=2, random_state=0).fit(X[:500], y[:500])
+    X = np.tile(X, (2, 1))  # 3,594 samples: 15 chunks of 256 shared by the threads
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        S = TTFSEncoder().fit_transform(X)
+        many = (S.toarray(), clf.predict(S), clf.decision_function(X), clf.predict_proba(S))
+        numba.set_num_threads(1)
+        S1 = TTFSEncoder().fit_transform(X)
+        one = (S1.toarray(), clf.predict(S1), clf.decision_function(X), clf.predict_proba(S1))
+    finally:
+        numba.set_num_threads(old)
+    for a, b in zip(many, one, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_chunked_prediction_equals_one_chunk(digits_times, monkeypatch):
     from spikencg import encoding
 
