@@ -261,7 +261,7 @@ def main():
     if monotone:
         print(f"{'  tested per chunk (weights >= 0: used in training)':52s} "
               f"{t_fwd_mono * us:8.1f}")
-    print(f"{'gathers alone, 4 rows at a time, all spikes x':52s} {blocks:8d}")
+    print(f"gathers alone (every spike x {blocks} rows, 4 rows at a time):")
     print(f"{'  spikes in time order (the forward pass)':52s} {t_gat_time * us:8.1f}")
     print(f"{'  spikes in input order (rows read in order)':52s} {t_gat_index * us:8.1f}")
     print(f"{'STDP increments + clipping':52s} {t_stdp * us * n_upd / k:8.1f}")
