@@ -246,12 +246,12 @@ def _neuron_outputs(clf, arrays):
     Runs the compiled forward pass of each sample to the end (no early stop), so every
     neuron's first spike time is known (``max_time`` when it stays silent).
     """
-    from ._kernels._forward import floor_f32, simulate
+    from ._kernels._forward import round_f32, simulate
 
     indptr, indices, times = arrays
     W = np.ascontiguousarray(np.asarray(clf.weights_).T, dtype=np.float32)
     thr = np.empty(W.shape[1], np.float32)
-    floor_f32(np.ascontiguousarray(clf.thresholds_, dtype=np.float64), thr)
+    round_f32(np.ascontiguousarray(clf.thresholds_, dtype=np.float64), thr)
     n, N = indptr.shape[0] - 1, W.shape[1]
     S = np.empty((n, N))
     V = np.empty((n, N), np.float32)

@@ -69,6 +69,12 @@ _HISTORY = ("train_accuracy", "validation_accuracy", "silent_fraction",
             "all_first_fraction", "weight_stats") + _HISTORY_PER_NEURON
 
 
+def _row_sums(W):
+    """Each row's sum, the target of weight normalisation: in float32, as numpy sums a
+    contiguous float32 row (the original normalised its weights to these sums)."""
+    return np.ascontiguousarray(W, dtype=np.float32).sum(axis=1).astype(np.float64)
+
+
 def _row_major_training(rule, n_inputs):
     """Whether the training kernel's forward pass reads input-major rows (see train_epoch)."""
     return rule not in _NEURON_MAJOR_RULES or n_inputs < _NEURON_MAJOR_MIN_INPUTS
@@ -510,7 +516,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         else:
             theta0 = float(self.threshold)
         self.weights_ = W.T
-        self.thresholds_ = np.full(N, theta0, dtype=np.float64)
+        # thresholds are float32 numbers, like the potentials they are compared with
+        self.thresholds_ = np.full(N, np.float32(theta0), dtype=np.float64)
         self.training_thresholds_ = self.thresholds_.copy()
         self.threshold_ = theta0
         self.neurons_per_class_ = M
@@ -520,9 +527,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         for name in ("best_iteration_", "best_score_"):  # of an earlier fit
             if hasattr(self, name):
                 delattr(self, name)
-        self._norm_target = (W.astype(np.float64).sum(axis=0) if p["w_norm"]
-                             else np.ones(N))
-        self._phi_floor = theta0
+        self._norm_target = _row_sums(W.T) if p["w_norm"] else np.ones(N)
+        self._phi_floor = float(np.float32(theta0))
         self._threshold_param = self.threshold
         self._eta = (float(self.threshold_lr) if self.threshold_lr is not None
                      else 0.05 * theta0)
@@ -573,7 +579,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         _, theta, _ = self._fitted_arrays(store=True)
         # CR-2's floor is the smallest threshold the training starts from: that of the
         # (possibly edited) decision thresholds now (the same when they were not edited)
-        self._phi_floor = float(theta.min())
+        self._phi_floor = float(np.float32(theta.min()))
         rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"],
                           float(self.learning_rate)])
         new = rates != self._rate_base
@@ -586,7 +592,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             self._eta = eta * self._eta_anneal
             self._eta_base = eta
         if p["w_norm"] and not old["w_norm"]:
-            self._norm_target = self.weights_.astype(np.float64).sum(axis=1)
+            self._norm_target = _row_sums(self.weights_)
         self._p = p
 
     def _fitted_arrays(self, store=False):

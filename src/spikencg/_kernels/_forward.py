@@ -8,7 +8,7 @@ contiguous row to the potentials. Potentials are float32, as in the original fra
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["simulate", "floor_f32", "better", "best_of_range", "predict_batch", "sample_groups",
+__all__ = ["simulate", "round_f32", "better", "best_of_range", "predict_batch", "sample_groups",
            "simulate_nm", "simulate_nm_monotone", "MONOTONE_CHUNK"]
 
 # input spikes integrated between two threshold tests in :func:`simulate_nm_monotone`
@@ -45,18 +45,14 @@ def best_of_range(lo, hi, s, V, active):
 
 
 @njit(cache=True, nogil=True)
-def floor_f32(thr, out):
-    """``out[n]`` = the largest float32 not above ``thr[n]`` (float64), for every ``n``.
+def round_f32(thr, out):
+    """``out[n]`` = ``thr[n]`` rounded to the nearest float32, for every ``n``.
 
-    For any float32 ``a``, ``a > out[n]`` holds exactly when ``a > thr[n]`` does: the
-    float32 comparison that :func:`simulate` vectorises gives the float64 test's result.
+    Thresholds are float32 numbers, as potentials are (and as in the original
+    framework): the firing test is the float32 comparison ``V > float32(theta)``.
     """
     for n in range(thr.shape[0]):
-        t = thr[n]
-        t32 = np.float32(t)
-        if np.float64(t32) > t:
-            t32 = np.nextafter(t32, np.float32(-np.inf))
-        out[n] = t32
+        out[n] = np.float32(thr[n])
 
 
 @njit(cache=True, nogil=True)
@@ -70,9 +66,8 @@ def simulate(start, end, indices, times, W, thr32, active, T, leak, tau, stop_fi
         The sample's spikes are ``indices[start:end]``, ``times[start:end]``, sorted by time.
     W : ndarray of shape (n_in, N), float32
     thr32 : ndarray of shape (N,), float32
-        Thresholds used for this pass, rounded down to float32 (see
-        :func:`floor_f32`): for a float32 potential ``a``, ``a > thr32[n]`` is exactly
-        the strict test ``a > thr[n]`` against the float64 threshold.
+        Thresholds used for this pass (float32 numbers, see :func:`round_f32`); a neuron
+        fires when its potential is strictly above its threshold.
     active : ndarray of shape (N,), bool
         False for neurons dropped out for this sample.
     T : float
@@ -180,7 +175,7 @@ def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, t
     n = starts.shape[0]
     N = W.shape[1]
     thr32 = np.empty(N, np.float32)
-    floor_f32(thr, thr32)
+    round_f32(thr, thr32)
     n_chunks = (n + chunk - 1) // chunk
     for c in prange(n_chunks):
         s = np.empty(N, np.float64)

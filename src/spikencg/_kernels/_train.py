@@ -15,7 +15,7 @@ from numba import njit
 from ._forward import (
     best_of_range,
     better,
-    floor_f32,
+    round_f32,
     sample_groups,
     simulate,
     simulate_nm,
@@ -66,9 +66,9 @@ def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
             if use_hidden and hidden[i]:
                 pass
             elif xi <= s_j:
-                w += c * np.exp(-beta * (w - w_min) / span)
+                w += c * np.exp(-beta * ((w - w_min) / span))
             elif xi < t_ltd:
-                w += nc * np.exp(-beta * (w_max - w) / span)
+                w += nc * np.exp(-beta * ((w_max - w) / span))
             if w < w_min:
                 w = w_min
             elif w > w_max:
@@ -104,108 +104,213 @@ def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
             col[i] = np.float32(w2)
 
 
+@njit(cache=True, nogil=True, boundscheck=False)
+def _leaf_abs_sum(row, lo, n):
+    """``sum |row[lo:lo + n]|`` (``n <= 128``) in float32, in numpy's order: eight
+    running sums over the multiples of eight, combined as a tree, then the rest."""
+    if n < 8:
+        r = np.float32(0.0)
+        for i in range(lo, lo + n):
+            r += abs(row[i])
+        return r
+    r0 = abs(row[lo])
+    r1 = abs(row[lo + 1])
+    r2 = abs(row[lo + 2])
+    r3 = abs(row[lo + 3])
+    r4 = abs(row[lo + 4])
+    r5 = abs(row[lo + 5])
+    r6 = abs(row[lo + 6])
+    r7 = abs(row[lo + 7])
+    m = lo + n - n % 8
+    for i in range(lo + 8, m, 8):
+        r0 += abs(row[i])
+        r1 += abs(row[i + 1])
+        r2 += abs(row[i + 2])
+        r3 += abs(row[i + 3])
+        r4 += abs(row[i + 4])
+        r5 += abs(row[i + 5])
+        r6 += abs(row[i + 6])
+        r7 += abs(row[i + 7])
+    r = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(m, lo + n):
+        r += abs(row[i])
+    return r
+
+
 @njit(cache=True, nogil=True)
-def _exact_sum_limit(n_in, w_min, w_max):
-    """Smallest nonzero ``|w|`` (float32) that keeps a row's float64 sum order-free.
+def pairwise_plan(n):
+    """How numpy sums ``n`` contiguous float32 values, as a program for
+    :func:`abs_sum_f32`.
 
-    The ``|w|`` of a row clipped to ``[w_min, w_max]`` sum to at most
-    ``B = n_in * max(|w_min|, |w_max|)``. With ``q`` the smallest power of two
-    ``>= B * 2**-52``, every float32 of magnitude ``>= q * 2**23`` is a multiple of
-    ``q``; if every nonzero ``|w|`` is, each partial sum of the row, in any order, is a
-    multiple of ``q`` not above ``B <= 2**52 * q``: exact in float64.
+    numpy adds float32 arrays pairwise: a run longer than 128 values is split in two
+    halves (the first rounded down to a multiple of eight) summed separately, shorter
+    runs are leaves (:func:`_leaf_abs_sum`). The plan lists that tree in post-order:
+    rows ``(0, lo, m)`` (a leaf: push the sum of ``m`` values from ``lo``) and
+    ``(1, 0, 0)`` (pop two partial sums, push their float32 sum). (numba does not
+    cache recursive functions safely, hence a program rather than a recursion.)
+
+    Returns
+    -------
+    plan : ndarray of shape (n_ops, 3), int64
+    depth : int
+        Largest number of partial sums held at once.
     """
-    bound = n_in * max(abs(w_min), abs(w_max)) * 2.0**-52
-    if not bound > 0.0:
-        return np.float32(0.0)
-    m, e = math.frexp(bound)  # bound = m * 2**e, 0.5 <= m < 1
-    if m == 0.5:
-        e -= 1
-    return np.float32(math.ldexp(1.0, e + 23))  # 0 if it underflows, inf if it overflows
-
-
-@njit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc"})
-def _abs_sum_unordered(row, lim):
-    """``sum_i |row[i]|`` in float64, in an order of the compiler's choosing (vectorised),
-    and whether some nonzero ``|row[i]|`` is below ``lim``.
-
-    (The second result is a float32 sum of those small values, positive exactly when
-    one exists: a select and an add vectorise where a count or a flag does not.)
-    """
-    total = 0.0
-    small = np.float32(0.0)
-    for i in range(row.shape[0]):
-        v = abs(row[i])
-        total += np.float64(v)
-        small += v if v < lim else np.float32(0.0)
-    return total, small > np.float32(0.0)
+    cap = 2 * (n // 64) + 3
+    plan = np.zeros((cap, 3), np.int64)
+    st_lo = np.empty(130, np.int64)  # the tree is at most about 60 levels deep
+    st_n = np.empty(130, np.int64)
+    st_v = np.empty(130, np.bool_)
+    sp = 0
+    st_lo[0], st_n[0], st_v[0] = 0, n, False
+    sp = 1
+    k = 0
+    held = 0
+    depth = 1
+    while sp > 0:
+        sp -= 1
+        lo, m, visited = st_lo[sp], st_n[sp], st_v[sp]
+        if m <= 128:
+            plan[k, 0], plan[k, 1], plan[k, 2] = 0, lo, m
+            held += 1
+            depth = max(depth, held)
+        elif visited:
+            plan[k, 0] = 1
+            held -= 1
+        else:
+            m2 = m // 2
+            m2 -= m2 % 8
+            st_lo[sp], st_n[sp], st_v[sp] = lo, m, True
+            st_lo[sp + 1], st_n[sp + 1], st_v[sp + 1] = lo + m2, m - m2, False
+            st_lo[sp + 2], st_n[sp + 2], st_v[sp + 2] = lo, m2, False
+            sp += 3
+            continue
+        k += 1
+    return plan[:k], depth
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _abs_sum_in_order(row):
-    """``sum_i |row[i]|`` of a float32 row in float64, in input order."""
-    total = 0.0
-    for i in range(row.shape[0]):
-        total += abs(np.float64(row[i]))
-    return total
+def abs_sum_f32(row, plan, part):
+    """``sum |row|`` of a float32 row, bitwise as numpy sums a contiguous float32 array
+    (``np.abs(row).sum()``): in float32, pairwise, following ``plan`` (from
+    :func:`pairwise_plan` for ``row``'s length; ``part`` is float32 scratch of its
+    depth). The original framework normalised its weights with that sum."""
+    sp = 0
+    for k in range(plan.shape[0]):
+        if plan[k, 0] == 0:
+            part[sp] = _leaf_abs_sum(row, plan[k, 1], plan[k, 2])
+            sp += 1
+        else:
+            part[sp - 2] = part[sp - 2] + part[sp - 1]
+            sp -= 1
+    return part[0]
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def _row_abs_sum(row, lim):
-    """``sum_i |row[i]|`` of a clipped float32 row in float64, bitwise as summed in input
-    order (the definition). When no nonzero ``|w|`` is below ``lim``
-    (:func:`_exact_sum_limit`) no addition rounds, in any order, and the vectorised
-    unordered sum is that same number; otherwise the row is summed in order.
+def _n_out_of_range(row, w_min, w_max):
+    """Number of weights of ``row`` outside ``[w_min, w_max]`` (a count vectorises)."""
+    bad = 0
+    for i in range(row.shape[0]):
+        v = np.float64(row[i])
+        bad += (v < w_min) | (v > w_max)
+    return bad
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _clip_row(row, w_min, w_max):
+    for i in range(row.shape[0]):
+        v = np.float64(row[i])
+        row[i] = np.float32(w_min if v < w_min else (w_max if v > w_max else v))
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _norm_factor(row, target, plan, part):
+    """The original's rescaling factor ``target / sum |w|``, both float32, in float32
+    (1 for a row of zeros, which the original would turn into NaN)."""
+    a = abs_sum_f32(row, plan, part)
+    if a > np.float32(0.0):
+        return np.float32(target) / a
+    return np.float32(1.0)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, plan,
+                   part):
+    """Clip and normalise row ``n`` as the original does after every training step.
+
+    The original clips every row to ``[w_min, w_max]`` and then rescales it by the
+    float32 factor ``target / sum |w|`` after every step, updated or not; a row that is
+    in range and whose factor is exactly 1 does not change, the others change at every
+    step until they are. ``nextf[n]`` holds the factor the next normalisation of the
+    row will apply and ``inrange[n]`` whether every weight is in range: both are kept up
+    to date here, so that rows that would not change are skipped. ``fresh``: the row was
+    just updated (and clipped) and ``nextf[n]`` is stale.
     """
-    total, small = _abs_sum_unordered(row, lim)
-    if small:
-        total = _abs_sum_in_order(row)
-    return total
+    if not fresh and not inrange[n]:
+        _clip_row(row, w_min, w_max)
+        fresh = True
+    one = np.float32(1.0)
+    f = one
+    if w_norm:
+        f = _norm_factor(row, target[n], plan, part) if fresh else nextf[n]
+    nextf[n] = one
+    inrange[n] = True
+    if f != one:
+        for i in range(row.shape[0]):
+            row[i] = row[i] * f
+        nextf[n] = _norm_factor(row, target[n], plan, part)
+        inrange[n] = _n_out_of_range(row, w_min, w_max) == 0
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
-                   upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target):
-    """Add the STDP increments of ``n_upd`` neurons, clip, then normalise their rows.
+                   upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target,
+                   nextf, inrange, touched, rows, plan, part):
+    """Add the STDP increments of ``n_upd`` neurons, then clip and normalise every row
+    that the original's step would change.
 
     Neuron ``upd_n[j]`` receives ``upd_c[j]`` on causal inputs (``x_i <= upd_s[j]``) and
     ``upd_nc[j]`` on the others with ``x_i < t_ltd``. Increments are computed in float64
-    and the weight rounded back to float32.
+    and the weight rounded back to float32. Then the updated rows and every row not yet
+    settled (see :func:`_constrain_row`) are clipped and normalised.
 
     The work is done on ``WT``, the neuron-major weights (contiguous rows per neuron).
-    With ``copy_back`` the updated rows are also written into the columns of ``W`` (the
-    input-major weights used by the row-by-row forward pass).
+    With ``copy_back`` the changed rows are also written into the columns of ``W`` (the
+    input-major weights used by the row-by-row forward pass). ``touched`` (bool) and
+    ``rows`` (int64) are scratch arrays of shape (N,).
     """
+    N = WT.shape[0]
     n_in = WT.shape[1]
     span = w_max - w_min
-    lim = _exact_sum_limit(n_in, w_min, w_max)
-    # one row at a time: increments, then (normalisation) its sum and its rescaling
-    # (contiguous: vectorised) while the row is still in the L1 cache
     for j in range(n_upd):
-        row = WT[upd_n[j]]
-        _update_column(row, x, hidden, use_hidden, upd_c[j], upd_nc[j], upd_s[j],
-                       t_ltd, w_min, w_max, multiplicative, beta, span)
-        if w_norm:
-            a = _row_abs_sum(row, lim)
-            f = norm_target[upd_n[j]] / a if a > 0.0 else 1.0
-            for i in range(n_in):
-                row[i] = np.float32(np.float64(row[i]) * f)
+        _update_column(WT[upd_n[j]], x, hidden, use_hidden, upd_c[j], upd_nc[j],
+                       upd_s[j], t_ltd, w_min, w_max, multiplicative, beta, span)
+        touched[upd_n[j]] = True
+    # (updated rows are clipped by _update_column)
+    n_rows = 0
+    one = np.float32(1.0)
+    for n in range(N):
+        if touched[n] or not inrange[n] or nextf[n] != one:
+            _constrain_row(WT[n], n, touched[n], w_min, w_max, w_norm, norm_target,
+                           nextf, inrange, plan, part)
+            rows[n_rows] = n
+            n_rows += 1
+            touched[n] = False
     # then, with copy_back, the rows are copied into their columns of W, two at a time
-    # (one pass over W's rows per pair); rescaling within that strided copy left the
-    # rescaling scalar too (measured slower)
+    # (one pass over W's rows per pair)
     if not copy_back:
         return
     j = 0
-    while j + 1 < n_upd:
-        n0 = upd_n[j]
-        n1 = upd_n[j + 1]
+    while j + 1 < n_rows:
+        n0 = rows[j]
+        n1 = rows[j + 1]
         c0 = WT[n0]
         c1 = WT[n1]
         for i in range(n_in):
             W[i, n0] = c0[i]
             W[i, n1] = c1[i]
         j += 2
-    if j < n_upd:
-        n0 = upd_n[j]
+    if j < n_rows:
+        n0 = rows[j]
         c0 = WT[n0]
         for i in range(n_in):
             W[i, n0] = c0[i]
@@ -263,10 +368,12 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     alive = np.empty(N, np.bool_)
     active = np.ones(N, np.bool_)
     play = np.empty(N, np.bool_)  # takes part in learning after intra-class inhibition
-    thr = np.empty(N, np.float64)
-    thr32 = np.empty(N, np.float32)  # thr rounded down to float32, for simulate
+    # thresholds are float32 numbers, as in the original (``theta`` and ``phi`` hold
+    # float64 values; the kernel uses them rounded to float32)
+    thr = np.empty(N, np.float64)  # float32 values, for the neuron-major passes
+    thr32 = np.empty(N, np.float32)  # the same, for simulate
     theta32 = np.empty(N, np.float32)
-    floor_f32(theta, theta32)
+    round_f32(theta, theta32)
     x = np.full(n_in, T, np.float64)  # dense input times; back to T after each sample
     hidden = np.zeros(n_in, np.bool_)
     upd_n = np.empty(N, np.int64)
@@ -304,8 +411,19 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     else:
         k_slots = M
         u_count = N
-    g_nt = t_gap * k_slots / u_count
-    g_t = t_gap * (u_count - k_slots) / u_count
+    g_nt = t_gap * (k_slots / u_count)
+    g_t = t_gap * ((u_count - k_slots) / u_count)
+    # clipping and normalisation state of every row (see _constrain_row)
+    nextf = np.ones(N, np.float32)
+    inrange = np.ones(N, np.bool_)
+    touched = np.zeros(N, np.bool_)
+    rows = np.empty(N, np.int64)
+    plan, depth = pairwise_plan(n_in)
+    part = np.empty(depth, np.float32)
+    for n in range(N):
+        inrange[n] = _n_out_of_range(WT[n], w_min, w_max) == 0
+        if w_norm and inrange[n]:
+            nextf[n] = _norm_factor(WT[n], norm_target[n], plan, part)
 
     for pos in range(order.shape[0]):
         r = order[pos]
@@ -323,24 +441,17 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
 
         # 2. training thresholds (float64 for the neuron-major pass, rounded down to
         # float32 for the row-by-row one)
-        if row_major:
-            if comp == COMP_CR1:
-                floor_f32(phi, thr32)
-            else:
-                for n in range(N):
-                    thr32[n] = theta32[n]
-                if comp == COMP_CR2:
-                    lo_r = label * M + L
-                    floor_f32(phi[lo_r:(label + 1) * M], thr32[lo_r:(label + 1) * M])
+        if comp == COMP_CR1:
+            round_f32(phi, thr32)
         else:
             for n in range(N):
-                thr[n] = theta[n]
+                thr32[n] = theta32[n]
             if comp == COMP_CR2:
-                for n in range(label * M + L, (label + 1) * M):
-                    thr[n] = phi[n]
-            elif comp == COMP_CR1:
-                for n in range(N):
-                    thr[n] = phi[n]
+                lo_r = label * M + L
+                round_f32(phi[lo_r:(label + 1) * M], thr32[lo_r:(label + 1) * M])
+        if not row_major:
+            for n in range(N):
+                thr[n] = thr32[n]
 
         # 3. forward pass with the training thresholds; dense input times (x holds T
         # everywhere between samples: only this sample's spikes are written, then reset)
@@ -413,13 +524,14 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     K += 1
             if K >= 2:
                 g_star = best_of_range(lo, hi, s, V, active)
+                # float32 thresholds, each update rounded (as the original)
                 for n in range(lo, hi):
                     if not active[n]:
                         continue
                     if n == g_star:
-                        phi[n] += eta * (K - 1) / K
+                        phi[n] = np.float32(np.float32(phi[n]) + eta * (K - 1) / K)
                     else:
-                        phi[n] -= eta / K
+                        phi[n] = np.float32(np.float32(phi[n]) - eta / K)
                     if comp == COMP_CR2 and phi[n] < phi_floor:
                         phi[n] = phi_floor
 
@@ -473,7 +585,8 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     tau_n = t_base + g_nt
                     if time_ranges and s[n] > tau_n:
                         tau_n = s[n]
-                e = (s[n] - tau_n) / T
+                # the error is a float32 number, as in the original
+                e = np.float64(np.float32((s[n] - tau_n) / T))
                 if e > 0.0:
                     upd_n[n_upd] = n
                     upd_c[n_upd] = e * ap
@@ -486,10 +599,6 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     upd_nc[n_upd] = -e * anti_am
                     upd_s[n_upd] = s[n]
                     n_upd += 1
-            if n_upd > 0:
-                _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
-                               upd_nc, upd_s, t_ltd, w_min, w_max, multiplicative, beta,
-                               w_norm, norm_target)
         elif rule == RULE_RSTDP:
             if any_active:
                 rewarded = (gw // M == label) and (gw % M >= L)
@@ -502,9 +611,6 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     upd_c[0] = anti_ap
                     upd_nc[0] = anti_am
                 n_upd = np.int64(1)
-                _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
-                               upd_nc, upd_s, t_ltd, w_min, w_max, multiplicative, beta,
-                               w_norm, norm_target)
         else:  # S4NN
             t_base = T
             for n in range(N):
@@ -525,20 +631,28 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
                     tau_n = t_base + t_gap
                     if time_ranges and s[n] > tau_n:
                         tau_n = s[n]
-                err[n] = (s[n] - tau_n) / T
+                # float32 errors, their float32 norm and quotients, as the original
+                err[n] = np.float32((s[n] - tau_n) / T)
                 norm2 += err[n] * err[n]
             if norm2 > 0.0:
-                nrm = np.sqrt(norm2)
+                nrm = np.float32(np.sqrt(norm2))
                 for n in range(N):
                     if err[n] != 0.0:
                         upd_n[n_upd] = n
-                        upd_c[n_upd] = lr * err[n] / nrm
+                        upd_c[n_upd] = np.float64(np.float32(np.float32(err[n]) / nrm)) * lr
                         upd_nc[n_upd] = 0.0
                         upd_s[n_upd] = s[n]
                         n_upd += 1
-                _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
-                               upd_nc, upd_s, -np.inf, w_min, w_max, np.bool_(False), 0.0, w_norm,
-                               norm_target)
+        # the updates, then clipping and normalisation of every row that they change
+        # (S4NN: causal inputs only, additive)
+        if rule == RULE_S4NN:
+            _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
+                           upd_nc, upd_s, -np.inf, w_min, w_max, np.bool_(False), 0.0,
+                           w_norm, norm_target, nextf, inrange, touched, rows, plan, part)
+        else:
+            _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
+                           upd_nc, upd_s, t_ltd, w_min, w_max, multiplicative, beta,
+                           w_norm, norm_target, nextf, inrange, touched, rows, plan, part)
 
         # 8. statistics of who was updated
         lo_c = label * M
