@@ -3,10 +3,10 @@
 ``train_epoch`` has two layouts (``row_major``) and, in the neuron-major one, a forward
 pass for layers whose potentials never decrease (``simulate_nm_monotone``: thresholds
 tested once per chunk of input spikes, then the crossing neuron replayed) and a weight
-normalisation whose row sums are taken in any order when that order provably cannot
-change them. These tests draw problems large enough to cross many chunks (hundreds of
-spikes, ties on a coarse time grid so that groups straddle chunk boundaries) and check
-that every path gives exactly the same spike times, potentials and trained weights.
+normalisation whose float32 row sums follow numpy's pairwise order. These tests draw
+problems large enough to cross many chunks (hundreds of spikes, ties on a coarse time
+grid so that groups straddle chunk boundaries) and check that every path gives exactly
+the same spike times, potentials and trained weights.
 """
 
 import numpy as np
@@ -124,34 +124,23 @@ def test_training_layouts_are_bitwise_equal(w_norm, w_min, p_in):
     assert not np.array_equal(results[0][0], W)  # it did learn
 
 
-def _in_order(row):
-    total = 0.0
-    for v in row:
-        total += abs(float(v))
-    return total
-
-
-def test_exact_sum_limit_is_the_float32_magnitude_with_a_fine_enough_spacing():
-    # 4,608 weights in [0, 1] sum to at most 4,608 < 2**13: partial sums are exact when
-    # every weight is a multiple of 2**-39, i.e. at least 2**-16 (or zero)
-    assert _train._exact_sum_limit(4608, 0.0, 1.0) == np.float32(2.0**-16)
-    assert _train._exact_sum_limit(1, 0.0, 1.0) == np.float32(2.0**-29)  # bound 2**-52
-    assert _train._exact_sum_limit(10**6, -1e300, 1.0) == np.inf  # nothing is order-free
-
-
-@pytest.mark.parametrize("n", [1, 7, 4608])
-def test_row_sums_are_the_in_order_sums(n):
-    rng = np.random.default_rng(n)
-    lim = _train._exact_sum_limit(n, 0.0, 1.0)
-    row = rng.random(n).astype(np.float32)
-    row[rng.random(n) < 0.2] = 0.0
-    assert _train._row_abs_sum(row, lim) == _in_order(row)
-    # a row whose unordered sum differs from the in-order one: 1 followed by weights too
-    # small to move it one by one (each addition rounds back to 1), but not all together
-    row = np.full(n, np.float32(2.0**-60))
+@pytest.mark.parametrize("scale", [1.0, 1e-3, 1e4])
+def test_row_sums_are_numpys_float32_sums(scale):
+    """The normalisation's ``sum |w|`` is, bit for bit, what numpy computes for a
+    contiguous float32 row (pairwise, in float32): the original's normalisation."""
+    rng = np.random.default_rng(int(scale * 7))
+    lengths = list(range(0, 300)) + [511, 784, 1000, 4608, 8191, 8192, 8193, 13824, 24576]
+    for n in lengths:
+        row = (rng.standard_normal(n) * scale).astype(np.float32)
+        row[rng.random(n) < 0.2] = 0.0
+        plan, depth = _train.pairwise_plan(n)
+        part = np.empty(depth, np.float32)
+        assert _train.abs_sum_f32(row, plan, part) == np.abs(row).sum(), n
+    # values whose sum depends on the order of the additions
+    row = np.full(4608, np.float32(2.0**-25))  # below half a unit of 1.0 in float32
     row[0] = 1.0
-    total, small = _train._abs_sum_unordered(row, lim)
-    assert small == (n > 1)
-    assert _train._row_abs_sum(row, lim) == _in_order(row)
-    if n == 4608:
-        assert _in_order(row) == 1.0 and total != 1.0  # the fallback was needed
+    plan, depth = _train.pairwise_plan(row.size)
+    in_order = np.float32(0.0)
+    for v in row:
+        in_order = np.float32(in_order + v)
+    assert _train.abs_sum_f32(row, plan, np.empty(depth, np.float32)) == row.sum() != in_order

@@ -220,7 +220,8 @@ def test_auto_threshold_rule(digits):
     clf = SpikingReadoutClassifier(max_iter=1, random_state=0).fit(X[:300], y[:300])
     mean_spikes = np.sum(X[:300] < 1.0) / 300
     assert np.isclose(clf.threshold_, 0.3 * (mean_spikes - 1) / 2)
-    np.testing.assert_array_equal(clf.thresholds_, clf.threshold_)
+    # thresholds are float32 numbers, like the potentials
+    np.testing.assert_array_equal(clf.thresholds_, np.float32(clf.threshold_))
 
 
 def test_early_stopping_patience_counts_across_warm_starts(digits):
