@@ -91,7 +91,7 @@ def kernel_train_steps(arrays, y, n_classes, W0, params, n_epochs, row_major, rn
                 np.full(N, np.inf), stats,
             )
             epoch["out_time"].append(np.where(fcount > 0, fsum, T))
-            epoch["row_sum"].append(W.astype(np.float64).sum(axis=0))
+            epoch["row_sum"].append(np.ascontiguousarray(W.T).astype(np.float64).sum(axis=1))
             epoch["training_thresholds"].append(
                 theta.copy() if comp == _train.COMP_NONE else phi.copy())
             epoch["train_prediction"].append(pred[k])
