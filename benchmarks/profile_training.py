@@ -48,7 +48,7 @@ from numba import njit
 from spikencg import SpikingReadoutClassifier, TTFSEncoder
 from spikencg._kernels import _train
 from spikencg._kernels._forward import (
-    floor_f32,
+    round_f32,
     sample_groups,
     simulate,
     simulate_nm,
@@ -67,7 +67,7 @@ CONFIGS = {
 def _forward_all(indptr, indices, times, W, WT, thr, mode):
     N = thr.shape[0]
     thr32 = np.empty(N, np.float32)  # the row-by-row pass tests float32 thresholds
-    floor_f32(thr, thr32)
+    round_f32(thr, thr32)
     s = np.empty(N)
     V = np.empty(N, np.float32)
     acc = np.empty(N, np.float32)
@@ -116,6 +116,13 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
     c = np.full(n_upd, 1e-4)
     nc = np.full(n_upd, -1e-4)
     s_n = np.full(n_upd, 0.5)
+    N = WT.shape[0]
+    nextf = np.ones(N, np.float32)
+    inrange = np.ones(N, np.bool_)
+    touched = np.zeros(N, np.bool_)
+    rows = np.empty(N, np.int64)
+    plan, depth = _train.pairwise_plan(WT.shape[1])
+    part = np.empty(depth, np.float32)
     for _ in range(reps):
         if stdp_only:
             for j in range(n_upd):
@@ -123,7 +130,8 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
                                0.0, 1.0, False, 0.0, 1.0)
         else:
             _apply_updates(W, WT, copy_back, x, hidden, False, n_upd, upd_n, c, nc, s_n,
-                           np.inf, 0.0, 1.0, False, 0.0, w_norm, norm_target)
+                           np.inf, 0.0, 1.0, False, 0.0, w_norm, norm_target, nextf, inrange,
+                           touched, rows, plan, part)
 
 
 @njit(cache=False, nogil=True)

@@ -22,7 +22,8 @@ from _steps import kernel_train_steps, spike_arrays
 from conftest import shared_dir
 from test_reference_golden import params_from_config
 
-from spikencg import SpikingReadoutClassifier, params_from_config as estimator_params
+from spikencg import SpikingReadoutClassifier
+from spikencg import params_from_config as estimator_params
 
 TRACES = shared_dir() / "golden" / "traces"
 CASES = ["fmnist_s2stdp", "fmnist_s2stdp+ncg-cr-1-thr", "mnist_s4nn+ncg"]

@@ -7,7 +7,6 @@ additive or multiplicative STDP, clipping and weight normalisation. What happens
 epoch (annealing, threshold resets, validation) is done by the caller.
 """
 
-import math
 
 import numpy as np
 from numba import njit
@@ -207,19 +206,24 @@ def abs_sum_f32(row, plan, part):
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _n_out_of_range(row, w_min, w_max):
-    """Number of weights of ``row`` outside ``[w_min, w_max]`` (a count vectorises)."""
+    """Number of weights of ``row`` outside ``[w_min, w_max]`` (bounds as float32; a
+    count vectorises)."""
+    lo = np.float32(w_min)
+    hi = np.float32(w_max)
     bad = 0
     for i in range(row.shape[0]):
-        v = np.float64(row[i])
-        bad += (v < w_min) | (v > w_max)
+        v = row[i]
+        bad += (v < lo) | (v > hi)
     return bad
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _clip_row(row, w_min, w_max):
+    lo = np.float32(w_min)
+    hi = np.float32(w_max)
     for i in range(row.shape[0]):
-        v = np.float64(row[i])
-        row[i] = np.float32(w_min if v < w_min else (w_max if v > w_max else v))
+        v = row[i]
+        row[i] = lo if v < lo else (hi if v > hi else v)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
