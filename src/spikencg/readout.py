@@ -232,7 +232,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         Synaptic weights, one row per output neuron (a transposed view of the input-major
         array the kernels use).
     thresholds_ : ndarray of shape (n_neurons,)
-        Decision thresholds (used by predict).
+        Decision thresholds (used by predict). Thresholds are float32 numbers, like the
+        potentials they are compared with (as in the original framework): values
+        assigned here are used rounded to the nearest float32.
     training_thresholds_ : ndarray of shape (n_neurons,)
         Training thresholds at the end of the last epoch (CR-2: the adaptive
         thresholds; CR-1: the single thresholds; otherwise equal to ``thresholds_``).
