@@ -24,8 +24,9 @@ the time ``T``.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from ._jit import njit
 from ._spikes import _insertion_sort
 
 __all__ = ["simulate_image", "train_epoch", "train_patches", "transform_batch"]

@@ -6,7 +6,9 @@ contiguous row to the potentials. Potentials are float32, as in the original fra
 
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from ._jit import njit
 
 __all__ = ["simulate", "round_f32", "better", "best_of_range", "predict_batch", "sample_groups",
            "simulate_nm", "simulate_nm_monotone", "MONOTONE_CHUNK"]

@@ -1,7 +1,8 @@
 """Likelihood of the two-coefficient softmax used by the readout's probability model."""
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 __all__ = ["softmax2_loss_grad_hess"]
 

@@ -14,7 +14,9 @@ work of a small batch.
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from ._jit import njit
 
 # Per-row problem / state flags (bit masks) reported by the scan kernels.
 FLAG_NAN = 1  # a value is NaN

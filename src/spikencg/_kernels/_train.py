@@ -9,7 +9,6 @@ epoch (annealing, threshold resets, validation) is done by the caller.
 
 
 import numpy as np
-from numba import njit
 
 from ._forward import (
     best_of_range,
@@ -20,6 +19,7 @@ from ._forward import (
     simulate_nm,
     simulate_nm_monotone,
 )
+from ._jit import njit
 
 __all__ = [
     "train_epoch",
