@@ -1,16 +1,35 @@
 """Private scikit-learn helpers used by spikencg, imported in one place, and the
-parameter check the estimators share."""
+parameter checks the estimators share.
 
+``validate_data`` and ``check_array`` are scikit-learn's, with shorter errors for complex
+input (scikit-learn's message prints the whole array) and for numbers too large for
+float64. ``_fit_context`` is scikit-learn's, which also runs :func:`check_params` on every
+call, ``partial_fit`` on a fitted estimator included (scikit-learn skips the validation
+there, so a parameter changed by ``set_params`` after the first call went unchecked).
+"""
+
+import functools
 import math
 import numbers
 
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+import numpy as np
+import scipy.sparse as sp
+from sklearn import config_context, get_config
+from sklearn.utils import check_array as _sklearn_check_array
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
-__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "check_finite_params",
-           "check_is_fitted", "validate_data", "wrap_dense_output"]
+__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "check_array",
+           "check_finite_params", "check_is_fitted", "check_params", "validate_data",
+           "validate_parameter_constraints", "wrap_dense_output"]
 
 
 def wrap_dense_output(estimator, data, original_input):
@@ -38,3 +57,122 @@ def check_finite_params(estimator):
             if (isinstance(v, numbers.Real) and not isinstance(v, bool)
                     and not math.isfinite(v)):
                 raise ValueError(f"{name} must be finite, got {value!r}.")
+
+
+def _reject_bool_numbers(estimator):
+    """Raise an InvalidParameterError naming the first parameter that is a bool where a
+    number is expected: ``bool`` is a subclass of ``int``, so scikit-learn's numeric
+    constraints take ``True`` for 1."""
+    constraints = getattr(estimator, "_parameter_constraints", {})
+    for name, value in estimator.get_params(deep=False).items():
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        allowed = constraints.get(name, ())
+        if (any(isinstance(v, (bool, np.bool_)) for v in values)
+                and "boolean" not in allowed and "verbose" not in allowed):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be a number "
+                f"or one of its other allowed values, not a bool; got {value!r}."
+            )
+
+
+def check_params(estimator):
+    """Validate every parameter of ``estimator``, whatever scikit-learn's configuration.
+
+    scikit-learn's constraints (``_validate_params``), then: no bool where a number is
+    expected, no NaN or infinite number.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A spikencg estimator.
+
+    Raises
+    ------
+    InvalidParameterError
+        (A ValueError and a TypeError.) For a value outside a parameter's constraints.
+    ValueError
+        For a NaN or infinite number.
+    """
+    estimator._validate_params()
+    _reject_bool_numbers(estimator)
+    check_finite_params(estimator)
+
+
+def _fit_context(*, prefer_skip_nested_validation):
+    """scikit-learn's ``_fit_context`` (the same configuration for nested estimators),
+    with :func:`check_params` on every call instead of scikit-learn's validation.
+
+    One wrapper frame, as scikit-learn's: the estimators' warnings count their
+    ``stacklevel`` through it.
+    """
+
+    def decorator(fit_method):
+        @functools.wraps(fit_method)
+        def wrapper(estimator, *args, **kwargs):
+            global_skip = get_config()["skip_parameter_validation"]
+            check_params(estimator)
+            with config_context(
+                skip_parameter_validation=prefer_skip_nested_validation or global_skip
+            ):
+                return fit_method(estimator, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _is_complex(a):
+    """Whether ``a`` (an array-like, sparse matrix or data frame) holds complex numbers."""
+    if sp.issparse(a):
+        return a.dtype.kind == "c"
+    dtypes = getattr(a, "dtypes", None)
+    if dtypes is not None and not isinstance(dtypes, np.dtype):
+        return any(getattr(t, "kind", "") == "c" for t in dtypes)
+    try:
+        return bool(np.iscomplexobj(a))
+    except (TypeError, ValueError):
+        return False
+
+
+def _shorter_errors(func, input_names):
+    """``func`` (validate_data or check_array) with one-line errors for complex input and
+    for numbers that do not fit a float64; ``input_names(args, kwargs)`` gives
+    ``[(name, value), ...]`` of the inputs it checks."""
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValueError as exc:
+            if not str(exc).startswith("Complex data not supported"):
+                raise
+            inputs = input_names(args, kwargs)
+            name = next((n for n, v in inputs if _is_complex(v)), inputs[0][0])
+            raise ValueError(
+                f"Complex data not supported: input {name} holds complex numbers; "
+                "spike times and intensities are real numbers."
+            ) from None
+        except OverflowError as exc:
+            name = input_names(args, kwargs)[0][0]
+            raise ValueError(
+                f"Input {name} holds a number that does not fit a float64 ({exc})."
+            ) from None
+
+    return checked
+
+
+def _validate_data_inputs(args, kwargs):
+    X = args[1] if len(args) > 1 else kwargs.get("X", "no_validation")
+    y = args[2] if len(args) > 2 else kwargs.get("y", "no_validation")
+    inputs = [] if isinstance(X, str) else [("X", X)]
+    if not isinstance(y, str) and y is not None:
+        inputs.append(("y", y))
+    return inputs or [("X", None)]
+
+
+def _check_array_inputs(args, kwargs):
+    return [(kwargs.get("input_name") or "X", args[0] if args else kwargs.get("array"))]
+
+
+validate_data = _shorter_errors(_sklearn_validate_data, _validate_data_inputs)
+check_array = _shorter_errors(_sklearn_check_array, _check_array_inputs)

@@ -27,13 +27,14 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils import check_array
 
 from ._compat import (
     Interval,
     StrOptions,
     _fit_context,
+    check_array,
     check_is_fitted,
+    check_params,
     validate_data,
     wrap_dense_output,
 )
@@ -217,10 +218,10 @@ def _indptr_from_counts(counts):
     return indptr
 
 
-def _check_dense_times(X, *, whom):
+def _check_dense_times(X, *, whom, name="X"):
     """Validate dense timestamps: return a float64 C-contiguous writable 2-D array."""
     _reject_sparse(X, whom)
-    X2, _ = _flatten_samples(X)
+    X2, _ = _flatten_samples(X, name)
     X2 = check_array(
         X2,
         dtype=np.float64,
@@ -228,10 +229,12 @@ def _check_dense_times(X, *, whom):
         ensure_all_finite=False,
         ensure_min_samples=0,
         ensure_min_features=0,
-        input_name="X",
+        input_name=name,
     )
     if X2.shape[1] > _INT32_MAX:
-        raise ValueError(f"X has {X2.shape[1]} features; at most {_INT32_MAX} are supported.")
+        raise ValueError(
+            f"{name} has {X2.shape[1]} features; at most {_INT32_MAX} are supported."
+        )
     return _writable(X2)
 
 
@@ -251,41 +254,197 @@ def _reject_coo_duplicates(X, name="X"):
         )
 
 
-def _csr_arrays(X, max_time, copy=True, whom="spike_arrays"):
-    """Canonical arrays of a CSR spike list (checked, filtered, rows time-ordered)."""
+def _index_array(a, what, name, fmt):
+    """``a`` (an index array of a sparse matrix) after checking it is a 1-D integer array."""
+    if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
+        found = (f"dtype {a.dtype} and shape {a.shape}" if isinstance(a, np.ndarray)
+                 else type(a).__name__)
+        raise ValueError(
+            f"Input {name} ({fmt.upper()}) has an invalid {what} array ({found}): "
+            "expected a 1-D array of integers. Not a valid sparse matrix."
+        )
+    return a
+
+
+def _check_in_range(a, size, what, name, fmt):
+    if a.size and (a.min() < 0 or a.max() >= size):
+        raise ValueError(
+            f"Input {name} ({fmt.upper()}) stores {what} outside [0, {size}): not a valid "
+            "sparse matrix of its shape."
+        )
+
+
+def _check_compressed(X, n_major, n_minor, what, name, *, ranges=True):
+    """Check the index pointer and indices of a CSR, CSC or BSR matrix (``n_major`` rows or
+    columns, or block rows, of ``n_minor`` entries at most); ``what``: the indices' name."""
+    fmt = X.format
+    indptr = _index_array(X.indptr, "index pointer", name, fmt)
+    indices = _index_array(X.indices, "indices", name, fmt)
+    data = X.data if isinstance(X.data, np.ndarray) else np.asarray(X.data)
+    n_data = data.shape[0] if data.ndim else 0
+    if (indptr.shape[0] != n_major + 1 or indptr[0] != 0
+            or indptr[-1] > min(indices.shape[0], n_data)
+            or np.any(indptr[1:] < indptr[:-1])):
+        raise ValueError(
+            f"Input {name} ({fmt.upper()}) has an invalid index pointer (it must hold "
+            f"{n_major + 1} non-decreasing offsets from 0 to at most the number of stored "
+            "entries): not a valid sparse matrix."
+        )
+    if ranges:
+        _check_in_range(indices[: int(indptr[-1])], n_minor, what, name, fmt)
+
+
+def _check_sparse_structure(X, name="X"):
+    """Check a sparse ``X`` of any scipy format before anything converts or reads it.
+
+    scipy checks neither the index ranges nor the index pointers of a matrix whose
+    arrays were set or changed after construction, and its conversions to CSR write and
+    read wherever these point (a corrupted process, not an error). Here every format's
+    structure is checked with vectorised NumPy operations: index arrays of integers,
+    index pointers non-decreasing from 0 to at most the number of stored entries,
+    indices within the shape, one value per entry. A CSR matrix's indices are checked
+    later, by the scan of its spikes (:func:`_csr_arrays`), and so are not read twice.
+
+    Formats that cannot hold a spike list without loss are refused: DIA (its conversion
+    drops the stored zeros, the spikes at ``t = 0``, which it cannot tell from padding),
+    and BSR of blocks larger than 1x1 (the zeros that fill its blocks would read as
+    spikes at ``t = 0``). COO entries stored twice are refused (:func:`_reject_coo_duplicates`).
+
+    Raises
+    ------
+    ValueError
+        If the structure is invalid, or ``X`` is not 2-D, or holds no real numbers.
+    TypeError
+        If ``X`` is a DIA matrix or a BSR matrix of blocks larger than 1x1.
+    """
+    if not sp.issparse(X):
+        return
+    fmt = X.format
+    if len(X.shape) != 2:
+        raise ValueError(
+            f"Input {name} is a {len(X.shape)}-D sparse array of shape {X.shape}; "
+            "expected a 2-D spike list of shape (n_samples, n_features)."
+        )
+    n, d = (int(v) for v in X.shape)
+    if fmt == "dia":
+        raise TypeError(
+            f"Input {name} is a DIA sparse matrix, which cannot hold a spike list: its "
+            "conversion to CSR drops the stored zeros (the spikes at t = 0), which it "
+            "cannot tell from padding. Build the spike list as CSR (TTFSEncoder, "
+            "spikes_from_dense)."
+        )
+    dtype = getattr(X.data, "dtype", None) if fmt not in ("dok", "lil") else X.dtype
+    if dtype is not None and dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: input {name} is a sparse matrix of dtype "
+            f"{dtype}; spike times and intensities are real numbers."
+        )
+    if dtype is None or dtype.kind not in "biuf":
+        raise ValueError(
+            f"Input {name} ({fmt.upper()}) must hold real spike times, got "
+            f"{'data of dtype ' + str(dtype) if dtype is not None else 'no data array'}."
+        )
+    if fmt == "csr":
+        _check_compressed(X, n, d, "input indices", name, ranges=False)
+    elif fmt == "csc":
+        _check_compressed(X, d, n, "sample indices", name)
+    elif fmt == "bsr":
+        if X.data.ndim != 3 or X.data.shape[1:] != (1, 1):
+            raise TypeError(
+                f"Input {name} is a BSR sparse matrix of blocks "
+                f"{'x'.join(str(v) for v in X.data.shape[1:])}: the zeros that fill its "
+                "blocks would read as spikes at t = 0. Build the spike list as CSR (or "
+                "as BSR of 1x1 blocks)."
+            )
+        _check_compressed(X, n, d, "input indices", name)
+    elif fmt == "coo":
+        row = _index_array(X.row, "row", name, fmt)
+        col = _index_array(X.col, "col", name, fmt)
+        data = X.data
+        if not (row.shape == col.shape == data.shape):
+            raise ValueError(
+                f"Input {name} (COO) holds {row.shape[0]} row indices, {col.shape[0]} "
+                f"column indices and {data.size} values; they must be as many: not a "
+                "valid sparse matrix."
+            )
+        _check_in_range(row, n, "sample indices", name, fmt)
+        _check_in_range(col, d, "input indices", name, fmt)
+        _reject_coo_duplicates(X, name)
+    elif fmt == "dok":
+        keys = list(X.keys())
+        idx = np.array(keys) if keys else np.empty((0, 2), dtype=np.int64)
+        if idx.ndim != 2 or idx.shape[1] != 2 or idx.dtype.kind not in "iu":
+            raise ValueError(
+                f"Input {name} (DOK) has keys that are not pairs of integers: not a valid "
+                "sparse matrix."
+            )
+        _check_in_range(idx[:, 0], n, "sample indices", name, fmt)
+        _check_in_range(idx[:, 1], d, "input indices", name, fmt)
+    elif fmt == "lil":
+        rows, vals = X.rows, X.data
+        if (not isinstance(rows, np.ndarray) or not isinstance(vals, np.ndarray)
+                or rows.shape != (n,) or vals.shape != (n,)
+                or any(not isinstance(r, list) or not isinstance(v, list) or len(r) != len(v)
+                       for r, v in zip(rows, vals, strict=True))):
+            raise ValueError(
+                f"Input {name} (LIL) must hold one list of input indices and one list of "
+                "values of the same length per sample: not a valid sparse matrix."
+            )
+        flat = [j for r in rows for j in r]
+        idx = np.array(flat) if flat else np.empty(0, dtype=np.int64)
+        if idx.ndim != 1 or idx.dtype.kind not in "iu":
+            raise ValueError(
+                f"Input {name} (LIL) has input indices that are not integers: not a "
+                "valid sparse matrix."
+            )
+        _check_in_range(idx, d, "input indices", name, fmt)
+
+
+def _csr_arrays(X, max_time, copy=True, whom="spike_arrays", name="X"):
+    """Canonical arrays of a CSR spike list (checked, filtered, rows time-ordered);
+    ``name``: the input's name in error messages."""
     if X.format != "csr":
         raise TypeError(
-            f"Expected X as a CSR spike list (scipy.sparse csr_matrix or csr_array), got "
-            f"a {X.format.upper()} sparse {type(X).__name__}. Build the spike list as CSR "
-            "directly (converting, e.g. from COO, would sum duplicate entries)."
+            f"Expected {name} as a CSR spike list (scipy.sparse csr_matrix or csr_array), "
+            f"got a {X.format.upper()} sparse {type(X).__name__}. Build the spike list as "
+            "CSR directly (converting, e.g. from COO, would sum duplicate entries)."
         )
+    _check_sparse_structure(X, name)
     n, d = X.shape
     if d > _INT32_MAX:
-        raise ValueError(f"X has {d} features; at most {_INT32_MAX} are supported.")
-    if X.dtype.kind not in "biuf":
-        raise ValueError(f"X must hold real spike times, got dtype {X.dtype}.")
+        raise ValueError(f"{name} has {d} features; at most {_INT32_MAX} are supported.")
     indptr = np.require(X.indptr, dtype=np.int64, requirements=["C", "W", "A"])
-    if (
-        indptr.shape != (n + 1,)
-        or indptr[0] != 0
-        or indptr[-1] > min(X.indices.shape[0], X.data.shape[0])
-        or np.any(indptr[1:] < indptr[:-1])
-    ):
-        raise ValueError("Input X has an invalid index pointer: not a valid spike list.")
     nnz = int(indptr[-1])
     indices = X.indices[:nnz]
     if indices.dtype != np.int32 and nnz > 0 and (indices.min() < 0 or indices.max() >= d):
         raise ValueError(
-            "Input X stores input indices outside [0, n_features): not a valid spike list."
+            f"Input {name} stores input indices outside [0, n_features): not a valid "
+            "spike list."
         )
     indices = np.require(indices, dtype=np.int32, requirements=["C", "W", "A"])
     data = np.require(X.data[:nnz], dtype=np.float64, requirements=["C", "W", "A"])
 
-    n_chunks = max(1, min(n, numba.get_num_threads(), _SCRATCH_BYTES // (8 * max(d, 1))))
+    # the scan looks for inputs stored twice in a row with one marker per input (and
+    # parallel chunk); when the inputs are many more than the spikes (a declared width of
+    # 2**31 - 1 would need 16 GB of markers), it scans the inputs' ranks among the stored
+    # indices instead: the same order, the same flags
+    scan_indices, scan_d = indices, d
+    if 8 * d > max(_SCRATCH_BYTES, 16 * nnz):
+        if nnz and (indices.min() < 0 or indices.max() >= d):
+            bad = (indices < 0) | (indices >= d)
+            row = int(np.searchsorted(indptr, np.flatnonzero(bad)[0], side="right")) - 1
+            raise ValueError(
+                f"Input {name} stores input indices outside [0, n_features) (first in "
+                f"sample {row}): not a valid spike list."
+            )
+        present, ranks = np.unique(indices, return_inverse=True)
+        scan_indices = ranks.astype(np.int32).reshape(-1)
+        scan_d = max(int(present.shape[0]), 1)
+    n_chunks = max(1, min(n, numba.get_num_threads(), _SCRATCH_BYTES // (8 * max(scan_d, 1))))
     counts = np.empty(n, dtype=np.int64)
     flags = np.empty(n, dtype=np.int64)
-    _spikes.scan_csr(indptr, indices, data, d, max_time, n_chunks, counts, flags)
-    _raise_for_flags(flags, name="X", whom=whom, what="spike times", allow_posinf=True)
+    _spikes.scan_csr(indptr, scan_indices, data, scan_d, max_time, n_chunks, counts, flags)
+    _raise_for_flags(flags, name=name, whom=whom, what="spike times", allow_posinf=True)
     rework = _spikes.FLAG_UNSORTED | _spikes.FLAG_DROPPED
     if not np.any(flags & rework):
         # already canonical: copies that never share memory with X, unless told otherwise
@@ -300,21 +459,22 @@ def _csr_arrays(X, max_time, copy=True, whom="spike_arrays"):
     return out_indptr, out_indices, out_times
 
 
-def _spike_arrays_and_shape(X, max_time, copy=True, offset=0, whom="spike_arrays"):
+def _spike_arrays_and_shape(X, max_time, copy=True, offset=0, whom="spike_arrays", name="X"):
     """Kernel arrays and 2-D shape of a spike list or of dense timestamps (converted
     block of rows by block of rows: bounded scratch memory); ``offset``: number of the
-    first row, ``whom``: the function or estimator named in error messages."""
+    first row, ``whom``: the function or estimator named in error messages, ``name``: the
+    input's name in them."""
     max_time = _check_max_time(max_time)
     if sp.issparse(X):
-        arrays = _csr_arrays(X, max_time, copy=copy, whom=whom)
+        arrays = _csr_arrays(X, max_time, copy=copy, whom=whom, name=name)
         return arrays, X.shape
     _reject_sparse(X, whom)
-    X2, _ = _flatten_samples(X)
+    X2, _ = _flatten_samples(X, name)
 
     def blocks():
         for lo, hi in _row_chunks(X2.shape[0], X2.shape[1]):
-            T = _check_dense_times(_rows(X2, lo, hi), whom=whom)
-            yield T, _scan_dense(T, max_time, name="X", whom=whom,
+            T = _check_dense_times(_rows(X2, lo, hi), whom=whom, name=name)
+            yield T, _scan_dense(T, max_time, name=name, whom=whom,
                                  what="spike times", allow_posinf=True, offset=offset + lo)
 
     return _fill_blocks(X2.shape[0], blocks(), max_time), tuple(X2.shape)
@@ -461,6 +621,22 @@ def spikes_to_dense(X, max_time=1.0):
     return out
 
 
+def _check_file_path(path, example):
+    """Raise a ValueError if ``path`` (a destination for :func:`numpy.savez`) names a
+    folder: ``"some/dir/"`` would write the hidden file ``some/dir/.npz``."""
+    import os
+
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        return  # a file object
+    text = os.fsdecode(path)
+    seps = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    if text.endswith(seps) or os.path.isdir(text) or text == "":
+        raise ValueError(
+            f"path {text!r} names a folder, not a file; give the file to write, e.g. "
+            f"{os.path.join(text, example)!r}."
+        )
+
+
 def save_spikes(path, X, y=None, *, max_time=1.0, compressed=False):
     """Save a spike list (and optional labels) to a ``.npz`` file without pickle.
 
@@ -485,12 +661,14 @@ def save_spikes(path, X, y=None, *, max_time=1.0, compressed=False):
     ------
     ValueError
         If ``y`` holds objects other than strings or its length differs from the
-        number of samples, or if ``X`` is not a valid spike list.
+        number of samples, if ``X`` is not a valid spike list, or if ``path`` names a
+        folder (ends with a separator or is an existing folder).
 
     See Also
     --------
     load_spikes : Read the file back.
     """
+    _check_file_path(path, "spikes.npz")
     max_time = _check_max_time(max_time)
     (indptr, indices, times), shape = _spike_arrays_and_shape(X, max_time)
     contents = {
@@ -940,6 +1118,7 @@ class TTFSEncoder(
             does not fire (in the container set by :meth:`set_output`).
         """
         check_is_fitted(self)
+        check_params(self)  # (set_params may have changed them since fit)
         _, n, blocks = self._blocks(X, reset=False)
         max_time = float(self.max_time)
         x_max = None if self.encoding == "time" else self._x_max_per_feature()
@@ -993,6 +1172,7 @@ class TTFSEncoder(
             that do not fire.
         """
         check_is_fitted(self)
+        check_params(self)  # (set_params may have changed them since fit)
         if not sp.issparse(X) and not self.sparse_output:
             # this encoder's dense output: times, max_time (or more) where no spike
             X = validate_data(self, X, reset=False, dtype=np.float64,

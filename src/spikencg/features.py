@@ -27,10 +27,11 @@ from ._compat import (
     _fit_context,
     check_finite_params,
     check_is_fitted,
+    check_params,
     validate_data,
 )
 from ._kernels import _conv
-from .encoding import _open_npz
+from .encoding import _check_file_path, _open_npz
 
 __all__ = ["STDPConvFeatures", "WHOLE_IMAGE_SETTINGS", "dog_on_off", "load_features",
            "save_features"]
@@ -553,6 +554,7 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             For input of the wrong shape or with NaN, infinite or negative values.
         """
         check_is_fitted(self)
+        check_params(self)  # (set_params may have changed them since fit)
         images = self._validate_images(X, reset=False)
         n = images.shape[0]
         H, W = self.image_shape_
@@ -620,13 +622,14 @@ def save_features(path, X, y=None, *, compressed=False, **metadata):
     ------
     ValueError
         If ``X`` is sparse, a scalar (0-d) or not numeric, ``y`` has the wrong length or
-        holds objects other than strings, or a metadata value is not a number or a
-        string.
+        holds objects other than strings, a metadata value is not a number or a
+        string, or ``path`` names a folder.
 
     See Also
     --------
     load_features : Read the file back.
     """
+    _check_file_path(path, "features.npz")
     if sp.issparse(X):
         raise ValueError(
             f"X must be a dense numeric array of shape (n_samples, ...), got a sparse "

@@ -17,11 +17,12 @@ from ._compat import (
     check_finite_params,
     check_is_fitted,
     validate_data,
+    validate_parameter_constraints,
 )
 from ._kernels import _proba, _train
 from ._kernels._forward import predict_batch
 from .encoding import (
-    _reject_coo_duplicates,
+    _check_sparse_structure,
     _row_chunks,
     _rows,
     _spike_arrays_and_shape,
@@ -63,6 +64,17 @@ _PROBA_SAMPLES = 2000
 # log-loss of four seeds fell from 0.54-1.89 to 0.25-0.47 (coefficients were in the
 # thousands)
 _PROBA_PRIOR_STD = 300.0
+# Bounds of the parameters beyond which the kernels' arithmetic would overflow: weights,
+# thresholds and potentials are float32 (a threshold above float32's largest number is
+# never reached), and the kernels add and subtract times of the order of max_time and
+# t_gap (from max_time = 2**1021 on, a scaled copy of a dataset trained another model)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_MAX_TIME = 1e300
+# the relative potential min(V / mean threshold, 2) of the probability model is also
+# bounded below, so that a tiny edited threshold cannot make it -inf (NaN scores)
+_RHO_MIN = -1e6
+# parameters that prediction reads: they must not change between fit and predict
+_PREDICT_SETTINGS = ("neuron", "tau", "max_time")
 _HISTORY_PER_NEURON = ("updates_own_class", "updates_other_class", "threshold_history",
                        "mean_firing_time", "min_firing_time", "firing_rate")
 _HISTORY = ("train_accuracy", "validation_accuracy", "silent_fraction",
@@ -297,21 +309,23 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         "non_target_neurons": [Interval(numbers.Integral, 0, None, closed="left"), None],
         "class_inhibition": ["boolean", None],
         "competition": [StrOptions(set(COMPETITIONS)), None],
-        "threshold": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "threshold_lr": [Interval(numbers.Real, 0, None, closed="left"), None],
+        "threshold": [Interval(numbers.Real, 0, _FLOAT32_MAX, closed="both"),
+                      StrOptions({"auto"})],
+        "threshold_lr": [Interval(numbers.Real, 0, _FLOAT32_MAX, closed="both"), None],
         "threshold_annealing": [Interval(numbers.Real, 0, None, closed="left")],
         "neuron": [StrOptions({"if", "lif"})],
         "tau": [Interval(numbers.Real, 0, None, closed="neither")],
-        "max_time": [Interval(numbers.Real, 0, None, closed="neither")],
+        "max_time": [Interval(numbers.Real, 0, _MAX_TIME, closed="right")],
         "w_init": [StrOptions({"normal", "uniform"})],
-        "w_init_mean": [numbers.Real, None],
+        "w_init_mean": [Interval(numbers.Real, -_FLOAT32_MAX, _FLOAT32_MAX, closed="both"),
+                        None],
         "w_init_std": [Interval(numbers.Real, 0, None, closed="left")],
-        "w_min": [numbers.Real, None],
-        "w_max": [numbers.Real, None],
+        "w_min": [Interval(numbers.Real, -_FLOAT32_MAX, _FLOAT32_MAX, closed="both"), None],
+        "w_max": [Interval(numbers.Real, -_FLOAT32_MAX, _FLOAT32_MAX, closed="both"), None],
         "weight_norm": ["boolean", None],
         "stdp": [StrOptions({"additive", "multiplicative"})],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
-        "t_gap": [Interval(numbers.Real, 0, None, closed="left"), None],
+        "t_gap": [Interval(numbers.Real, 0, _MAX_TIME, closed="both"), None],
         "a_plus": [numbers.Real, None],
         "a_minus": [numbers.Real, None],
         "anti_a_plus": [numbers.Real, None],
@@ -449,6 +463,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         w_max = float(pick(self.w_max, d["w_max"]))
         if not w_min < w_max:
             raise ValueError(f"w_min={w_min} must be smaller than w_max={w_max}.")
+        w_init_mean = float(pick(self.w_init_mean, d["w_init_mean"]))
+        if self.w_init == "normal" and not w_min <= w_init_mean <= w_max:
+            raise ValueError(
+                f"w_init_mean={w_init_mean:g} must lie within [w_min, w_max] = "
+                f"[{w_min:g}, {w_max:g}]: the initial weights are drawn around it and "
+                "clipped to that range."
+            )
         if w_min < 0 and bool(pick(self.weight_norm, d["weight_norm"])):
             warnings.warn(
                 f"weight_norm with w_min={w_min:g} < 0: normalisation rescales an updated "
@@ -472,7 +493,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             rule={"s2stdp": _train.RULE_S2STDP, "sstdp": _train.RULE_S2STDP,
                   "rstdp": _train.RULE_RSTDP, "s4nn": _train.RULE_S4NN}[self.rule],
             time_ranges=bool(pick(self.time_ranges, d["time_ranges"])),
-            w_init_mean=float(pick(self.w_init_mean, d["w_init_mean"])),
+            w_init_mean=w_init_mean,
             w_min=w_min,
             w_max=w_max,
             w_norm=bool(pick(self.weight_norm, d["weight_norm"])),
@@ -578,6 +599,14 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 f"{self._threshold_param!r}): the thresholds are trained state; refit with "
                 "warm_start=False, or assign thresholds_ and training_thresholds_."
             )
+        fitted = getattr(self, "_fit_settings", None)
+        if fitted is not None and self.max_time != fitted["max_time"]:
+            raise ValueError(
+                f"cannot continue training (warm_start / partial_fit) with max_time="
+                f"{self.max_time!r} (the model was trained with {fitted['max_time']!r}): "
+                "the weights and thresholds were learned on that time scale; refit with "
+                "warm_start=False."
+            )
         _, theta, _ = self._fitted_arrays(store=True)
         # CR-2's floor is the smallest threshold the training starts from: that of the
         # (possibly edited) decision thresholds now (the same when they were not edited)
@@ -627,8 +656,25 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                                                    if len(shape) == 2 else "")
                     + f"), got {arr.shape}."
                 )
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(f"{name} contains NaN or infinite values.")
+            if arr.ndim == 2:
+                # the potentials are float32 sums of up to n_features_in_ weights
+                bound = _FLOAT32_MAX / max(n_in, 1)
+                if arr.size and not (-bound <= arr.min() and arr.max() <= bound):
+                    if not np.all(np.isfinite(arr)):
+                        raise ValueError(f"{name} contains NaN or infinite values.")
+                    raise ValueError(
+                        f"{name} holds values of magnitude up to {np.abs(arr).max():.3g}: "
+                        f"the sum of {n_in} of them overflows the neurons' float32 "
+                        f"potentials; keep |weights_| <= {bound:.3g}."
+                    )
+            else:
+                if not np.all(np.isfinite(arr)):
+                    raise ValueError(f"{name} contains NaN or infinite values.")
+                if np.any(arr < 0):
+                    raise ValueError(
+                        f"{name} holds negative values (the smallest is {arr.min():g}): a "
+                        "threshold must be >= 0."
+                    )
             # the kernels' layout: weights_ is the transpose of a C-contiguous
             # input-major array; the kernels update the arrays in place when training
             kernel = arr.T if arr.ndim == 2 else arr
@@ -843,7 +889,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _validate_fit(self, X, y):
-        _reject_coo_duplicates(X)
+        _check_sparse_structure(X)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float64, ensure_all_finite=False,
             reset=not (self.warm_start and hasattr(self, "classes_")),
@@ -942,19 +988,22 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = classes
             rs = check_random_state(self.random_state)
             rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
+            _check_layer_memory(p["n_classes"] * p["M"], self.n_features_in_)
             self._init_state(p, self.n_features_in_, arrays, rng, weights_init)
         self._train(arrays, y_enc, self.max_iter, val, stopping)
         self._fit_proba(arrays if val is None else val[0],
                               y_enc if val is None else val[1])
+        self._fit_settings = {k: getattr(self, k) for k in _PREDICT_SETTINGS}
         return self
 
-    def _arrays(self, X, offset=0):
-        """The kernels' spike arrays of validated input (errors name the estimator)."""
+    def _arrays(self, X, offset=0, name="X"):
+        """The kernels' spike arrays of validated input (errors name the estimator and
+        the input, ``name``)."""
         return _spike_arrays_and_shape(X, float(self.max_time), copy=False, offset=offset,
-                                       whom=type(self).__name__)[0]
+                                       whom=type(self).__name__, name=name)[0]
 
     def _validation_arrays(self, X_val, y_val, classes):
-        _reject_coo_duplicates(X_val, "X_val")
+        _check_sparse_structure(X_val, "X_val")
         try:
             X_val = validate_data(self, X_val, reset=False, accept_sparse="csr",
                                   dtype=np.float64, ensure_all_finite=False)
@@ -975,7 +1024,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 f"y_val holds labels that are not in the training labels: "
                 f"{np.unique(y_val[~known])[:5]}."
             )
-        return (self._arrays(X_val),
+        return (self._arrays(X_val, name="X_val"),
                 np.searchsorted(classes, y_val).astype(np.int64))
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -1004,7 +1053,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "classes_")
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        _reject_coo_duplicates(X)
+        _check_sparse_structure(X)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64,
                              ensure_all_finite=False, reset=first)
         check_classification_targets(y)
@@ -1028,11 +1077,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = cls
             rs = check_random_state(self.random_state)
             rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
+            _check_layer_memory(p["n_classes"] * p["M"], self.n_features_in_)
             self._init_state(p, self.n_features_in_, arrays, rng, None)
         else:
             self._continue_with(p)
         self._train(arrays, y_enc, 1, None, None)
         self._fit_proba(arrays, y_enc)
+        self._fit_settings = {k: getattr(self, k) for k in _PREDICT_SETTINGS}
         return self
 
     # ------------------------------------------------------------------ inference
@@ -1063,9 +1114,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     def _chunks(self, X):
         """Validated spike arrays of X, chunk by chunk of rows (bounded memory)."""
         check_is_fitted(self)
+        self._check_predict_settings()
         if not sparse.issparse(X) and not hasattr(X, "shape"):
             X = np.asarray(X)
-        _reject_coo_duplicates(X)
+        _check_sparse_structure(X)
         if sparse.issparse(X) or X.ndim != 2:
             # a spike list's kernel arrays are its own arrays (no copy, no chunking
             # needed)
@@ -1078,6 +1130,28 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             part = validate_data(self, _rows(X, lo, hi), reset=False, dtype=np.float64,
                                  ensure_all_finite=False)
             yield self._arrays(part, offset=lo)
+
+    def _check_predict_settings(self):
+        """Validate the parameters that prediction reads (``neuron``, ``tau``,
+        ``max_time``), and raise if one was changed by ``set_params`` since the model was
+        fitted (``tau`` only for a LIF model): the prediction would come from another
+        model than the one trained."""
+        now = {k: getattr(self, k) for k in _PREDICT_SETTINGS}
+        validate_parameter_constraints(
+            {k: self._parameter_constraints[k] for k in _PREDICT_SETTINGS}, now,
+            caller_name=type(self).__name__)
+        fitted = getattr(self, "_fit_settings", None)
+        for name, value in now.items():
+            if isinstance(value, (bool, np.bool_)) and name != "neuron":
+                raise ValueError(f"{name} must be a number, not a bool; got {value!r}.")
+            if fitted is None or (name == "tau" and fitted["neuron"] != "lif"):
+                continue  # (a model saved before they were recorded; an IF neuron's tau)
+            if value != fitted[name]:
+                raise ValueError(
+                    f"{name} was changed from {fitted[name]!r} to {value!r} after the model "
+                    "was fitted: predicting with it would use another model than the one "
+                    f"trained. Set {name} back, or fit again."
+                )
 
     def _features(self, arrays, rows=None):
         """Per-class time advance, relative potential, and the winning class (of every
@@ -1154,8 +1228,25 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         return scores
 
     def _logits(self, advance, rho):
-        a, b = self.proba_coef_
-        return a * advance + b * np.minimum(rho, 2.0)
+        try:
+            coef = np.asarray(self.proba_coef_, dtype=np.float64)
+        except (TypeError, ValueError):
+            coef = None
+        if (coef is None or coef.shape != (2,) or not np.all(np.isfinite(coef))
+                or np.any(coef < 0)):
+            raise ValueError(
+                "proba_coef_ must hold 2 finite numbers >= 0 (the weights of the spike-time "
+                f"advance and of the potential), got {self.proba_coef_!r}."
+            )
+        a, b = coef
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = a * advance + b * _bounded_rho(rho)
+        if not np.all(np.isfinite(z)):
+            raise ValueError(
+                f"proba_coef_ = {coef.tolist()} makes class scores overflow to infinity; "
+                "use smaller coefficients."
+            )
+        return z
 
     def _fit_proba(self, arrays, y_enc):
         """Fit the probability model by maximum likelihood, with a weak prior (see
@@ -1166,7 +1257,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             rows = np.linspace(0, n - 1, _PROBA_SAMPLES).astype(np.int64)
             y_enc = y_enc[rows]
         advance, rho, _, _ = self._features(arrays, rows)
-        r = np.minimum(rho, 2.0)
+        r = _bounded_rho(rho)
 
         self.proba_coef_ = _fit_softmax_coef(advance, r, y_enc)
 
@@ -1268,6 +1359,40 @@ def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
             break
         coef, loss, grad, hess = new, new_loss, new_grad, new_hess
     return coef
+
+
+def _available_memory():
+    """Bytes of memory available to a new allocation (Linux: MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _check_layer_memory(n_neurons, n_inputs):
+    """Raise a MemoryError, before any allocation, when a layer of ``n_neurons`` x
+    ``n_inputs`` weights cannot be initialised and trained in the memory available: its
+    initialisation holds 24 bytes per weight (two float64 draws and the float32
+    weights), which would otherwise be filled for minutes before failing."""
+    need = 24 * n_neurons * n_inputs
+    available = _available_memory()
+    if available is not None and need > available:
+        raise MemoryError(
+            f"A layer of {n_neurons} neurons x {n_inputs} inputs needs about "
+            f"{need / 1e9:.3g} GB to initialise and train ({4 * n_neurons * n_inputs / 1e9:.3g}"
+            f" GB of float32 weights), more than the {available / 1e9:.3g} GB available; "
+            "use fewer inputs (or fewer neurons per class)."
+        )
+
+
+def _bounded_rho(rho):
+    """The probability model's relative potential: ``min(rho, 2)``, and at least
+    :data:`_RHO_MIN`."""
+    return np.clip(rho, _RHO_MIN, 2.0)
 
 
 def _strict_winner(scores, wc):
