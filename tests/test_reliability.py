@@ -2,12 +2,18 @@
 hang or a silently wrong answer. Cases that used to crash the interpreter run in a
 subprocess, so that a regression fails its test instead of ending the test run."""
 
+import io
+import json
+import math
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+import tarfile
 import textwrap
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +22,17 @@ import scipy.sparse as sp
 from sklearn.datasets import load_digits
 
 import spikencg
-from spikencg import SpikingReadoutClassifier, STDPConvFeatures, TTFSEncoder
+from spikencg import (
+    SpikingReadoutClassifier,
+    STDPConvFeatures,
+    TTFSEncoder,
+    load_spikes,
+    save_features,
+    save_spikes,
+    spikes_from_dense,
+)
+from spikencg.cli import main
+from spikencg.datasets import load_cifar, load_cifar_batch, load_idx
 
 SRC = Path(spikencg.__file__).resolve().parents[1]
 
@@ -198,3 +214,255 @@ def test_invalid_validation_set_is_named_x_val(fitted):
     bad.indices[0] = 99
     with pytest.raises(ValueError, match="Input X_val stores input indices"):
         SpikingReadoutClassifier(max_iter=1).fit(S, y, X_val=bad, y_val=y[:50])
+
+
+# ---------------------------------------------------------------- command line
+def _one_error_line(capsys):
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("spikencg: error:"), err
+    assert "\n" not in err and "Traceback" not in err
+    return err
+
+
+def _write_set(path, S, y, max_time=1.0):
+    save_spikes(path, S, y, max_time=max_time)
+
+
+@pytest.fixture(scope="module")
+def spike_sets(tmp_path_factory):
+    """A data folder of digits spike sets (train 240, val 80, test 80)."""
+    X, y = load_digits(return_X_y=True)
+    S = TTFSEncoder(encoding="intensity", x_max=16.0).fit_transform(X[:400])
+    root = tmp_path_factory.mktemp("sets")
+    data = root / "data"
+    data.mkdir()
+    _write_set(data / "trainset.npz", S[:240], y[:240])
+    _write_set(data / "valset.npz", S[240:320], y[240:320])
+    _write_set(data / "testset.npz", S[320:], y[320:400])
+    return data, S, y[:400]
+
+
+FAST = ["--preset", "STDP-CSNN/MNIST/s2stdp+ncg", "--quiet", "--set", "max_iter=1",
+        "--set", "neurons_per_class=2"]
+
+
+@pytest.mark.parametrize("name", ["testset", "valset"])
+def test_run_refuses_sets_of_another_time_window(spike_sets, tmp_path, capsys, name):
+    data, S, y = spike_sets
+    folder = tmp_path / "d"
+    shutil.copytree(data, folder)
+    _write_set(folder / f"{name}.npz", S[320:] * 3.0, y[320:], max_time=3.0)
+    assert main(["run", str(folder), str(tmp_path / "o"), *FAST]) == 2
+    assert f"{name}.npz was saved with max_time=3" in _one_error_line(capsys)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("name", ["testset", "valset"])
+def test_run_refuses_labels_unseen_in_training(spike_sets, tmp_path, capsys, name):
+    data, S, y = spike_sets
+    folder = tmp_path / "d"
+    shutil.copytree(data, folder)
+    _write_set(folder / f"{name}.npz", S[320:], y[320:] + 10)  # shifted labels
+    assert main(["run", str(folder), str(tmp_path / "o"), *FAST]) == 2
+    err = _one_error_line(capsys)
+    assert f"{name}.npz holds 80 samples of labels that trainset.npz does not have" in err
+
+
+def _grid(data, out, *extra):
+    return main(["gridsearch", str(data), str(out), "--preset", "STDP-CSNN/MNIST/s2stdp+ncg",
+                 "--quiet", "--set", "max_iter=1", "--set", "neurons_per_class=2",
+                 "--set", "threshold=[3, 4]", *extra])
+
+
+def test_gridsearch_runs_are_keyed_by_everything_that_changes_them(spike_sets, tmp_path,
+                                                                     capsys):
+    # rerunning in the same folder with another seed, other data or another validation
+    # split used to report "2 runs, 2 already done" and print the old results
+    data, S, y = spike_sets
+    no_val = tmp_path / "noval"
+    no_val.mkdir()
+    shutil.copy(data / "trainset.npz", no_val / "trainset.npz")
+    other = tmp_path / "other"
+    other.mkdir()
+    _write_set(other / "trainset.npz", S[80:320], y[80:320])
+    out = tmp_path / "gs"
+    assert _grid(no_val, out) == 0
+    assert "2 runs, 0 already done, 2 to do" in capsys.readouterr().out
+    assert _grid(no_val, out) == 0
+    assert "2 runs, 2 already done, 0 to do" in capsys.readouterr().out
+    for source, extra in ((no_val, ["--seed", "1"]),
+                          (no_val, ["--validation-fraction", "0.3"]),
+                          (other, [])):
+        assert _grid(source, out, *extra) == 0
+        text = capsys.readouterr().out
+        assert "2 runs, 0 already done, 2 to do" in text, (source, extra)
+        assert "2/2 runs finished" in text
+    assert len(list((out / "runs").glob("*.json"))) == 8
+    # the same data in a re-converted file: the runs are found again
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    _write_set(copy / "trainset.npz", S[80:320], y[80:320])
+    assert _grid(copy, out) == 0
+    assert "2 runs, 2 already done, 0 to do" in capsys.readouterr().out
+    # summary shows the grid of grid.json only, and says that others were left out
+    assert main(["summary", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "2/2 runs finished" in captured.out
+    assert "6 finished run(s)" in captured.err
+    seeds = {json.loads(p.read_text())["setup"]["seed"] for p in (out / "runs").glob("*.json")}
+    assert seeds == {0, 1}
+
+
+def test_npz_entry_announcing_more_data_than_it_holds(spike_sets, tmp_path, capsys):
+    data, _, _ = spike_sets
+    folder = tmp_path / "d"
+    shutil.copytree(data, folder)
+    target = folder / "trainset.npz"
+    with zipfile.ZipFile(data / "trainset.npz") as src, zipfile.ZipFile(target, "w") as dst:
+        for item in src.infolist():
+            raw = src.read(item)
+            if item.filename == "times.npy":
+                header = np.lib.format.header_data_from_array_1_0(np.zeros(1))
+                header["shape"] = (10**12,)
+                buf = io.BytesIO()
+                np.lib.format.write_array_header_1_0(buf, header)
+                raw = buf.getvalue() + b"\0" * 64
+            dst.writestr(item, raw)
+    with pytest.raises(ValueError, match=r"entry 'times'.* announces an array of shape "
+                                         r"\(1000000000000,\)"):
+        load_spikes(target)
+    assert main(["run", str(folder), str(tmp_path / "o"), *FAST]) == 2
+    assert "announces an array" in _one_error_line(capsys)
+    np.save(tmp_path / "X.npy", np.zeros((3, 4)))
+    raw = (tmp_path / "X.npy").read_bytes().replace(b"(3, 4)", b"(3000000, 4000000)")
+    (tmp_path / "X.npy").write_bytes(raw)
+    np.save(tmp_path / "y.npy", np.zeros(3))
+    assert main(["convert", str(tmp_path / "X.npy"), str(tmp_path / "y.npy"),
+                 str(tmp_path / "out.npz")]) == 2
+    assert "announces an array of shape (3000000, 4000000)" in _one_error_line(capsys)
+
+
+def test_deeply_nested_configuration(spike_sets, tmp_path, capsys):
+    data, _, _ = spike_sets
+    cfg = tmp_path / "deep.json"
+    cfg.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["run", str(data), str(tmp_path / "o"), "--config", str(cfg)]) == 2
+    assert "nested too deeply" in _one_error_line(capsys)
+    for depth, message in ((900, "'network' must be a list"), (5000, "nested too deeply")):
+        cfg.write_text('{"network": ' + '{"a": ' * depth + "{}" + "}" * (depth + 1))
+        assert main(["run", str(data), str(tmp_path / "o"), "--config", str(cfg)]) == 2
+        assert message in _one_error_line(capsys)
+    assert main(["run", str(data), str(tmp_path / "o"), *FAST,
+                 "--set", "threshold=" + "[" * 100_000]) == 2
+    assert "nested too deeply" in _one_error_line(capsys)
+
+
+def test_run_in_folders_whose_names_are_not_utf8(spike_sets, tmp_path):
+    # the log used to stay empty and the command end with status 2
+    data, _, _ = spike_sets
+    root = os.fsencode(tmp_path)
+    folder = os.path.join(root, b"data-\xff")
+    shutil.copytree(data, os.fsdecode(folder))
+    out = os.path.join(root, b"out-\xfe")
+    code = """
+        import sys
+        from spikencg.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """
+    env = dict(os.environ, LC_ALL="C.UTF-8", PYTHONUTF8="1")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code), "run", folder, out,
+                           *FAST], env=env, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    log = Path(os.fsdecode(out), "log.txt").read_text(encoding="utf-8")
+    assert log.startswith("spikencg run ") and "data-\\xff" in log
+    assert "test_accuracy" in log
+    assert b"out-\\xfe" in proc.stdout
+
+
+# ---------------------------------------------------------------- file readers and writers
+def test_idx_header_whose_product_overflows_names_the_file(tmp_path):
+    # dimensions whose product wrapped around in int64 ("-8589934591 bytes", or a
+    # reshape error without the file name)
+    for dims in ((2**32 - 1, 2**32 - 1, 2), (111620, 429509837, 384773)):
+        raw = bytes([0, 0, 0x08, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
+        path = tmp_path / "bad-idx3-ubyte"
+        path.write_bytes(raw + b"\0" * 16)
+        with pytest.raises(ValueError, match=r"bad-idx3-ubyte: IDX header announces shape") as info:
+            load_idx(path)
+        assert f"({math.prod(dims)} bytes)" in str(info.value)
+
+
+def _pickled_batch(path, data, labels):
+    with open(path, "wb") as f:
+        pickle.dump({b"data": data, b"labels": labels}, f, protocol=2)
+    return path
+
+
+@pytest.mark.parametrize("data, labels, match", [
+    (bytes(3072), [2**70], r"'labels' entry must hold integers"),
+    (bytes(3072), [-1], r"'labels' entry holds values outside \[0, "),
+    ([300] * 3072, [0], r"'data' entry holds values outside \[0, 255\]"),
+    (np.full(3072, 300, dtype=np.int64), [0], r"'data' entry holds values outside"),
+    (np.zeros(3072, dtype=np.float32), [0], r"'data' entry must hold integers"),
+    (bytes(3072), [[0]], "must be a list of labels"),
+    (bytes(3072), "self", "not an array of integers|must hold integers"),
+], ids=["label_2**70", "label_-1", "pixel_300_list", "pixel_300_array", "float_pixels",
+        "nested_labels", "self_referencing_labels"])
+def test_cifar_batch_with_impossible_values_names_the_file(tmp_path, data, labels, match):
+    if isinstance(labels, str):
+        labels = [0]
+        labels.append(labels)  # a list that holds itself
+    path = _pickled_batch(tmp_path / "data_batch_1", data, labels)
+    with pytest.raises(ValueError, match=match) as info:
+        load_cifar_batch(path)
+    assert "data_batch_1" in str(info.value)
+
+
+def test_cifar_archive_whose_member_is_a_link(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _pickled_batch(src / "real", bytes(3072), [1])
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for i in range(1, 6):
+            info = tarfile.TarInfo(f"cifar-10-batches-py/data_batch_{i}")
+            info.type = tarfile.SYMTYPE
+            info.linkname = "/nonexistent/elsewhere"
+            tar.addfile(info)
+    with pytest.raises(ValueError, match="data_batch_1 is a link in the archive"):
+        load_cifar(archive)
+
+
+def test_save_spikes_into_a_folder_path_is_refused(tmp_path):
+    S = spikes_from_dense(np.array([[0.5, 0.0]]))
+    folder = tmp_path / "some"
+    folder.mkdir()
+    for path in (f"{folder}{os.sep}", folder, str(folder)):
+        with pytest.raises(ValueError, match="names a folder, not a file"):
+            save_spikes(path, S)
+        with pytest.raises(ValueError, match="names a folder, not a file"):
+            save_features(path, np.zeros((1, 2)))
+    assert list(folder.iterdir()) == []
+
+
+def test_very_wide_spike_lists_need_no_memory_per_declared_input(tmp_path):
+    # a declared width of 2**31 - 1 inputs used to fill 16 GB of duplicate markers
+    # (43 s) before a MemoryError
+    d = 2**31 - 1
+    S = sp.csr_matrix((np.array([0.5, 0.0, 0.25]), np.array([d - 1, 7, 7]),
+                       np.array([0, 2, 3])), shape=(2, d))
+    save_spikes(tmp_path / "wide.npz", S, [0, 1])
+    X, y, _ = load_spikes(tmp_path / "wide.npz")
+    assert X.shape == (2, d) and X.indices.tolist() == [7, d - 1, 7]
+    dup = sp.csr_matrix((np.array([0.5, 0.25]), np.array([d - 1, d - 1]),
+                         np.array([0, 2, 2])), shape=(2, d))
+    with pytest.raises(ValueError, match="more than one spike for the same input"):
+        save_spikes(tmp_path / "dup.npz", dup)
+    bad = sp.csr_matrix((np.array([0.5]), np.array([5]), np.array([0, 0, 1])), shape=(2, d))
+    bad.indices[0] = -3
+    with pytest.raises(ValueError, match=r"outside \[0, n_features\) \(first in sample 1\)"):
+        save_spikes(tmp_path / "bad.npz", bad)
+    # a layer of that width cannot be trained: the memory it needs is said first
+    with pytest.raises(MemoryError, match=r"needs about .* GB to initialise and train"):
+        SpikingReadoutClassifier(max_iter=1).fit(X, y)

@@ -95,6 +95,13 @@ def _check_top(top):
         raise UserError(f"--top {top}: the number of rows to print must be >= 1.")
 
 
+def _shown(path):
+    """``path`` as text that can be printed and written to UTF-8 files: bytes of a name
+    that are not UTF-8 (given on the command line, they reach Python as lone surrogates,
+    which a UTF-8 file or terminal refuses) appear as ``\\xNN`` escapes."""
+    return os.fsencode(os.fspath(path)).decode("utf-8", "backslashreplace")
+
+
 def _os_error_message(exc):
     """One line for an OSError, naming the file(s) it concerns."""
     reason = exc.strerror or str(exc)
@@ -110,6 +117,8 @@ def _parse_value(text):
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+    except RecursionError:
+        raise UserError(f"--set value nested too deeply: {text[:40]}...") from None
 
 
 # original keys that --set hands to the configuration before it is translated (they do
@@ -289,10 +298,26 @@ def _load_data(data_dir):
     val = _load_set(data_dir, "valset", False)
     test = _load_set(data_dir, "testset", False)
     for name, s in (("valset", val), ("testset", test)):
-        if s is not None and s[0].shape[1] != train[0].shape[1]:
+        if s is None:
+            continue
+        if s[0].shape[1] != train[0].shape[1]:
             raise UserError(
                 f"{name}.npz has {s[0].shape[1]} inputs but trainset.npz has "
                 f"{train[0].shape[1]}."
+            )
+        if s[2] != train[2]:
+            raise UserError(
+                f"{name}.npz was saved with max_time={s[2]:g} but trainset.npz with "
+                f"max_time={train[2]:g}: the model reads every set in the training set's "
+                "time window; convert them with the same --max-time."
+            )
+        unknown = ~np.isin(s[1], train[1])
+        if unknown.any():
+            labels = np.unique(s[1][unknown])
+            raise UserError(
+                f"{name}.npz holds {unknown.sum()} samples of labels that trainset.npz "
+                f"does not have: {', '.join(map(repr, labels[:5].tolist()))}"
+                f"{', ...' if labels.size > 5 else ''} (labels of another type, or shifted?)."
             )
     return train, val, test
 
@@ -373,6 +398,23 @@ def _convert_output(output):
     return out
 
 
+def _check_entry_size(npz, key, where):
+    """UserError when the entry ``key`` of the open .npz archive ``npz`` announces more
+    data than it holds (reading it would first ask for that much memory)."""
+    from .datasets import _check_npy_size, _npy_header
+
+    member = f"{key}.npy"
+    if member not in npz.zip.namelist():
+        return
+    with npz.zip.open(member) as stream:
+        header = _npy_header(stream)
+        offset = stream.tell()
+    try:
+        _check_npy_size(header, npz.zip.getinfo(member).file_size - offset, where)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
 def _read_x_max(path, n_features):
     """The intensity scaling stored by `convert --intensity` in ``path``."""
     import zipfile
@@ -390,6 +432,7 @@ def _read_x_max(path, n_features):
                         "convert` (it holds a single array, not an .npz archive).")
     with loaded as f:
         try:
+            _check_entry_size(f, _X_MAX_ENTRY, f"--x-max-from {path}")
             x_max = f[_X_MAX_ENTRY] if _X_MAX_ENTRY in f.files else None
         except (ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise UserError(f"--x-max-from {path}: damaged file, its x_max cannot be "
@@ -430,7 +473,7 @@ def _cmd_convert(args):
             raise UserError(f"{args.x}: intensities must be >= 0 (--intensity).")
         if args.x_max_from is not None:
             stored = _read_x_max(args.x_max_from, n_features)
-            source = f"; intensities scaled by the x_max of {args.x_max_from}"
+            source = f"; intensities scaled by the x_max of {_shown(args.x_max_from)}"
             enc = TTFSEncoder(max_time=args.max_time, encoding="intensity", x_max=1.0)
             enc.fit(X)  # checks X; the scaling is the stored one, not learned from X
             enc.x_max_ = (float(stored[0]) if stored.size == 1
@@ -451,7 +494,7 @@ def _cmd_convert(args):
     finally:
         if tmp.exists():
             tmp.unlink()
-    print(f"wrote {out}: {X.shape[0]} samples, {n_features} inputs{source}")
+    print(f"wrote {_shown(out)}: {X.shape[0]} samples, {n_features} inputs{source}")
     return 0
 
 
@@ -501,7 +544,7 @@ def _cmd_run(args):
     _write_json(out / "scores.json", scores)
     joblib.dump(clf, out / "model.joblib")
     with open(out / "log.txt", "w", encoding="utf-8") as f:
-        f.write(f"spikencg run {args.data_dir}\n")
+        f.write(f"spikencg run {_shown(args.data_dir)}\n")
         f.write(f"params: {json.dumps(clf.get_params(), default=_json_default)}\n")
         for r in rows:
             f.write(f"epoch {r['epoch']}: train acc {r['train_accuracy']:.4f}, "
@@ -517,7 +560,7 @@ def _cmd_run(args):
     msg = ", ".join(f"{k.split('_')[0]} accuracy {scores[k]:.4f}"
                     for k in ("train_accuracy", "validation_accuracy", "test_accuracy")
                     if scores[k] is not None)
-    print(f"{msg} ({clf.n_iter_} epochs); outputs in {out}")
+    print(f"{msg} ({clf.n_iter_} epochs); outputs in {_shown(out)}")
     return 0
 
 
@@ -580,7 +623,7 @@ def _cmd_kfold(args):
             summary[f"{key}_std"] = float(np.std(vals))
     _write_json(out / "kfold.json", summary)
     _print_kfold(summary)
-    print(f"outputs in {out}")
+    print(f"outputs in {_shown(out)}")
     return 0
 
 
@@ -591,12 +634,37 @@ def _print_kfold(summary):
                   f"{100 * summary[f'{key}_std']:.2f} % over {summary['k']} folds")
 
 
-def _run_key(params):
-    text = json.dumps(params, sort_keys=True, default=_json_default)
+# version of the gridsearch procedure (two epochs, the abort test, then the rest): part of
+# every run's key, to be increased whenever the procedure changes its results
+_GRID_PROCEDURE = 1
+
+
+def _data_fingerprint(*sets):
+    """A hash of the contents of spike sets ``(X, y, max_time)`` (None: absent), the same
+    for the same data whatever file holds it (loaded spike lists are canonical)."""
+    h = hashlib.sha256()
+    for part in sets:
+        if part is None:
+            h.update(b"absent;")
+            continue
+        X, y, max_time = part
+        y = np.ascontiguousarray(y)
+        h.update(repr((tuple(X.shape), float(max_time), y.dtype.str, y.shape)).encode())
+        for a in (np.asarray(X.indptr, dtype=np.int64), np.asarray(X.indices, dtype=np.int32),
+                  np.asarray(X.data, dtype=np.float64), y):
+            h.update(np.ascontiguousarray(a).view(np.uint8))
+    return h.hexdigest()[:16]
+
+
+def _run_key(params, setup):
+    """The key (and file name) of a gridsearch run: a hash of everything that changes its
+    result: its parameters and the ``setup`` (data, seed, validation, procedure)."""
+    text = json.dumps({"params": params, "setup": setup}, sort_keys=True,
+                      default=_json_default)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def _grid_run(params, seed, max_time, train, val, runs_dir):
+def _grid_run(params, setup, seed, max_time, train, val, runs_dir):
     """One gridsearch run; writes runs_dir/<hash>.json atomically when finished."""
     est, proto = _split_protocol(params)
     max_iter = int(est.pop("max_iter", 100))
@@ -616,8 +684,9 @@ def _grid_run(params, seed, max_time, train, val, runs_dir):
         clf.set_params(max_iter=max_iter - first, restore_best=False, **stopping)
         caught += _fit_recording(clf, train[0], train[1], X_val=val[0], y_val=val[1])
     result = {
-        "key": _run_key(params),
+        "key": _run_key(params, setup),
         "params": params,
+        "setup": setup,
         "status": status,
         "validation_accuracy": float(clf.validation_accuracy_[-1]),
         "best_validation_accuracy": float(np.nanmax(clf.validation_accuracy_)),
@@ -636,11 +705,13 @@ def _is_number(v):
 
 def _read_result(path):
     """A finished gridsearch run read from ``path``, or None (unreadable, unfinished or
-    not a run written by `gridsearch`: it is redone on the next `gridsearch`)."""
+    not a run written by `gridsearch`, or a file named after another key than its own:
+    it is redone on the next `gridsearch`)."""
     r = _read_json_or_none(path)
     ok = (isinstance(r, dict) and _is_number(r.get("validation_accuracy"))
           and isinstance(r.get("params"), dict) and isinstance(r.get("epochs"), int)
-          and r.get("status") in ("done", "aborted"))
+          and r.get("status") in ("done", "aborted")
+          and r.get("key", Path(path).stem) == Path(path).stem)
     return r if ok else None
 
 
@@ -659,6 +730,8 @@ def _cmd_gridsearch(args):
     params = _load_params(args, _n_classes(train[1]))
     grid = params if isinstance(params, list) else [{k: [v] for k, v in params.items()}]
     points = list(ParameterGrid(grid))
+    fingerprint = _data_fingerprint(train, val)
+    split = None if val is not None else frac
     if val is None:
         y = train[1]
         n, n_cls = len(y), _n_classes(y)
@@ -681,16 +754,27 @@ def _cmd_gridsearch(args):
         idx_va.sort()
         val = (train[0][idx_va], train[1][idx_va])
         train = (train[0][idx_tr], train[1][idx_tr], train[2])
+    # everything besides the parameters that changes a run's result
+    setup = {"data": fingerprint, "seed": args.seed,
+             "validation": ("valset.npz" if split is None
+                            else {"fraction": split, "split_seed": args.seed or 0}),
+             "procedure": _GRID_PROCEDURE}
     out = _prepare_dir(args.output_dir, "output_dir")
     runs = _prepare_dir(out / "runs", "output_dir")
     for stale in runs.glob(".*.tmp"):
         stale.unlink()  # left by an interrupted run
-    _write_json(out / "grid.json", {"grid": grid, "seed": args.seed,
-                                    "n_runs": len(points)})
-    todo = [p for p in points if _read_result(runs / f"{_run_key(p)}.json") is None]
+    keys = [_run_key(p, setup) for p in points]
+    _write_json(out / "grid.json", {"grid": grid, "seed": args.seed, "setup": setup,
+                                    "n_runs": len(points), "keys": keys})
+    todo = [(p, k) for p, k in zip(points, keys, strict=True)
+            if _read_result(runs / f"{k}.json") is None]
+    others = len({p.stem for p in runs.glob("*.json")} - set(keys))
+    also = (f"; {others} run file(s) of other settings (parameters, data, seed or "
+            "validation) in runs/ are kept, not used" if others else "")
     print(f"gridsearch: {len(points)} runs, {len(points) - len(todo)} already done, "
-          f"{len(todo)} to do (n_jobs={args.n_jobs})", flush=True)
-    jobs = (delayed(_grid_run)(p, args.seed, train[2], train, val, runs) for p in todo)
+          f"{len(todo)} to do (n_jobs={args.n_jobs}){also}", flush=True)
+    jobs = (delayed(_grid_run)(p, setup, args.seed, train[2], train, val, runs)
+            for p, _ in todo)
     bar = tqdm(total=len(todo), unit="run", desc="gridsearch", disable=args.quiet or None)
     try:
         for _ in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
@@ -701,30 +785,43 @@ def _cmd_gridsearch(args):
     return 0
 
 
-def _grid_results(out):
-    """The finished runs (best first) and the names of the run files left out."""
+def _grid_results(out, keys=None):
+    """The finished runs (best first), the names of the run files left out, and the
+    number of finished runs of other settings (keys not in ``keys``; None: all taken)."""
     runs = Path(out) / "runs"
-    results, skipped = [], []
+    results, skipped, others = [], [], 0
     for p in sorted(runs.glob("*.json")):
+        if keys is not None and p.stem not in keys:
+            others += _read_result(p) is not None
+            continue
         r = _read_result(p)
         if r is None:
             skipped.append(p.name)
         else:
             results.append(r)
     results.sort(key=lambda r: -r["validation_accuracy"])
-    return results, skipped
+    return results, skipped, others
 
 
 def _print_grid(out, top):
-    results, skipped = _grid_results(out)
     meta = _read_json_or_none(Path(out) / "grid.json")
-    n_total = meta.get("n_runs") if isinstance(meta, dict) else None
+    keys = meta.get("keys") if isinstance(meta, dict) else None
+    # (a grid.json of an earlier version lists no keys: every run is taken)
+    keys = set(keys) if isinstance(keys, list) and all(isinstance(k, str) for k in keys) else None
+    results, skipped, others = _grid_results(out, keys)
+    n_total = len(keys) if keys is not None else (
+        meta.get("n_runs") if isinstance(meta, dict) else None)
+    if others:
+        print(f"note: {others} finished run(s) in {_shown(Path(out) / 'runs')} are of other "
+              "settings (parameters, data, seed or validation) than the last gridsearch "
+              "here (grid.json) and are left out.", file=sys.stderr)
     if not results:
         also = (f" ({len(skipped)} file(s) in runs/ are unfinished or not gridsearch runs)"
                 if skipped else "")
         raise UserError(f"{out}: no finished gridsearch run{also}.")
     if skipped:
-        print(f"warning: {len(skipped)} file(s) in {Path(out) / 'runs'} are not finished "
+        print(f"warning: {len(skipped)} file(s) in {_shown(Path(out) / 'runs')} are not "
+              "finished "
               f"gridsearch runs and are left out (rerun `gridsearch` to redo them): "
               f"{', '.join(skipped[:5])}{', ...' if len(skipped) > 5 else ''}",
               file=sys.stderr)
@@ -749,7 +846,7 @@ def _read_json_or_none(path):
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
-    except (OSError, ValueError):  # (ValueError: not JSON, or not UTF-8 text)
+    except (OSError, ValueError, RecursionError):  # (not JSON, not UTF-8, nested too deeply)
         return None
 
 
@@ -762,6 +859,8 @@ def _read_json(path):
         raise UserError(f"{path}: not a JSON text file (not UTF-8).") from None
     except json.JSONDecodeError as exc:
         raise UserError(f"{path} is not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise UserError(f"{path}: JSON nested too deeply.") from None
 
 
 def _bad_file(path, what, problem):
@@ -887,7 +986,7 @@ def _cmd_demo(args):
         _write_csv(out / "metrics.csv", _history_rows(clf),
                    ["epoch", "train_accuracy", "validation_accuracy", "silent_fraction"])
         joblib.dump(clf, out / "model.joblib")
-        print(f"outputs (scores.json, metrics.csv, model.joblib) written to {out}")
+        print(f"outputs (scores.json, metrics.csv, model.joblib) written to {_shown(out)}")
     else:
         print("outputs: printed only (pass --output-dir DIR to save scores and the model)")
     return 0
@@ -982,8 +1081,9 @@ def main(argv=None):
     -------
     status : int
         0 on success, 2 on a user error (bad options, configuration or input files, or
-        an output path that cannot be written: one line on stderr, no traceback), 130 when
-        interrupted, 141 when the output's reader has gone (a closed pipe).
+        an output path that cannot be written) or when memory runs out: one line on
+        stderr, no traceback; 130 when interrupted, 141 when the output's reader has gone
+        (a closed pipe).
     """
     parser = _build_parser()
     try:
@@ -1010,6 +1110,10 @@ def main(argv=None):
         # a file or folder that cannot be read or written (permissions, a file where a
         # folder is expected, a full disk, ...)
         msg = _os_error_message(exc)
+    except MemoryError as exc:
+        msg = f"out of memory ({exc})" if str(exc) else "out of memory"
+    except RecursionError:
+        msg = "input nested too deeply (maximum recursion depth exceeded)"
     print(f"spikencg: error: {' '.join(msg.split())}", file=sys.stderr)
     return 2
 

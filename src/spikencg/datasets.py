@@ -2,6 +2,7 @@
 
 import gzip
 import io
+import math
 import os
 import pickle
 import struct
@@ -74,7 +75,7 @@ def load_idx(path):
     if len(raw) < header:
         raise ValueError(f"{path}: truncated IDX header.")
     shape = tuple(int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
-    count = int(np.prod(shape)) if shape else 1
+    count = math.prod(shape)  # (Python integers: a product of header values never wraps)
     if len(raw) - header != count * dtype.itemsize:
         raise ValueError(
             f"{path}: IDX header announces shape {shape} ({count * dtype.itemsize} bytes) "
@@ -227,14 +228,34 @@ def _batch_arrays(batch, source, label_key):
     data = batch["data"]
     if isinstance(data, (bytes, bytearray)):
         data = np.frombuffer(data, dtype=np.uint8)
-    data = np.asarray(data, dtype=np.uint8)
-    y = np.asarray(batch[key], dtype=np.int64)
+    data = _integers(data, source, "'data'", 0, 255).astype(np.uint8)
+    y = _integers(batch[key], source, repr(key), 0, np.iinfo(np.int64).max).astype(np.int64)
+    if y.ndim != 1:
+        raise ValueError(f"{source}: the {key!r} entry must be a list of labels, got an array "
+                         f"of shape {y.shape}.")
     if data.size != y.shape[0] * 3072:
         raise ValueError(
             f"{source}: {data.size} bytes of images for {y.shape[0]} labels "
             "(expected 3072 per image)."
         )
     return data.reshape(y.shape[0], 3, 32, 32), y
+
+
+def _integers(values, source, what, lo, hi):
+    """``values`` (an entry of a CIFAR batch) as an integer array after checking that it
+    holds integers in ``[lo, hi]``; a ValueError naming ``source`` otherwise."""
+    try:
+        a = np.asarray(values)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise ValueError(f"{source}: not a CIFAR python-version batch: its {what} entry is "
+                         f"not an array of integers ({_reason(exc)}).") from None
+    if a.dtype.kind not in "iu":
+        raise ValueError(f"{source}: not a CIFAR python-version batch: its {what} entry "
+                         f"must hold integers, got {a.dtype} values.")
+    if a.size and (a.min() < lo or a.max() > hi):
+        raise ValueError(f"{source}: not a CIFAR python-version batch: its {what} entry "
+                         f"holds values outside [{lo}, {hi}] (from {a.min()} to {a.max()}).")
+    return a
 
 
 def load_cifar_batch(path, label_key=None):
@@ -353,6 +374,11 @@ def _load_cifar_archive(archive, folder, files, key):
                     member = tar.getmember(name)
                 except KeyError:
                     raise ValueError(f"{archive}: no {name} in the archive.") from None
+                if not member.isfile():
+                    kind = ("a link" if member.issym() or member.islnk()
+                            else "a folder" if member.isdir() else "not a regular file")
+                    raise ValueError(f"{archive}: {name} is {kind} in the archive, not a "
+                                     "batch file.")
                 stream = tar.extractfile(member)
                 if stream is None:
                     raise ValueError(f"{archive}: {name} is not a file in the archive.")
@@ -391,21 +417,49 @@ def _numpy_file_kind(head):
     return None
 
 
-def _npy_dtype(stream):
-    """The dtype announced by the .npy header at the start of ``stream``, or None.
+def _npy_header(stream):
+    """``(shape, dtype)`` announced by the .npy header at the start of ``stream``, or
+    None (not a readable header).
 
-    Reads the header only, so that arrays of pickled objects can be refused with a
-    message of our own instead of NumPy's advice to pass ``allow_pickle``.
+    Reads the header only: arrays of pickled objects are refused with a message of our
+    own instead of NumPy's advice to pass ``allow_pickle``, and a header that announces
+    more data than the file holds before NumPy allocates it (:func:`_check_npy_size`).
     """
     try:
         version = np.lib.format.read_magic(stream)
         if version == (1, 0):
-            return np.lib.format.read_array_header_1_0(stream)[2]
-        if version == (2, 0):
-            return np.lib.format.read_array_header_2_0(stream)[2]
+            shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version in ((2, 0), (3, 0)):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            return None
     except _DAMAGED_NUMPY_FILE:
-        pass
-    return None
+        return None
+    return shape, dtype
+
+
+def _npy_dtype(stream):
+    """The dtype announced by the .npy header at the start of ``stream``, or None."""
+    header = _npy_header(stream)
+    return None if header is None else header[1]
+
+
+def _check_npy_size(header, n_bytes, where):
+    """Raise a ValueError when the .npy ``header`` (``(shape, dtype)``, or None) announces
+    more data than the ``n_bytes`` its file or archive entry holds: reading it would ask
+    for that much memory first (a damaged header announcing 10**12 values ended in a
+    MemoryError)."""
+    if header is None:
+        return
+    shape, dtype = header
+    if dtype.hasobject:
+        return  # (refused by the callers, with their message)
+    need = math.prod(shape) * dtype.itemsize
+    if need > n_bytes:
+        raise ValueError(
+            f"{where}: damaged or truncated file: its header announces an array of shape "
+            f"{shape} and dtype {dtype} ({need} bytes), but it holds {n_bytes} bytes."
+        )
 
 
 def load_npy(x_path, y_path=None):
@@ -442,7 +496,10 @@ def load_npy(x_path, y_path=None):
         with open(p, "rb") as f:
             kind = _numpy_file_kind(f.read(len(_NPY_MAGIC)))
             f.seek(0)
-            dtype = _npy_dtype(f) if kind == "npy" else None
+            header = _npy_header(f) if kind == "npy" else None
+            dtype = None if header is None else header[1]
+            if header is not None:
+                _check_npy_size(header, os.fstat(f.fileno()).st_size - f.tell(), p)
         if kind == "npz":
             raise ValueError(f"{p}: expected one .npy array, got an .npz archive.")
         if kind is None:

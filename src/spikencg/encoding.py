@@ -741,7 +741,14 @@ def _open_npz(path, format_name, what, writer, *, version, required=()):
     import contextlib
     import os
 
-    from .datasets import _DAMAGED_NUMPY_FILE, _npy_dtype, _numpy_file_kind, _reason
+    from .datasets import (
+        _DAMAGED_NUMPY_FILE,
+        _check_npy_size,
+        _npy_dtype,
+        _npy_header,
+        _numpy_file_kind,
+        _reason,
+    )
 
     name = _describe(path)
     not_ours = f"{name} is not a spikencg {what} file (write one with {writer})"
@@ -753,10 +760,19 @@ def _open_npz(path, format_name, what, writer, *, version, required=()):
         raise FileNotFoundError(f"{what} file not found: {os.fspath(path)!s}{hint}")
 
     def entry(archive, key):
+        member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
+        try:
+            size = archive.zip.getinfo(member).file_size
+            with archive.zip.open(member) as stream:
+                header = _npy_header(stream)
+                offset = stream.tell()
+        except _DAMAGED_NUMPY_FILE + (KeyError,):
+            header = None
+        if header is not None:
+            _check_npy_size(header, size - offset, f"{name}: entry {key!r}")
         try:
             value = archive[key]
         except _DAMAGED_NUMPY_FILE as exc:
-            member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
             try:
                 with archive.zip.open(member) as stream:
                     dtype = _npy_dtype(stream)

@@ -612,9 +612,9 @@ def load_config_file(path, n_classes=10, *, overrides=None):
     TypeError
         If ``path`` is not a string or path-like, or ``overrides`` not a dict.
     ValueError
-        If the file is not UTF-8 JSON text, is not a JSON object, or holds an unknown
-        key or invalid value (the message names the file and the key), or for an
-        invalid ``n_classes``.
+        If the file is not UTF-8 JSON text, is not a JSON object, is nested too deeply,
+        or holds an unknown key or invalid value (the message names the file and the
+        key), or for an invalid ``n_classes``.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"config path must be a string or path-like, got {_describe(path)}.")
@@ -629,10 +629,15 @@ def load_config_file(path, n_classes=10, *, overrides=None):
                          f"{exc.start}).") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise ValueError(f"{path}: JSON nested too deeply to be a configuration.") from None
     where = str(path)
     if not isinstance(config, dict):
         raise ValueError(
             f"{where}: a configuration must be a JSON object, got {_describe(config)}."
         )
-    flat = _apply_overrides(_flatten(config, where), overrides, where)
+    try:
+        flat = _apply_overrides(_flatten(config, where), overrides, where)
+    except RecursionError:
+        raise ValueError(f"{where}: nested too deeply to be a configuration.") from None
     return _from_flat(flat, n_classes, where, False)
