@@ -466,3 +466,19 @@ def test_very_wide_spike_lists_need_no_memory_per_declared_input(tmp_path):
     # a layer of that width cannot be trained: the memory it needs is said first
     with pytest.raises(MemoryError, match=r"needs about .* GB to initialise and train"):
         SpikingReadoutClassifier(max_iter=1).fit(X, y)
+
+
+# ---------------------------------------------------------------- property
+def test_no_input_crashes_the_process_or_gives_another_error():
+    # hypothesis (derandomized, no database): sparse matrices of every scipy format with
+    # arbitrary, also invalid, index arrays, pointers, shapes and values, and dense
+    # arrays of arbitrary dtypes, shapes and values, through fit, partial_fit, predict,
+    # predict_proba, decision_function, transform and inverse_transform of each
+    # estimator; in a subprocess, so that a crash fails this test
+    script = Path(__file__).with_name("_input_properties.py")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.run([sys.executable, str(script), "150"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.returncode, proc.stdout[-3000:], proc.stderr[-5000:])
+    assert "no crash" in proc.stdout
