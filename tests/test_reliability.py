@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 
 import spikencg
@@ -482,3 +483,117 @@ def test_no_input_crashes_the_process_or_gives_another_error():
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.returncode, proc.stdout[-3000:], proc.stderr[-5000:])
     assert "no crash" in proc.stdout
+
+
+# ---------------------------------------------------------------- parameters and state
+@pytest.mark.parametrize("change, match", [
+    (dict(tau=-1), "'tau' parameter"),
+    (dict(neuron="xyz"), "'neuron' parameter"),
+    (dict(neurons_per_class=True), "not a bool"),
+    (dict(threshold=True), "not a bool"),
+])
+def test_partial_fit_on_a_fitted_model_validates_the_parameters(fitted, change, match):
+    # scikit-learn skips the validation of partial_fit on a fitted estimator
+    clf, S, y = fitted
+    clf = clone(clf).set_params(max_iter=1).fit(S, y).set_params(**change)
+    with pytest.raises(ValueError, match=match):
+        clf.partial_fit(S, y)
+
+
+@pytest.mark.parametrize("neuron, change, match", [
+    ("if", dict(max_time=0.5), "max_time was changed from 1.0 to 0.5 after the model"),
+    ("lif", dict(tau=0.5), "tau was changed from 1.0 to 0.5"),
+    ("lif", dict(tau=0), "'tau' parameter"),  # (was: SystemError from the kernel)
+    ("if", dict(neuron="lif"), "neuron was changed from 'if' to 'lif'"),
+    ("if", dict(max_time=True), "not a bool"),
+])
+def test_prediction_refuses_settings_changed_after_fit(fitted, neuron, change, match):
+    # set_params(max_time=0.5) after fit silently changed the predictions (0.90 -> 0.79)
+    _, S, y = fitted
+    clf = SpikingReadoutClassifier(neuron=neuron, max_iter=1, random_state=0).fit(S, y)
+    expected = clf.predict(S)
+    old = clf.get_params()
+    clf.set_params(**change)
+    for method in ("predict", "predict_proba", "decision_function", "score"):
+        with pytest.raises(ValueError, match=match):
+            getattr(clf, method)(S, y) if method == "score" else getattr(clf, method)(S)
+    clf.set_params(**{k: old[k] for k in change})
+    np.testing.assert_array_equal(clf.predict(S), expected)
+    # an IF neuron has no time constant: changing it changes nothing
+    clf.set_params(tau=3.0)
+    if neuron == "if":
+        np.testing.assert_array_equal(clf.predict(S), expected)
+
+
+def test_continued_training_refuses_another_max_time(fitted):
+    _, S, y = fitted
+    clf = SpikingReadoutClassifier(max_iter=1, warm_start=True, random_state=0).fit(S, y)
+    clf.set_params(max_time=2.0)
+    with pytest.raises(ValueError, match="cannot continue training .* with max_time=2.0"):
+        clf.fit(S, y)
+    with pytest.raises(ValueError, match="cannot continue training .* with max_time=2.0"):
+        clf.partial_fit(S, y)
+
+
+def test_edited_fitted_state_is_checked(fitted):
+    clf, S, _ = fitted
+    clf = clone(clf).set_params(max_iter=1).fit(S, fitted[2])
+    thresholds = clf.thresholds_.copy()
+    clf.thresholds_ = -thresholds
+    with pytest.raises(ValueError, match="thresholds_ holds negative values"):
+        clf.predict(S)
+    clf.thresholds_ = thresholds
+    coef = clf.proba_coef_.copy()
+    for bad in ([np.nan, 1e308], [-1.0, 2.0], [1.0], "x"):
+        clf.proba_coef_ = bad
+        with pytest.raises(ValueError, match="proba_coef_ must hold 2 finite numbers >= 0"):
+            clf.predict_proba(S)
+    clf.proba_coef_ = coef
+    weights = clf.weights_.copy()
+    clf.weights_ = np.full_like(weights, 1e37)  # finite, but their sum overflows float32
+    with pytest.raises(ValueError, match="weights_ holds values of magnitude up to 1e"):
+        clf.predict(S)
+    clf.weights_ = weights
+    P = clf.predict_proba(S)
+    assert np.all(np.isfinite(P)) and np.allclose(P.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("params, match", [
+    (dict(w_init_mean=1e308), "'w_init_mean' parameter"),  # (failed only after training)
+    (dict(w_init_mean=5.0), r"w_init_mean=5 must lie within \[w_min, w_max\] = \[0, 1\]"),
+    (dict(max_time=5e307), "'max_time' parameter"),  # (overflowed inside: another model)
+    (dict(t_gap=1e301), "'t_gap' parameter"),
+    (dict(threshold=1e39), "'threshold' parameter"),
+    (dict(neurons_per_class=True), "'neurons_per_class' parameter .* not a bool"),
+    (dict(threshold=True), "'threshold' parameter .* not a bool"),
+    (dict(max_iter=np.True_), "'max_iter' parameter"),
+])
+def test_parameters_that_overflow_or_are_bools_are_refused(fitted, params, match):
+    _, S, y = fitted
+    with pytest.raises(ValueError, match=match):
+        SpikingReadoutClassifier(**{"max_iter": 1, **params}).fit(S, y)
+
+
+def test_encoder_parameters_are_checked_when_transforming():
+    X = np.random.default_rng(0).random((4, 3))
+    with pytest.raises(ValueError, match="'max_time' parameter of TTFSEncoder .* not a bool"):
+        TTFSEncoder(max_time=True).fit(X)
+    enc = TTFSEncoder().fit(X)
+    for bad in (True, -1.0, np.nan):
+        enc.set_params(max_time=bad)
+        with pytest.raises(ValueError, match="max_time"):
+            enc.transform(X)
+    enc.set_params(max_time=2.0)  # a valid change applies
+    assert enc.transform(X).nnz == X.size
+
+
+def test_time_scale_up_to_the_bound_trains_the_same_model(fitted):
+    # spike times and max_time scaled by a power of two: bitwise the same model, up to
+    # the largest max_time accepted
+    _, S, y = fitted
+    a = SpikingReadoutClassifier(rule="sstdp", max_iter=2, random_state=0).fit(S, y)
+    scale = 2.0**996  # (1e300 > 2**996)
+    b = SpikingReadoutClassifier(rule="sstdp", max_iter=2, random_state=0,
+                                 max_time=scale).fit(S * scale, y)
+    np.testing.assert_array_equal(a.weights_, b.weights_)
+    np.testing.assert_array_equal(a.predict(S), b.predict(S * scale))
