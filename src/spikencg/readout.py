@@ -143,16 +143,22 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         LIF membrane time constant, in the units of ``max_time``.
     max_time : float, default=1.0
         ``T``: inputs at ``t >= T`` are silent; neurons that do not fire get ``s = T``.
+        At most 1e300 (the kernels add and subtract times; the model does not depend on
+        the time unit). Prediction refuses a ``max_time`` (and a ``neuron``, and a LIF
+        model's ``tau``) changed since the fit.
     w_init : {"normal", "uniform"}, default="normal"
         Weight initialisation [``w_init_normal``]: Normal(``w_init_mean``,
         ``w_init_std``) or Uniform(``w_min``, ``w_max``), then clipped.
     w_init_mean : float or None, default=None
-        [``w_init_mean``] None: 0.3 (S2-STDP), 0.5 (SSTDP, S4NN), 0.8 (R-STDP).
+        [``w_init_mean``] None: 0.3 (S2-STDP), 0.5 (SSTDP, S4NN), 0.8 (R-STDP). With
+        ``w_init="normal"`` it must lie within ``[w_min, w_max]``.
     w_init_std : float, default=0.01
         [``w_init_std``]
     w_min, w_max : float or None, default=None
         Weight range [``w_min``, ``w_max``]. None: [0, 1]; R-STDP [0.2, 0.8];
-        S4NN [-1000, 1000].
+        S4NN [-1000, 1000]. The weights are float32: these (and ``w_init_mean``,
+        ``threshold`` and ``threshold_lr``) must lie within float32's range,
+        ``+-3.4e38``.
     weight_norm : bool or None, default=None
         Keep each neuron's weight sum at its initial value [``w_norm``]: after each
         update a row is rescaled by ``initial sum / sum |w|`` (ALGORITHM.md), which
@@ -166,7 +172,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     t_gap : float or None, default=None
         Gap between target and non-target desired times [``t_gap``], in the units of
         ``max_time``. None: 0.1 (S2-STDP), 0.08 (SSTDP), 0.125 (S4NN) times
-        ``max_time`` (the paper's values, for ``max_time=1``).
+        ``max_time`` (the paper's values, for ``max_time=1``). At most 1e300.
     a_plus, a_minus : float or None, default=None
         STDP rates on causal / other inputs [``ap``, ``am``] (``a_plus > 0``,
         ``a_minus <= 0`` for the usual STDP). None: 0.01 / -0.02 (S2-STDP),
