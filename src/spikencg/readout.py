@@ -150,8 +150,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         Weight initialisation [``w_init_normal``]: Normal(``w_init_mean``,
         ``w_init_std``) or Uniform(``w_min``, ``w_max``), then clipped.
     w_init_mean : float or None, default=None
-        [``w_init_mean``] None: 0.3 (S2-STDP), 0.5 (SSTDP, S4NN), 0.8 (R-STDP). With
-        ``w_init="normal"`` it must lie within ``[w_min, w_max]``.
+        [``w_init_mean``] None: 0.3 (S2-STDP), 0.5 (SSTDP, S4NN), 0.8 (R-STDP).
     w_init_std : float, default=0.01
         [``w_init_std``]
     w_min, w_max : float or None, default=None
@@ -470,12 +469,6 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         if not w_min < w_max:
             raise ValueError(f"w_min={w_min} must be smaller than w_max={w_max}.")
         w_init_mean = float(pick(self.w_init_mean, d["w_init_mean"]))
-        if self.w_init == "normal" and not w_min <= w_init_mean <= w_max:
-            raise ValueError(
-                f"w_init_mean={w_init_mean:g} must lie within [w_min, w_max] = "
-                f"[{w_min:g}, {w_max:g}]: the initial weights are drawn around it and "
-                "clipped to that range."
-            )
         if w_min < 0 and bool(pick(self.weight_norm, d["weight_norm"])):
             warnings.warn(
                 f"weight_norm with w_min={w_min:g} < 0: normalisation rescales an updated "
@@ -673,14 +666,11 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                         f"the sum of {n_in} of them overflows the neurons' float32 "
                         f"potentials; keep |weights_| <= {bound:.3g}."
                     )
-            else:
-                if not np.all(np.isfinite(arr)):
-                    raise ValueError(f"{name} contains NaN or infinite values.")
-                if np.any(arr < 0):
-                    raise ValueError(
-                        f"{name} holds negative values (the smallest is {arr.min():g}): a "
-                        "threshold must be >= 0."
-                    )
+            elif not np.all(np.isfinite(arr)):
+                # (negative thresholds are valid: CR-1 lowers thresholds without a
+                # floor, and a neuron whose threshold is below its potential fires at
+                # its next input)
+                raise ValueError(f"{name} contains NaN or infinite values.")
             # the kernels' layout: weights_ is the transpose of a C-contiguous
             # input-major array; the kernels update the arrays in place when training
             kernel = arr.T if arr.ndim == 2 else arr
