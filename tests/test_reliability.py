@@ -562,6 +562,7 @@ def test_edited_fitted_state_is_checked(fitted):
     (dict(w_init_mean=1e308), "'w_init_mean' parameter"),  # (failed only after training)
     (dict(max_time=5e307), "'max_time' parameter"),  # (overflowed inside: another model)
     (dict(t_gap=1e301), "'t_gap' parameter"),
+    (dict(w_max=1e37), r"\[w_min, w_max\] = \[0, 1e\+37\]: with 64 inputs"),
     (dict(threshold=1e39), "'threshold' parameter"),
     (dict(neurons_per_class=True), "'neurons_per_class' parameter .* not a bool"),
     (dict(threshold=True), "'threshold' parameter .* not a bool"),

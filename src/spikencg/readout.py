@@ -468,7 +468,6 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         w_max = float(pick(self.w_max, d["w_max"]))
         if not w_min < w_max:
             raise ValueError(f"w_min={w_min} must be smaller than w_max={w_max}.")
-        w_init_mean = float(pick(self.w_init_mean, d["w_init_mean"]))
         if w_min < 0 and bool(pick(self.weight_norm, d["weight_norm"])):
             warnings.warn(
                 f"weight_norm with w_min={w_min:g} < 0: normalisation rescales an updated "
@@ -492,7 +491,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             rule={"s2stdp": _train.RULE_S2STDP, "sstdp": _train.RULE_S2STDP,
                   "rstdp": _train.RULE_RSTDP, "s4nn": _train.RULE_S4NN}[self.rule],
             time_ranges=bool(pick(self.time_ranges, d["time_ranges"])),
-            w_init_mean=w_init_mean,
+            w_init_mean=float(pick(self.w_init_mean, d["w_init_mean"])),
             w_min=w_min,
             w_max=w_max,
             w_norm=bool(pick(self.weight_norm, d["weight_norm"])),
@@ -932,6 +931,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         else:
             classes = np.unique(y)
         p = self._resolve(classes.shape[0])
+        _check_weight_range(p, X.shape[1])
         y_enc = np.searchsorted(classes, y).astype(np.int64)
 
         val = None
@@ -1067,6 +1067,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 f"y holds labels that are not in classes: {np.unique(y[unknown])[:5]}."
             )
         p = self._resolve(cls.shape[0])
+        _check_weight_range(p, X.shape[1])
         y_enc = np.searchsorted(cls, y).astype(np.int64)
         arrays = self._arrays(X)
         if first:
@@ -1355,6 +1356,19 @@ def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
             break
         coef, loss, grad, hess = new, new_loss, new_grad, new_hess
     return coef
+
+
+def _check_weight_range(p, n_inputs):
+    """Raise a ValueError naming ``w_min`` / ``w_max`` when weights of their size could
+    make a neuron's float32 potential, a sum of ``n_inputs`` weights, overflow (the fitted
+    weights would then be refused at prediction, after the training)."""
+    bound = _FLOAT32_MAX / max(n_inputs, 1)
+    if max(abs(p["w_min"]), abs(p["w_max"])) > bound:
+        raise ValueError(
+            f"[w_min, w_max] = [{p['w_min']:g}, {p['w_max']:g}]: with {n_inputs} inputs, a "
+            "sum of weights of this size overflows the neurons' float32 potentials; keep "
+            f"|w_min| and |w_max| <= {bound:.3g}."
+        )
 
 
 def _available_memory():
