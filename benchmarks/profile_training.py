@@ -46,7 +46,7 @@ from bench_suite import _Ceiling
 from numba import njit
 
 from spikencg import SpikingReadoutClassifier, TTFSEncoder
-from spikencg._kernels import _train
+from spikencg._kernels import _f32sum, _train
 from spikencg._kernels._forward import (
     round_f32,
     sample_groups,
@@ -121,7 +121,7 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
     inrange = np.ones(N, np.bool_)
     touched = np.zeros(N, np.bool_)
     rows = np.empty(N, np.int64)
-    plan, depth = _train.pairwise_plan(WT.shape[1])
+    plan, depth = _f32sum.pairwise_plan(WT.shape[1])
     part = np.empty(depth, np.float32)
     for _ in range(reps):
         if stdp_only:

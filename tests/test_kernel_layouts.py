@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spikencg._kernels import _train
+from spikencg._kernels import _f32sum, _train
 from spikencg._kernels._forward import (
     MONOTONE_CHUNK,
     sample_groups,
@@ -133,14 +133,29 @@ def test_row_sums_are_numpys_float32_sums(scale):
     for n in lengths:
         row = (rng.standard_normal(n) * scale).astype(np.float32)
         row[rng.random(n) < 0.2] = 0.0
-        plan, depth = _train.pairwise_plan(n)
+        plan, depth = _f32sum.pairwise_plan(n)
         part = np.empty(depth, np.float32)
-        assert _train.abs_sum_f32(row, plan, part) == np.abs(row).sum(), n
+        assert _f32sum.abs_sum_f32(row, plan, part) == np.abs(row).sum(), n
     # values whose sum depends on the order of the additions
     row = np.full(4608, np.float32(2.0**-25))  # below half a unit of 1.0 in float32
     row[0] = 1.0
-    plan, depth = _train.pairwise_plan(row.size)
+    plan, depth = _f32sum.pairwise_plan(row.size)
     in_order = np.float32(0.0)
     for v in row:
         in_order = np.float32(in_order + v)
-    assert _train.abs_sum_f32(row, plan, np.empty(depth, np.float32)) == row.sum() != in_order
+    assert _f32sum.abs_sum_f32(row, plan, np.empty(depth, np.float32)) == row.sum() != in_order
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-3, 1e4])
+def test_rescaling_pass_gives_numpys_products_and_sums(scale):
+    """The normalisation's rescaling pass: float32 products, then numpy's sum of their
+    absolute values, and their smallest and largest value, in one pass."""
+    rng = np.random.default_rng(int(scale * 11))
+    for n in list(range(1, 300)) + [784, 4608, 8193, 13824]:
+        row = (rng.standard_normal(n) * scale).astype(np.float32)
+        f = np.float32(rng.uniform(0.5, 2.0))
+        expected = row * f
+        plan, depth = _f32sum.pairwise_plan(n)
+        total, lo, hi = _f32sum.scale_abs_sum_f32(row, f, plan, np.empty(depth, np.float32))
+        np.testing.assert_array_equal(row, expected)
+        assert total == np.abs(expected).sum() and lo == expected.min() and hi == expected.max()

@@ -10,6 +10,7 @@ epoch (annealing, threshold resets, validation) is done by the caller.
 
 import numpy as np
 
+from ._f32sum import abs_sum_f32, pairwise_plan, scale_abs_sum_f32
 from ._forward import (
     best_of_range,
     better,
@@ -103,108 +104,7 @@ def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
             col[i] = np.float32(w2)
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
-def _leaf_abs_sum(row, lo, n):
-    """``sum |row[lo:lo + n]|`` (``n <= 128``) in float32, in numpy's order: eight
-    running sums over the multiples of eight, combined as a tree, then the rest."""
-    if n < 8:
-        r = np.float32(0.0)
-        for i in range(lo, lo + n):
-            r += abs(row[i])
-        return r
-    r0 = abs(row[lo])
-    r1 = abs(row[lo + 1])
-    r2 = abs(row[lo + 2])
-    r3 = abs(row[lo + 3])
-    r4 = abs(row[lo + 4])
-    r5 = abs(row[lo + 5])
-    r6 = abs(row[lo + 6])
-    r7 = abs(row[lo + 7])
-    m = lo + n - n % 8
-    for i in range(lo + 8, m, 8):
-        r0 += abs(row[i])
-        r1 += abs(row[i + 1])
-        r2 += abs(row[i + 2])
-        r3 += abs(row[i + 3])
-        r4 += abs(row[i + 4])
-        r5 += abs(row[i + 5])
-        r6 += abs(row[i + 6])
-        r7 += abs(row[i + 7])
-    r = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for i in range(m, lo + n):
-        r += abs(row[i])
-    return r
-
-
-@njit(cache=True, nogil=True)
-def pairwise_plan(n):
-    """How numpy sums ``n`` contiguous float32 values, as a program for
-    :func:`abs_sum_f32`.
-
-    numpy adds float32 arrays pairwise: a run longer than 128 values is split in two
-    halves (the first rounded down to a multiple of eight) summed separately, shorter
-    runs are leaves (:func:`_leaf_abs_sum`). The plan lists that tree in post-order:
-    rows ``(0, lo, m)`` (a leaf: push the sum of ``m`` values from ``lo``) and
-    ``(1, 0, 0)`` (pop two partial sums, push their float32 sum). (numba does not
-    cache recursive functions safely, hence a program rather than a recursion.)
-
-    Returns
-    -------
-    plan : ndarray of shape (n_ops, 3), int64
-    depth : int
-        Largest number of partial sums held at once.
-    """
-    cap = 2 * (n // 64) + 3
-    plan = np.zeros((cap, 3), np.int64)
-    st_lo = np.empty(130, np.int64)  # the tree is at most about 60 levels deep
-    st_n = np.empty(130, np.int64)
-    st_v = np.empty(130, np.bool_)
-    sp = 0
-    st_lo[0], st_n[0], st_v[0] = 0, n, False
-    sp = 1
-    k = 0
-    held = 0
-    depth = 1
-    while sp > 0:
-        sp -= 1
-        lo, m, visited = st_lo[sp], st_n[sp], st_v[sp]
-        if m <= 128:
-            plan[k, 0], plan[k, 1], plan[k, 2] = 0, lo, m
-            held += 1
-            depth = max(depth, held)
-        elif visited:
-            plan[k, 0] = 1
-            held -= 1
-        else:
-            m2 = m // 2
-            m2 -= m2 % 8
-            st_lo[sp], st_n[sp], st_v[sp] = lo, m, True
-            st_lo[sp + 1], st_n[sp + 1], st_v[sp + 1] = lo + m2, m - m2, False
-            st_lo[sp + 2], st_n[sp + 2], st_v[sp + 2] = lo, m2, False
-            sp += 3
-            continue
-        k += 1
-    return plan[:k], depth
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def abs_sum_f32(row, plan, part):
-    """``sum |row|`` of a float32 row, bitwise as numpy sums a contiguous float32 array
-    (``np.abs(row).sum()``): in float32, pairwise, following ``plan`` (from
-    :func:`pairwise_plan` for ``row``'s length; ``part`` is float32 scratch of its
-    depth). The original framework normalised its weights with that sum."""
-    sp = 0
-    for k in range(plan.shape[0]):
-        if plan[k, 0] == 0:
-            part[sp] = _leaf_abs_sum(row, plan[k, 1], plan[k, 2])
-            sp += 1
-        else:
-            part[sp - 2] = part[sp - 2] + part[sp - 1]
-            sp -= 1
-    return part[0]
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
+@njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def _n_out_of_range(row, w_min, w_max):
     """Number of weights of ``row`` outside ``[w_min, w_max]`` (bounds as float32; a
     count vectorises)."""
@@ -217,7 +117,7 @@ def _n_out_of_range(row, w_min, w_max):
     return bad
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
+@njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def _clip_row(row, w_min, w_max):
     lo = np.float32(w_min)
     hi = np.float32(w_max)
@@ -226,7 +126,7 @@ def _clip_row(row, w_min, w_max):
         row[i] = lo if v < lo else (hi if v > hi else v)
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
+@njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def _norm_factor(row, target, plan, part):
     """The original's rescaling factor ``target / sum |w|``, both float32, in float32
     (1 for a row of zeros, which the original would turn into NaN)."""
@@ -236,7 +136,7 @@ def _norm_factor(row, target, plan, part):
     return np.float32(1.0)
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
+@njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, plan,
                    part):
     """Clip and normalise row ``n`` as the original does after every training step.
@@ -259,10 +159,10 @@ def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, 
     nextf[n] = one
     inrange[n] = True
     if f != one:
-        for i in range(row.shape[0]):
-            row[i] = row[i] * f
-        nextf[n] = _norm_factor(row, target[n], plan, part)
-        inrange[n] = _n_out_of_range(row, w_min, w_max) == 0
+        # rescale, with the next factor's sum and the range check in the same pass
+        a, lo_v, hi_v = scale_abs_sum_f32(row, f, plan, part)
+        nextf[n] = np.float32(target[n]) / a if a > np.float32(0.0) else one
+        inrange[n] = lo_v >= np.float32(w_min) and hi_v <= np.float32(w_max)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
