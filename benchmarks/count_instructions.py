@@ -16,7 +16,7 @@ compiling other code.
 Needs valgrind (Debian: ``apt-get install valgrind``); a run takes 3-4 minutes.
 
     python benchmarks/count_instructions.py [--config s2stdp+ncg] [--epochs 30]
-        [--branch-sim]
+        [--data digits|mnist|FEATURES.npz] [--samples N] [--branch-sim]
 """
 
 import argparse
@@ -52,15 +52,38 @@ for _ in range(reps):
 """
 
 
-def _record_epoch(config, path):
-    """Pickle the arguments of the third training epoch of a digits fit to ``path``."""
-    from sklearn.datasets import load_digits
+def _spikes(data, samples):
+    """Spike lists and labels of the counted data set (see ``--data``)."""
+    from spikencg import TTFSEncoder
 
-    from spikencg import SpikingReadoutClassifier, TTFSEncoder
+    if data == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        S = TTFSEncoder(encoding="intensity").fit_transform(X)
+    elif data == "mnist":
+        from spikencg.datasets import load_mnist
+
+        X, y = load_mnist(Path(__file__).resolve().parents[2] / "shared" / "data")
+        S = TTFSEncoder(encoding="intensity", x_max=255.0).fit_transform(X[:samples or 2000])
+        y = y[:samples or 2000]
+    else:
+        from spikencg import load_features
+
+        F, y, _ = load_features(data)
+        S = TTFSEncoder().fit_transform(F[:samples or 2000])
+        y = y[:samples or 2000]
+    if samples:
+        S, y = S[:samples], y[:samples]
+    return S, y
+
+
+def _record_epoch(config, path, data="digits", samples=None):
+    """Pickle the arguments of the third training epoch of a fit to ``path``."""
+    from spikencg import SpikingReadoutClassifier
     from spikencg._kernels import _train
 
-    X, y = load_digits(return_X_y=True)
-    S = TTFSEncoder(encoding="intensity").fit_transform(X)
+    S, y = _spikes(data, samples)
     calls = []
     kernel = _train.train_epoch
 
@@ -95,6 +118,11 @@ def _collected(out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="s2stdp+ncg", choices=sorted(CONFIGS))
+    ap.add_argument("--data", default="digits",
+                    help="digits (all 1,797 samples), mnist (pixels, intensity-coded) or "
+                         "a features file of save_features (e.g. bench_suite.py's feat4608)")
+    ap.add_argument("--samples", type=int, default=None,
+                    help="samples of the data set (default: digits all, others 2,000)")
     ap.add_argument("--epochs", type=int, default=30,
                     help="epochs counted (beyond the one that the difference removes)")
     ap.add_argument("--branch-sim", action="store_true",
@@ -112,7 +140,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         args_file = os.path.join(tmp, "epoch.pkl")
-        n = _record_epoch(args.config, args_file)
+        n = _record_epoch(args.config, args_file, args.data, args.samples)
         # a fixed hash seed: with a random one, the two processes' start-ups (dict and
         # set layouts of the imports) differ by tens of millions of instructions
         env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(tmp, "numba"), PYTHONHASHSEED="0",
@@ -140,7 +168,7 @@ def main():
                 sys.exit(f"the run under valgrind failed:\n{res.stderr[-2000:]}")
             totals.append(_collected(res.stderr))
     per = [(b - a) / args.epochs / n for a, b in zip(*totals, strict=True)]
-    print(f"digits, {args.config}: {n} samples, {args.epochs} epochs counted")
+    print(f"{args.data}, {args.config}: {n} samples, {args.epochs} epochs counted")
     print(f"instructions per sample: {per[0]:,.0f}")
     if args.branch_sim:
         # events: Ir Bc Bcm Bi Bim
