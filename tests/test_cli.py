@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from spikencg import load_spikes
+from spikencg import load_spikes, spikes_to_dense
 from spikencg.cli import main
 
 GRID = {
@@ -246,7 +246,8 @@ def test_convert_reuses_training_scaling(tmp_path, capsys):
                  str(d / "testset.npz"), "--intensity", "--x-max-from",
                  str(d / "trainset.npz")]) == 0
     assert "x_max of" in capsys.readouterr().out
-    enc = TTFSEncoder(encoding="intensity").fit(X_tr)  # one x_max per feature
+    # one x_max per feature; the latency code t = 1 - x / x_max (x_min = 0)
+    enc = TTFSEncoder(encoding="intensity", x_min=0).fit(X_tr)
     S, labels, _ = load_spikes(d / "testset.npz")
     assert labels.tolist() == y_te.tolist()
     assert abs(S - enc.transform(X_te)).max() == 0
@@ -265,8 +266,16 @@ def test_convert_reuses_training_scaling(tmp_path, capsys):
     assert main(["convert", str(tmp_path / "Xte.npy"), str(tmp_path / "yte.npy"),
                  str(tmp_path / "g2.npz"), "--intensity", "--x-max-from",
                  str(tmp_path / "g.npz")]) == 0
-    want = TTFSEncoder(encoding="intensity", x_max=20).fit_transform(X_te)
+    want = TTFSEncoder(encoding="intensity", x_min=0, x_max=20).fit_transform(X_te)
     assert abs(load_spikes(tmp_path / "g2.npz")[0] - want).max() == 0
+    # the files keep the classic code t = 1 - x / x_max even where no input is 0
+    np.save(tmp_path / "Xp.npy", X_tr + 1.0)
+    assert main(["convert", str(tmp_path / "Xp.npy"), str(tmp_path / "ytr.npy"),
+                 str(tmp_path / "p.npz"), "--intensity"]) == 0
+    x_max = X_tr.max(axis=0) + 1.0
+    np.testing.assert_array_equal(spikes_to_dense(load_spikes(tmp_path / "p.npz")[0]),
+                                  np.where(X_tr + 1.0 >= x_max, 0.0,
+                                           1.0 - (X_tr + 1.0) / x_max))
     assert not list(tmp_path.glob(".*.tmp*")) and not list(d.glob(".*.tmp*"))
 
 

@@ -418,7 +418,8 @@ def test_rows_are_sorted_like_lexsort(kind):
 
 @pytest.mark.parametrize(
     "params",
-    [dict(), dict(encoding="intensity"), dict(encoding="intensity", per_feature=True)],
+    [dict(), dict(encoding="intensity"), dict(encoding="intensity", per_feature=False),
+     dict(encoding="population", n_fields=3)],
 )
 def test_block_by_block_conversion_equals_one_block(digits, monkeypatch, params):
     # dense input is converted a block of rows at a time (bounded memory): the same
@@ -435,6 +436,7 @@ def test_block_by_block_conversion_equals_one_block(digits, monkeypatch, params)
     monkeypatch.setattr(encoding, "_CHUNK_VALUES", 7 * 64)  # blocks of 7 rows
     enc = TTFSEncoder(**params).fit(X3)
     if "encoding" in params:
+        np.testing.assert_array_equal(enc.x_min_, ref_enc.x_min_)
         np.testing.assert_array_equal(enc.x_max_, ref_enc.x_max_)
     for out in (enc.transform(X3), ref_enc.transform(X3), enc.transform(X)):
         assert out.shape == ref.shape
@@ -446,7 +448,8 @@ def test_block_by_block_conversion_equals_one_block(digits, monkeypatch, params)
             np.testing.assert_array_equal(a, b)
         assert (spikes_from_dense(X3) != ref).nnz == 0
     bad = X.copy()
-    bad[250, 5] = -1.0
+    # (negative values are errors only as times; NaN everywhere)
+    bad[250, 5] = -1.0 if "encoding" not in params else np.nan
     with pytest.raises(ValueError, match="first in sample 250"):
         enc.transform(bad)
     with pytest.raises(ValueError, match="first in sample 250"):
@@ -614,14 +617,17 @@ def test_intensity_mode_on_digits(digits):
 
 
 def test_intensity_clipping_and_fixed_x_max():
-    enc = TTFSEncoder(encoding="intensity", x_max=10.0, max_time=2.0).fit([[1.0, 2.0]])
+    # x_min=0: the classic latency code t = max_time * (1 - x / x_max)
+    enc = TTFSEncoder(encoding="intensity", x_min=0, x_max=10.0, max_time=2.0).fit(
+        [[1.0, 2.0]])
     assert enc.x_max_ == 10.0
+    assert enc.x_min_ == 0.0
     S = enc.transform([[5.0, 25.0]])
     np.testing.assert_array_equal(S.toarray(), [[1.0, 0.0]])
     assert S.nnz == 2  # the clipped intensity fires at t = 0
     np.testing.assert_array_equal(enc.inverse_transform(S), [[5.0, 10.0]])
     # learned x_max: larger intensities at transform clip to t = 0 as well
-    enc = TTFSEncoder(encoding="intensity").fit([[1.0, 4.0]])
+    enc = TTFSEncoder(encoding="intensity", x_min=0).fit([[1.0, 4.0]])
     S = enc.transform([[8.0, 0.0]])
     np.testing.assert_array_equal(S.indices, [0])
     np.testing.assert_array_equal(S.data, [0.0])
@@ -657,14 +663,195 @@ def test_all_zero_training_data_never_spikes():
     np.testing.assert_array_equal(enc.inverse_transform(S), np.zeros((2, 4)))
 
 
-@pytest.mark.parametrize("encoding", ["time", "intensity"])
+# --------------------------------------------------------------------------------------
+# intensity over a learned range; population coding
+# --------------------------------------------------------------------------------------
+
+
+def test_intensity_learns_each_features_range():
+    X = np.array([[-3.0, 10.0, 5.0], [1.0, 20.0, 5.0], [-1.0, 15.0, 5.0]])
+    enc = TTFSEncoder(encoding="intensity", max_time=2.0).fit(X)
+    np.testing.assert_array_equal(enc.x_min_, [-3.0, 10.0, 5.0])
+    np.testing.assert_array_equal(enc.x_max_, [1.0, 20.0, 5.0])
+    T = enc.transform(X).toarray()
+    # max -> t = 0, min -> no spike (stored nowhere), between: linear; a constant
+    # feature never fires
+    np.testing.assert_allclose(T[:, 0], [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(T[:, 1], [0.0, 0.0, 1.0])
+    S = enc.transform(X)
+    assert S.nnz == 4 and _zero_count(S) == 2
+    assert not np.isin(S.indices, [2]).any()
+    # unseen values outside the range: clipped (never an error)
+    S = enc.transform([[-50.0, 1e9, 6.0], [1e-300, 12.0, -1e300]])
+    np.testing.assert_array_equal(S.indptr, [0, 1, 3])
+    np.testing.assert_array_equal(S.indices, [1, 0, 1])
+    np.testing.assert_allclose(S.data, [0.0, 2.0 * (1 - 3.0 / 4.0), 2.0 * 0.8])
+    # inverse: the values, clipped to the range; the constant feature's value
+    np.testing.assert_allclose(enc.inverse_transform(enc.transform(X)), X, atol=1e-14)
+    np.testing.assert_allclose(enc.inverse_transform(S),
+                               [[-3.0, 20.0, 5.0], [1e-300, 12.0, 5.0]], atol=1e-14)
+    # one range for all features
+    enc = TTFSEncoder(encoding="intensity", per_feature=False).fit(X)
+    assert (enc.x_min_, enc.x_max_) == (-3.0, 20.0)
+    np.testing.assert_allclose(enc.transform(X).toarray()[:, 1],
+                               1.0 - (X[:, 1] + 3.0) / 23.0)
+
+
+def test_intensity_with_x_min_0_is_the_classic_latency_code(digits):
+    # bitwise: t = max_time * (1 - x / x_max), values <= 0 silent (as `spikencg convert
+    # --intensity` has always written them)
+    X, _ = digits
+    X = X - 2.0  # some negative values
+    for per_feature in (True, False):
+        enc = TTFSEncoder(encoding="intensity", x_min=0, max_time=3.0,
+                          per_feature=per_feature).fit(X)
+        x_max = X.max(axis=0) if per_feature else X.max()
+        np.testing.assert_array_equal(enc.x_max_, x_max)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            want = np.where((X > 0) & (x_max > 0),
+                            np.where(X >= x_max, 0.0, 3.0 * (1.0 - X / x_max)), 3.0)
+        np.testing.assert_array_equal(spikes_to_dense(enc.transform(X), 3.0), want)
+    # digits' pixels have minimum 0: the learned range gives the same spikes
+    Xd, _ = digits
+    S = TTFSEncoder(encoding="intensity").fit_transform(Xd)
+    S0 = TTFSEncoder(encoding="intensity", x_min=0).fit_transform(Xd)
+    assert (S != S0).nnz == 0 and S.nnz == S0.nnz
+
+
+def test_range_parameter_errors():
+    X = np.array([[0.0, 1.0], [2.0, 3.0]])
+    with pytest.raises(ValueError, match=r"x_min=2\.0 must be smaller than x_max=1\.0"):
+        TTFSEncoder(encoding="intensity", x_min=2.0, x_max=1.0).fit(X)
+    with pytest.raises(ValueError, match="'x_min' parameter"):
+        TTFSEncoder(encoding="population", x_min=-np.inf).fit(X)
+    for bad in (dict(n_fields=1), dict(field_width=0.0), dict(min_response=1.0)):
+        name = next(iter(bad))
+        with pytest.raises(ValueError, match=f"'{name}' parameter"):
+            TTFSEncoder(encoding="population", **bad).fit(X)
+    # a fixed bound beside a learned one; a range that is empty never fires
+    enc = TTFSEncoder(encoding="intensity", x_max=1.0).fit(X)
+    np.testing.assert_array_equal(enc.x_min_, [0.0, 1.0])
+    assert enc.transform(X).indices.tolist() == [0]
+
+
+def test_minmax_scaled_folds_and_negative_data_cross_validate():
+    # the scaler fitted on a training fold gives values outside [0, 1] on the test
+    # fold: they are clipped, never refused
+    from sklearn.preprocessing import MinMaxScaler
+
+    from spikencg import SpikingReadoutClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4)) * [1.0, 10.0, 0.1, 3.0] - 5.0
+    y = (X[:, 0] + X[:, 1] / 10 > -5.5).astype(int)
+    X[7, 2] = 40.0  # an outlier in one fold
+    for steps in ([MinMaxScaler(), TTFSEncoder(encoding="intensity")],
+                  [TTFSEncoder(encoding="intensity")],
+                  [TTFSEncoder(encoding="population")]):
+        pipe = make_pipeline(*steps, SpikingReadoutClassifier(max_iter=5, random_state=0))
+        res = cross_validate(pipe, X, y, cv=StratifiedKFold(4, shuffle=True,
+                                                            random_state=0),
+                             error_score="raise")
+        assert res["test_score"].mean() > max(0.6, np.bincount(y).max() / y.size)
+
+
+def _reference_population(X, n_fields, width, min_response, max_time):
+    """Plain-Python population code of one feature matrix (range learned from X)."""
+    n, d = X.shape
+    out = np.full((n, d * n_fields), max_time)
+    for j in range(d):
+        lo, hi = X[:, j].min(), X[:, j].max()
+        if not hi > lo:
+            continue
+        for k in range(n_fields):
+            c = lo + k * (hi - lo) / (n_fields - 1)
+            sigma = width * (hi - lo) / (n_fields - 1)
+            for i in range(n):
+                r = np.exp(-((X[i, j] - c) ** 2) / (2 * sigma**2))
+                if r >= min_response:
+                    out[i, j * n_fields + k] = max_time * (1 - r)
+    return out
+
+
+@pytest.mark.parametrize("n_fields, width, min_response", [(8, 0.67, 0.1), (3, 1.5, 0.0),
+                                                           (5, 0.3, 0.5)])
+def test_population_code_matches_a_plain_reference(n_fields, width, min_response):
+    rng = np.random.default_rng(n_fields)
+    X = rng.normal(size=(30, 4)) * [1, 100, 0.01, 1] + [0, -50, 3, 0]
+    X[:, 3] = 2.5  # constant: never fires
+    enc = TTFSEncoder(encoding="population", n_fields=n_fields, field_width=width,
+                      min_response=min_response, max_time=2.0).fit(X)
+    S = enc.transform(X)
+    assert S.shape == (30, 4 * n_fields)
+    assert_rows_time_ordered(S)
+    want = _reference_population(X, n_fields, width, min_response, 2.0)
+    np.testing.assert_allclose(spikes_to_dense(S, 2.0), want, rtol=0, atol=1e-12)
+    assert S.nnz == np.count_nonzero(want < 2.0)
+    assert not np.isin(S.indices, np.arange(3 * n_fields, 4 * n_fields)).any()
+    np.testing.assert_allclose(enc.field_centers_[0],
+                               np.linspace(X[:, 0].min(), X[:, 0].max(), n_fields))
+    np.testing.assert_allclose(enc.field_sigmas_[:3],
+                               width * np.ptp(X[:, :3], axis=0) / (n_fields - 1))
+    assert np.isnan(enc.field_centers_[3]).all() and enc.field_sigmas_[3] == 0
+    dense = TTFSEncoder(encoding="population", n_fields=n_fields, field_width=width,
+                        min_response=min_response, max_time=2.0,
+                        sparse_output=False).fit(X).transform(X)
+    np.testing.assert_allclose(dense, want, rtol=0, atol=1e-12)
+
+
+def test_population_clips_outside_the_range_and_decodes():
+    X = np.array([[-2.0, 0.0], [2.0, 10.0], [0.5, 3.0]])
+    enc = TTFSEncoder(encoding="population").fit(X)
+    S = enc.transform([[-7.0, 1e12], [-2.0, 10.0]])
+    np.testing.assert_array_equal(S[0].toarray(), S[1].toarray())  # clipped
+    # the extreme fields fire at t = 0
+    assert set(S[0].indices[S[0].data == 0]) == {0, 15}
+    # inverse_transform: exact (to rounding) inside the range, clipped outside
+    rng = np.random.default_rng(1)
+    Z = rng.uniform([-2, 0], [2, 10], size=(200, 2))
+    np.testing.assert_allclose(enc.inverse_transform(enc.transform(Z)), Z, atol=1e-9)
+    np.testing.assert_allclose(enc.inverse_transform(S), [[-2.0, 10.0], [-2.0, 10.0]],
+                               atol=1e-9)
+    # one field only: its centre; none: NaN
+    one = sp.csr_matrix((np.array([0.0]), np.array([3], dtype=np.int32), [0, 1]),
+                        shape=(1, 16))
+    back = enc.inverse_transform(one)
+    np.testing.assert_allclose(back[0, 0], enc.field_centers_[0, 3])
+    assert np.isnan(back[0, 1])
+    # dense times (sparse_output=False) decode as well
+    enc_d = TTFSEncoder(encoding="population", sparse_output=False).fit(X)
+    np.testing.assert_allclose(enc_d.inverse_transform(enc_d.transform(Z)), Z, atol=1e-9)
+    with pytest.raises(ValueError, match="expecting 16 features"):
+        enc_d.inverse_transform(np.zeros((2, 2)))
+
+
+def test_population_feature_names_shapes_and_frames(digits):
+    X, _ = digits
+    enc = TTFSEncoder(encoding="population", n_fields=4).fit(X.reshape(-1, 8, 8))
+    assert enc.transform(X[:5].reshape(-1, 8, 8)).shape == (5, 256)
+    assert enc.transform(X[:5]).shape == (5, 256)
+    assert enc.inverse_transform(enc.transform(X[:5])).shape == (5, 8, 8)
+    assert list(enc.get_feature_names_out()[:5]) == ["x0_f0", "x0_f1", "x0_f2", "x0_f3",
+                                                     "x1_f0"]
+    assert enc.get_feature_names_out().shape == (256,)
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(X[:, :2], columns=["a", "b"])
+    enc = TTFSEncoder(encoding="population", n_fields=2, sparse_output=False)
+    out = enc.set_output(transform="pandas").fit_transform(df)
+    assert list(out.columns) == ["a_f0", "a_f1", "b_f0", "b_f1"]
+    enc = TTFSEncoder(encoding="population", n_fields=2).fit(X[:, :2])
+    assert list(enc.get_feature_names_out(["u", "v"])) == ["u_f0", "u_f1", "v_f0", "v_f1"]
+
+
 @pytest.mark.parametrize(
-    "value, match",
-    [
-        (np.nan, "Input X contains NaN"),
-        (-1.0, "Negative values in data passed to TTFSEncoder as X"),
-        (-np.inf, "Input X contains -inf"),
-    ],
+    "encoding, value, match",
+    [(encoding, value, match)
+     for encoding in ("time", "intensity", "population")
+     for value, match in [(np.nan, "Input X contains NaN"),
+                          (-1.0, "Negative values in data passed to TTFSEncoder as X"),
+                          (-np.inf, "Input X contains -inf")]
+     # (any finite value is a valid intensity: tested below)
+     if encoding == "time" or value != -1.0],
 )
 def test_encoder_bad_values(encoding, value, match):
     good = np.array([[0.1, 0.2], [0.3, 0.4]])
@@ -677,14 +864,15 @@ def test_encoder_bad_values(encoding, value, match):
         enc.transform(bad)
 
 
-def test_posinf_only_allowed_as_time():
+@pytest.mark.parametrize("encoding", ["intensity", "population"])
+def test_posinf_only_allowed_as_time(encoding):
     X = np.array([[0.1, np.inf]])
     assert TTFSEncoder().fit_transform(X).nnz == 1  # +inf: no spike
-    with pytest.raises(ValueError, match=r"Input X contains \+inf"):
-        TTFSEncoder(encoding="intensity").fit(X)
-    enc = TTFSEncoder(encoding="intensity").fit([[0.1, 0.2]])
-    with pytest.raises(ValueError, match=r"Input X contains \+inf"):
-        enc.transform(X)
+    with pytest.raises(ValueError, match=r"Input X contains \+inf \(first in sample 0\)"):
+        TTFSEncoder(encoding=encoding).fit(X)
+    enc = TTFSEncoder(encoding=encoding).fit([[0.1, 0.2], [0.3, 0.5]])
+    with pytest.raises(ValueError, match=r"Input X contains \+inf \(first in sample 1\)"):
+        enc.transform(np.vstack([[0.1, 0.2], X]))
 
 
 def test_encoder_input_errors():
@@ -717,6 +905,8 @@ def test_list_and_object_input():
 def test_tags_and_sparse_output_ignores_set_output():
     tags = TTFSEncoder().__sklearn_tags__()
     assert tags.input_tags.positive_only
+    for encoding in ("intensity", "population"):  # any finite value
+        assert not TTFSEncoder(encoding=encoding).__sklearn_tags__().input_tags.positive_only
     assert not tags.input_tags.sparse
     assert not tags.input_tags.allow_nan
     # a spike list stays a spike list (set_output applies to sparse_output=False)
@@ -739,7 +929,10 @@ def _expected_failed_checks(estimator):
     [
         TTFSEncoder(),
         TTFSEncoder(encoding="intensity"),
-        TTFSEncoder(encoding="intensity", per_feature=True, max_time=3.0),
+        TTFSEncoder(encoding="intensity", per_feature=False, max_time=3.0),
+        TTFSEncoder(encoding="intensity", x_min=0.0),
+        TTFSEncoder(encoding="population"),
+        TTFSEncoder(encoding="population", n_fields=3, sparse_output=False),
     ],
     expected_failed_checks=_expected_failed_checks,
 )

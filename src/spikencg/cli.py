@@ -474,12 +474,14 @@ def _cmd_convert(args):
         if args.x_max_from is not None:
             stored = _read_x_max(args.x_max_from, n_features)
             source = f"; intensities scaled by the x_max of {_shown(args.x_max_from)}"
-            enc = TTFSEncoder(max_time=args.max_time, encoding="intensity", x_max=1.0)
+            # x_min=0: the latency code t = max_time * (1 - x / x_max) these files hold
+            enc = TTFSEncoder(max_time=args.max_time, encoding="intensity", x_min=0.0,
+                              x_max=1.0)
             enc.fit(X)  # checks X; the scaling is the stored one, not learned from X
             enc.x_max_ = (float(stored[0]) if stored.size == 1
                           else stored.reshape(enc.input_shape_))
         else:
-            enc = TTFSEncoder(max_time=args.max_time, encoding="intensity",
+            enc = TTFSEncoder(max_time=args.max_time, encoding="intensity", x_min=0.0,
                               x_max=args.x_max).fit(X)
         S = enc.transform(X)
         x_max = np.asarray(enc.x_max_, dtype=np.float64)

@@ -252,17 +252,20 @@ def _to_dense_row(indptr, indices, times, i, fill, out):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _intensity_row(X, i, x_max, max_time, out, counts, flags):
+def _intensity_row(X, i, x_min, x_max, max_time, out, counts, flags):
     c = 0
     special = False
     for j in range(X.shape[1]):
         x = X[i, j]
-        xm = x_max[j]
-        special |= (not (x >= 0.0)) | (x == np.inf)
-        # selects, not branches; x / xm may be inf or NaN only where it is discarded
-        t = max_time * (1.0 - x / xm)
-        t = 0.0 if x >= xm else t
-        t = t if (x > 0.0 and xm > 0.0) else max_time
+        lo = x_min[j]
+        hi = x_max[j]
+        special |= (x != x) | (x == np.inf) | (x == -np.inf)
+        # selects, not branches; the quotient may be inf or NaN only where it is
+        # discarded. (x - 0.0) / (hi - 0.0) is x / hi exactly: with x_min = 0 the times
+        # are bitwise those of the latency code max_time * (1 - x / x_max)
+        t = max_time * (1.0 - (x - lo) / (hi - lo))
+        t = 0.0 if x >= hi else t
+        t = t if (x > lo and hi > lo) else max_time
         out[i, j] = t
         c += t < max_time
     counts[i] = c
@@ -396,15 +399,15 @@ def _to_dense_seq(indptr, indices, times, fill, out):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _intensity_par(X, x_max, max_time, out, counts, flags):
+def _intensity_par(X, x_min, x_max, max_time, out, counts, flags):
     for i in prange(X.shape[0]):
-        _intensity_row(X, i, x_max, max_time, out, counts, flags)
+        _intensity_row(X, i, x_min, x_max, max_time, out, counts, flags)
 
 
 @njit(cache=True, nogil=True)
-def _intensity_seq(X, x_max, max_time, out, counts, flags):
+def _intensity_seq(X, x_min, x_max, max_time, out, counts, flags):
     for i in range(X.shape[0]):
-        _intensity_row(X, i, x_max, max_time, out, counts, flags)
+        _intensity_row(X, i, x_min, x_max, max_time, out, counts, flags)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -500,28 +503,33 @@ def to_dense(indptr, indices, times, fill, out):
     run(indptr, indices, times, fill, out)
 
 
-def intensity_to_times(X, x_max, max_time, out, counts, flags):
-    """Latency code: map intensities to first-spike times, counting and checking.
+def intensity_to_times(X, x_min, x_max, max_time, out, counts, flags):
+    """Latency code over a range: map intensities to first-spike times, counting and
+    checking.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float64, C-contiguous
-        Intensities.
+        Intensities, any finite reals.
+    x_min : ndarray of shape (n_features,), float64
+        Intensity at or below which an input does not fire.
     x_max : ndarray of shape (n_features,), float64
-        Intensity that fires at ``t = 0``; a feature with ``x_max <= 0`` never fires.
+        Intensity at or above which an input fires at ``t = 0``; a feature with
+        ``x_max <= x_min`` never fires.
     max_time : float
-        Time of the silent value (intensity 0).
+        Time of the silent value (intensity ``x_min``).
     out : ndarray of shape (n_samples, n_features), float64
-        Output: ``max_time * (1 - x / x_max)``, ``0`` when ``x >= x_max`` and
-        ``max_time`` when ``x == 0`` or ``x_max <= 0``.
+        Output: ``max_time * (1 - (x - x_min) / (x_max - x_min))``, ``0`` when
+        ``x >= x_max`` and ``max_time`` when ``x <= x_min`` or ``x_max <= x_min``.
     counts : ndarray of shape (n_samples,), int64
         Output: number of spikes (``t < max_time``) per row.
     flags : ndarray of shape (n_samples,), int64
-        Output: OR of the ``FLAG_*`` bits (NaN, negative, -inf, +inf) of the row; the
-        row's ``out`` and ``counts`` are meaningless when it is non-zero.
+        Output: OR of the ``FLAG_*`` bits of the row's values (NaN, negative, -inf,
+        +inf) when it holds NaN or an infinite value, else 0; the row's ``out`` and
+        ``counts`` are meaningless when it is non-zero.
     """
     run = _intensity_par if _parallel(X.size) else _intensity_seq
-    run(X, x_max, max_time, out, counts, flags)
+    run(X, x_min, x_max, max_time, out, counts, flags)
 
 
 def scan_csr(indptr, indices, data, n_features, max_time, n_chunks, counts, flags):
