@@ -90,6 +90,22 @@ def test_decision_function_is_centred_per_sample(digits):
                                clf.predict_proba(1 - X / 16), rtol=1e-9, atol=1e-12)
 
 
+def test_log_proba_keeps_the_order_of_proba():
+    from spikencg.readout import _log_keeping_order
+
+    # two probabilities one rounding apart, whose logarithms round to the same number
+    P = np.array([[0.3478729296292892, 0.3478729296292891, 0.3042541407414216],
+                  [0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    assert np.log(P[0, 0]) == np.log(P[0, 1])
+    L = _log_keeping_order(P)
+    np.testing.assert_array_equal(np.argsort(L), np.argsort(P))
+    assert L[0, 0] > L[0, 1] and L[1, 0] == L[1, 1] and L[1, 2] == -np.inf
+    with np.errstate(divide="ignore"):
+        log_P = np.log(P)
+    np.testing.assert_allclose(L, log_P, rtol=1e-15)
+    np.testing.assert_array_equal(L[1:], log_P[1:])
+
+
 def test_per_class_calibration_keeps_the_accuracy(digits):
     # with the common level of a sample's scores left in, one-vs-rest sigmoid
     # calibration lost 10-30 points of accuracy

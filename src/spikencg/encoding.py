@@ -906,7 +906,7 @@ def load_spikes(path):
 # of the untuned SpikingReadoutClassifier on iris, wine, breast cancer, digits and five
 # synthetic tables (docs/user-guide.md, "Tables of numbers")
 _N_FIELDS = 8
-_FIELD_WIDTH = 0.67
+_FIELD_WIDTH = 0.9
 _MIN_RESPONSE = 0.1
 
 
@@ -984,10 +984,11 @@ class TTFSEncoder(
         ``<= 0`` silent), that of ``spikencg convert --intensity``.
     n_fields : int, default=8
         Population mode: receptive fields (inputs) per feature, >= 2.
-    field_width : float, default=0.67
+    field_width : float, default=0.9
         Population mode: standard deviation of each Gaussian field, in units of the
-        distance between neighbouring fields' centres (> 0). At 0.67 a value excites
-        two or three fields above ``min_response``.
+        distance between neighbouring fields' centres (> 0). With the default
+        ``min_response`` a field fires for values within ``2.15 * field_width``
+        spacings of its centre: at 0.9, the three or four nearest fields.
     min_response : float, default=0.1
         Population mode: fields excited less than this (in ``[0, 1)``) stay silent,
         so a field fires before ``max_time * (1 - min_response)``.
@@ -1054,7 +1055,7 @@ class TTFSEncoder(
     >>> pop.get_feature_names_out()
     array(['x0_f0', 'x0_f1', 'x0_f2'], dtype=object)
     >>> pop.transform([[0.0]]).toarray().round(3)   # the middle field fires at t = 0
-    array([[0.672, 0.   , 0.672]])
+    array([[0.461, 0.   , 0.461]])
     """
 
     _parameter_constraints: dict = {

@@ -1298,6 +1298,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
 
+        Where two probabilities of a sample differ by a rounding, so that their
+        logarithms would round to the same number, the larger one's is raised by a unit
+        in the last place: each row is ordered as the row of :meth:`predict_proba`.
+
         Parameters
         ----------
         X : {sparse matrix, array-like} of shape (n_samples, n_features)
@@ -1308,8 +1312,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return _log_keeping_order(self.predict_proba(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1317,6 +1320,23 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.positive_only = True
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _log_keeping_order(P):
+    """``log(P)``, raised by a few units in the last place where the logarithm would
+    merge two different probabilities of a row (it maps values a rounding apart to the
+    same number), so that every row of the result is ordered as the row of ``P``."""
+    with np.errstate(divide="ignore"):
+        L = np.log(P)
+    order = np.argsort(P, axis=1, kind="stable")
+    P_s = np.take_along_axis(P, order, axis=1)
+    L_s = np.take_along_axis(L, order, axis=1)
+    for j in range(1, P.shape[1]):
+        merged = (P_s[:, j] > P_s[:, j - 1]) & (L_s[:, j] <= L_s[:, j - 1])
+        if merged.any():
+            L_s[merged, j] = np.nextafter(L_s[merged, j - 1], np.inf)
+    np.put_along_axis(L, order, L_s, axis=1)
+    return L
 
 
 def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
