@@ -25,6 +25,7 @@ PICTURES = {
     "compare_rules.py": {"rules.png": "rules.png"},
     "gridsearch_thresholds.py": {"gridsearch.png": "gridsearch.png"},
     "kfold_paper.py": {"kfold.png": "kfold.png"},
+    "tabular_data.py": {"receptive_fields.png": "receptive_fields.png"},
 }
 
 

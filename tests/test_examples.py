@@ -35,7 +35,7 @@ def _load(name):
 def test_examples_are_found():
     assert {"digits_pipeline.py", "ncg_vs_single_neuron.py", "compare_rules.py",
             "plot_what_was_learned.py", "gridsearch_thresholds.py",
-            "kfold_paper.py"} <= set(SCRIPTS)
+            "kfold_paper.py", "tabular_data.py"} <= set(SCRIPTS)
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
