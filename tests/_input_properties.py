@@ -50,13 +50,15 @@ def _fitted():
         clf = SpikingReadoutClassifier(max_iter=1, random_state=0).fit(X, y)
         time_enc = TTFSEncoder().fit(X)
         intensity_enc = TTFSEncoder(encoding="intensity").fit(X)
+        population_enc = TTFSEncoder(encoding="population").fit(X)
         images = rng.integers(0, 255, (6, 8, 8)).astype(np.float64)
         ext = STDPConvFeatures(n_maps=2, kernel_size=3, pool_size=2, n_epochs=1,
                                random_state=0).fit(images)
-    return clf, time_enc, intensity_enc, ext
+    return clf, {"time": time_enc, "intensity": intensity_enc,
+                 "population": population_enc}, ext
 
 
-CLF, TIME_ENC, INTENSITY_ENC, EXTRACTOR = _fitted()
+CLF, ENCODERS, EXTRACTOR = _fitted()
 
 
 @st.composite
@@ -132,10 +134,11 @@ def dense_inputs(draw):
 
 SPARSE_CALLS = (
     "fit", "partial_fit", "predict", "predict_proba", "decision_function",
-    "time.inverse_transform", "intensity.inverse_transform", "time.transform",
-    "features.transform",
+    "time.inverse_transform", "intensity.inverse_transform",
+    "population.inverse_transform", "time.transform", "features.transform",
 )
-CALLS = SPARSE_CALLS + ("time.fit", "intensity.fit", "intensity.transform", "features.fit")
+CALLS = SPARSE_CALLS + ("time.fit", "intensity.fit", "intensity.transform", "population.fit",
+                        "population.transform", "features.fit")
 
 
 def call(name, X):
@@ -163,7 +166,7 @@ def call(name, X):
             return STDPConvFeatures(n_maps=2, kernel_size=3, pool_size=2, n_epochs=1,
                                     random_state=0).fit(X)
         return EXTRACTOR.transform(X)
-    enc = TIME_ENC if owner == "time" else INTENSITY_ENC
+    enc = ENCODERS[owner]
     if method == "fit":
         return TTFSEncoder(encoding=owner).fit(X).transform(X)
     return getattr(enc, method)(X)

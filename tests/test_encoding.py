@@ -755,6 +755,18 @@ def test_minmax_scaled_folds_and_negative_data_cross_validate():
         assert res["test_score"].mean() > max(0.6, np.bincount(y).max() / y.size)
 
 
+@pytest.mark.parametrize("encoding", ["intensity", "population"])
+def test_ranges_wider_than_the_largest_float(encoding):
+    # x_max - x_min overflows: the codes are computed from halves, never NaN
+    X = np.array([[-1e308, 0.0], [1e308, 1.0], [0.0, 0.5], [5e307, 0.25]])
+    enc = TTFSEncoder(encoding=encoding).fit(X)
+    S = enc.transform(X)
+    assert np.isfinite(S.data).all()
+    wide = TTFSEncoder(encoding=encoding).fit(X / 4).transform(X / 4)  # no overflow
+    np.testing.assert_allclose(spikes_to_dense(S), spikes_to_dense(wide), atol=1e-12)
+    np.testing.assert_allclose(enc.inverse_transform(S)[:, 0], X[:, 0], rtol=1e-9)
+
+
 def _reference_population(X, n_fields, width, min_response, max_time):
     """Plain-Python population code of one feature matrix (range learned from X)."""
     n, d = X.shape

@@ -1208,10 +1208,12 @@ class TTFSEncoder(
                 setattr(self, name + "_", float(learned[name]))
         if self.encoding == "population":
             lo, hi = self._range()
-            span = hi - lo
-            step = np.where(span > 0, span, np.nan) / (self.n_fields - 1)
-            self.field_centers_ = lo[:, None] + step[:, None] * np.arange(self.n_fields)
-            self.field_sigmas_ = np.nan_to_num(float(self.field_width) * step, nan=0.0)
+            a = np.arange(self.n_fields) / (self.n_fields - 1)  # (no overflow in lo + ...)
+            centers = lo[:, None] * (1.0 - a) + hi[:, None] * a
+            centers[~(hi > lo)] = np.nan
+            self.field_centers_ = centers
+            step = (hi * 0.5 - lo * 0.5) / (self.n_fields - 1) * 2.0
+            self.field_sigmas_ = np.where(hi > lo, float(self.field_width) * step, 0.0)
         return self
 
     def _per_feature(self, value):
@@ -1230,12 +1232,15 @@ class TTFSEncoder(
         ``X2``, written to ``T`` of shape (n_rows, n_features_in_ * n_fields); spike
         counts per row to ``counts``."""
         m = int(self.n_fields)
-        span = hi - lo
-        live = span > 0
-        # position on the fields' scale: field k is centred at u = k
-        scale = np.where(live, (m - 1) / np.where(live, span, 1.0), 0.0)
-        u = np.clip(X2, lo, hi)
-        u -= lo
+        live = hi > lo
+        # position on the fields' scale (field k is centred at u = k), from halves: the
+        # same numbers as (x - lo) * (m - 1) / (hi - lo), without overflow where the
+        # range is wider than the largest float
+        half_span = hi * 0.5 - lo * 0.5
+        scale = np.where(live, (m - 1) / np.where(live, half_span, 1.0), 0.0)
+        u = np.clip(X2, lo, np.maximum(hi, lo))
+        u *= 0.5
+        u -= lo * 0.5
         u *= scale
         r = np.empty((X2.shape[0], X2.shape[1], m))
         np.subtract(u[:, :, None], np.arange(m, dtype=np.float64), out=r)
@@ -1243,7 +1248,7 @@ class TTFSEncoder(
         np.square(r, out=r)
         r *= -0.5
         np.exp(r, out=r)
-        silent = r < float(self.min_response)
+        silent = ~(r >= float(self.min_response))
         silent |= ~live[:, None]
         t = T.reshape(r.shape)
         np.subtract(1.0, r, out=t)
@@ -1359,12 +1364,17 @@ class TTFSEncoder(
         max_time = float(self.max_time)
         out = spikes_to_dense(X, max_time)
         if self.encoding == "intensity":
-            # x = x_min + (x_max - x_min) * (1 - t / max_time), in place
+            # x = x_min + (x_max - x_min) * a, a = 1 - t / max_time, as
+            # x_min * (1 - a) + x_max * a: no overflow where the range is wider than the
+            # largest float, and x_max * a exactly for x_min = 0
             lo, hi = self._range()
             out /= max_time
             np.subtract(1.0, out, out=out)
-            out *= np.where(hi > lo, hi - lo, 0.0)
-            out += lo
+            empty = ~(hi > lo)
+            x = lo * (1.0 - out)
+            out *= hi
+            out += x
+            out[:, empty] = lo[empty]
         elif self.encoding == "population":
             out = self._decode_population(out)
         return out.reshape((X.shape[0], *self.input_shape_))
@@ -1390,9 +1400,10 @@ class TTFSEncoder(
                          k.astype(np.float64))
         u[r_k <= 0] = np.nan
         lo, hi = self._range()
-        span = hi - lo
-        x = lo + u * (np.where(span > 0, span, 0.0) / (m - 1))
-        x[:, span <= 0] = lo[span <= 0]
+        a = u / (m - 1)
+        x = lo * (1.0 - a) + hi * a  # (no overflow where the range is wider than floats)
+        empty = ~(hi > lo)
+        x[:, empty] = lo[empty]
         return np.clip(x, lo, np.maximum(hi, lo))
 
     def get_feature_names_out(self, input_features=None):

@@ -261,9 +261,11 @@ def _intensity_row(X, i, x_min, x_max, max_time, out, counts, flags):
         hi = x_max[j]
         special |= (x != x) | (x == np.inf) | (x == -np.inf)
         # selects, not branches; the quotient may be inf or NaN only where it is
-        # discarded. (x - 0.0) / (hi - 0.0) is x / hi exactly: with x_min = 0 the times
-        # are bitwise those of the latency code max_time * (1 - x / x_max)
-        t = max_time * (1.0 - (x - lo) / (hi - lo))
+        # discarded. From halves, the same numbers as (x - lo) / (hi - lo) without
+        # overflow where the range is wider than the largest float; (x / 2) / (hi / 2)
+        # is x / hi exactly (above 1e-307): with x_min = 0 the times are those of the
+        # latency code max_time * (1 - x / x_max), bit for bit
+        t = max_time * (1.0 - (x * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5))
         t = 0.0 if x >= hi else t
         t = t if (x > lo and hi > lo) else max_time
         out[i, j] = t
