@@ -36,8 +36,8 @@ def _is_f32_vector(row):
 
 
 def _vector_fn(builder, name):
-    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(_V8, [_V8] * (
-        1 if name == "fabs" else 2)), f"llvm.{name}.v8f32")
+    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(_V8, [_V8]),
+                                          f"llvm.{name}.v8f32")
 
 
 def _tree(builder, acc):
@@ -46,17 +46,6 @@ def _tree(builder, acc):
     left = builder.fadd(builder.fadd(r[0], r[1]), builder.fadd(r[2], r[3]))
     right = builder.fadd(builder.fadd(r[4], r[5]), builder.fadd(r[6], r[7]))
     return builder.fadd(left, right)
-
-
-def _reduce(builder, acc, name):
-    """Smallest or largest lane of an 8-lane vector (no NaN here)."""
-    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_F32, [_F32, _F32]),
-                                        f"llvm.{name}.f32")
-    r = [builder.extract_element(acc, ir.Constant(_I32, j)) for j in range(8)]
-    out = r[0]
-    for v in r[1:]:
-        out = builder.call(fn, [out, v])
-    return out
 
 
 def _block_pointer(builder, base, k):
@@ -90,48 +79,50 @@ def _lanes_abs_sum(typingctx, row, lo, nb):
 
 
 @intrinsic
-def _lanes_scale_abs_sum(typingctx, row, lo, nb, f):
-    """Multiply ``row[lo:lo + 8 * nb]`` (``nb >= 1``) by the float32 ``f`` in place, and
-    return the leaf sum of the new ``|values|`` with their smallest and largest value."""
+def _lanes_scale_abs_sum(typingctx, row, lo, nb, f, w_min, w_max):
+    """Multiply ``row[lo:lo + 8 * nb]`` (``nb >= 1``) by the float32 ``f`` in place;
+    return the leaf sum of the new ``|values|`` and whether one of them lies outside
+    ``[w_min, w_max]``."""
     if not _is_f32_vector(row):
         return None
-    ret = types.UniTuple(types.float32, 3)
-    sig = ret(row, types.int64, types.int64, types.float32)
+    ret = types.Tuple((types.float32, types.boolean))
+    sig = ret(row, types.int64, types.int64, types.float32, types.float32, types.float32)
+
+    def splat(builder, value):
+        v = ir.Constant(_V8, [ir.Undefined] * 8)
+        for j in range(8):
+            v = builder.insert_element(v, value, ir.Constant(_I32, j))
+        return v
 
     def codegen(context, builder, signature, args):
         arr = context.make_array(signature.args[0])(context, builder, args[0])
         base = builder.gep(arr.data, [args[1]])
         fabs = _vector_fn(builder, "fabs")
-        vmin = _vector_fn(builder, "minnum")
-        vmax = _vector_fn(builder, "maxnum")
-        fv = cgutils.alloca_once(builder, _V8)
-        splat = ir.Constant(_V8, [ir.Undefined] * 8)
-        for j in range(8):
-            splat = builder.insert_element(splat, args[3], ir.Constant(_I32, j))
-        builder.store(splat, fv)
+        fv, lo_b, hi_b = (splat(builder, a) for a in args[3:6])
+        mask_t = ir.VectorType(_I32, 8)  # compare results as lanes of 0 / -1
         acc = cgutils.alloca_once(builder, _V8)
-        lo_acc = cgutils.alloca_once(builder, _V8)
-        hi_acc = cgutils.alloca_once(builder, _V8)
+        out = cgutils.alloca_once(builder, mask_t)
 
         def scaled(k):
             p = _block_pointer(builder, base, k)
-            v = builder.fmul(builder.load(p, align=4), builder.load(fv))
+            v = builder.fmul(builder.load(p, align=4), fv)
             builder.store(v, p, align=4)
-            return v
+            bad = builder.or_(builder.fcmp_ordered("<", v, lo_b),
+                              builder.fcmp_ordered(">", v, hi_b))
+            return v, builder.sext(bad, mask_t)
 
-        v0 = scaled(ir.Constant(_I64, 0))
+        v0, bad0 = scaled(ir.Constant(_I64, 0))
         builder.store(builder.call(fabs, [v0]), acc)
-        builder.store(v0, lo_acc)
-        builder.store(v0, hi_acc)
+        builder.store(bad0, out)
         one = ir.Constant(_I64, 1)
         with cgutils.for_range(builder, builder.sub(args[2], one)) as loop:
-            v = scaled(builder.add(loop.index, one))
+            v, bad = scaled(builder.add(loop.index, one))
             builder.store(builder.fadd(builder.load(acc), builder.call(fabs, [v])), acc)
-            builder.store(builder.call(vmin, [builder.load(lo_acc), v]), lo_acc)
-            builder.store(builder.call(vmax, [builder.load(hi_acc), v]), hi_acc)
-        vals = [_tree(builder, builder.load(acc)),
-                _reduce(builder, builder.load(lo_acc), "minnum"),
-                _reduce(builder, builder.load(hi_acc), "maxnum")]
+            builder.store(builder.or_(builder.load(out), bad), out)
+        any_bad = builder.icmp_unsigned(
+            "!=", builder.bitcast(builder.load(out), ir.IntType(256)),
+            ir.Constant(ir.IntType(256), 0))
+        vals = [_tree(builder, builder.load(acc)), any_bad]
         return context.make_tuple(builder, ret, vals)
 
     return sig, codegen
@@ -220,13 +211,15 @@ def abs_sum_f32(row, plan, part):
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def scale_abs_sum_f32(row, f, plan, part):
+def scale_abs_sum_f32(row, f, w_min, w_max, plan, part):
     """Multiply ``row`` by the float32 ``f`` in place (each product rounded to float32),
-    and return numpy's ``np.abs(row).sum()`` of the result with its smallest and
-    largest value, in one pass (see :func:`abs_sum_f32`)."""
+    and return numpy's ``np.abs(row).sum()`` of the result and whether a value of it
+    lies outside ``[w_min, w_max]`` (float32 bounds), in one pass (see
+    :func:`abs_sum_f32`)."""
     sp = 0
-    lo_v = np.float32(np.inf)
-    hi_v = np.float32(-np.inf)
+    lo_b = np.float32(w_min)
+    hi_b = np.float32(w_max)
+    out = False
     for k in range(plan.shape[0]):
         if plan[k, 0] == 1:
             part[sp - 2] = part[sp - 2] + part[sp - 1]
@@ -237,15 +230,13 @@ def scale_abs_sum_f32(row, f, plan, part):
         nb = n // 8
         r = np.float32(0.0)
         if nb > 0:
-            r, a, b = _lanes_scale_abs_sum(row, lo, nb, f)
-            lo_v = min(lo_v, a)
-            hi_v = max(hi_v, b)
+            r, bad = _lanes_scale_abs_sum(row, lo, nb, f, lo_b, hi_b)
+            out = out or bad
         for i in range(lo + 8 * nb, lo + n):
             v = row[i] * f
             row[i] = v
             r += abs(v)
-            lo_v = min(lo_v, v)
-            hi_v = max(hi_v, v)
+            out = out or v < lo_b or v > hi_b
         part[sp] = r
         sp += 1
-    return part[0], lo_v, hi_v
+    return part[0], out

@@ -160,9 +160,9 @@ def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, 
     inrange[n] = True
     if f != one:
         # rescale, with the next factor's sum and the range check in the same pass
-        a, lo_v, hi_v = scale_abs_sum_f32(row, f, plan, part)
+        a, out = scale_abs_sum_f32(row, f, w_min, w_max, plan, part)
         nextf[n] = np.float32(target[n]) / a if a > np.float32(0.0) else one
-        inrange[n] = lo_v >= np.float32(w_min) and hi_v <= np.float32(w_max)
+        inrange[n] = not out
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
