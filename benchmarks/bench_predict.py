@@ -1,0 +1,226 @@
+"""Prediction time with the default threads against one thread, quiet and busy machine.
+
+For each input size (64: scikit-learn digits; 784: MNIST pixels; 4,608: STDP-CSNN
+features of Fashion-MNIST, as in bench_suite.py's ``--quick`` case) a
+``SpikingReadoutClassifier`` with S2-STDP+NCG (10 classes x 5 neurons) is trained one
+epoch, then ``predict`` is timed on spike lists of 1, 100, 2,000, 10,000 and 100,000
+samples (the data set's rows repeated), alternately with the default threads and with
+one thread (``numba.set_num_threads(1)``, which spikencg honours), in pairs; the table
+gives the medians of the pairs. The "busy" condition runs the same pairs while another
+process keeps one core busy (a Python loop). Before each condition the script prints
+the load average, and after it the CPU time other processes took during it (in
+cores: 0 on a quiet machine, about 1 while busy).
+
+    python benchmarks/bench_predict.py [--data-dir ../shared/data] [--pairs 15]
+        [--inputs 64,784,4608] [--sizes 1,100,2000,10000,100000] [--conditions quiet,busy]
+        [--method predict] [--cache-dir DIR] [--json out.json]
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+from scipy import sparse
+
+from spikencg import SpikingReadoutClassifier, TTFSEncoder
+
+_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _busy_jiffies():
+    """CPU time (clock ticks) of the whole machine, all cores, not idle."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]  # user nice system irq softirq steal
+
+
+def _proc_jiffies(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            v = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(v[11]) + int(v[12])  # utime stime (all threads)
+
+
+class OtherLoad:
+    """CPU time taken by other processes than this one (and the spinner) meanwhile."""
+
+    def __init__(self, exclude=()):
+        self.exclude = [os.getpid(), *exclude]
+        self.t0 = time.monotonic()
+        self.busy0 = _busy_jiffies()
+        self.own0 = sum(_proc_jiffies(p) for p in self.exclude)
+
+    def cores(self):
+        dt = time.monotonic() - self.t0
+        busy = _busy_jiffies() - self.busy0
+        own = sum(_proc_jiffies(p) for p in self.exclude) - self.own0
+        return max(0.0, (busy - own) / _HZ / dt)
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return TTFSEncoder(encoding="intensity").fit_transform(X), y
+
+
+def _mnist(data_dir):
+    from spikencg.datasets import load_mnist
+
+    X, y = load_mnist(data_dir, subset="train")
+    return TTFSEncoder(encoding="intensity").fit_transform(X.reshape(len(X), -1)), y
+
+
+def _features(data_dir, cache_dir):
+    from spikencg.datasets import load_mnist
+    from spikencg.features import STDPConvFeatures, load_features, save_features
+
+    path = Path(cache_dir) / "bench_predict_feat4608.npz" if cache_dir else None
+    if path is not None and path.is_file():
+        F, y, _ = load_features(path)
+    else:
+        X, y = load_mnist(data_dir, name="fashion-mnist", subset="train")
+        t0 = time.perf_counter()
+        ext = STDPConvFeatures(max_train_samples=500, random_state=0).fit(X[:500])
+        F, y = ext.transform(X[:4000]), y[:4000]
+        print(f"feat4608: features of 4,000 images made in {time.perf_counter() - t0:.0f} s",
+              flush=True)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_features(path, F, y)
+    return TTFSEncoder().fit_transform(F), y
+
+
+def _repeat_rows(S, n):
+    """The first ``n`` rows of ``S`` repeated (a spike list of ``n`` samples)."""
+    reps = math.ceil(n / S.shape[0])
+    out = sparse.vstack([S] * reps, format="csr") if reps > 1 else S
+    return out[:n]
+
+
+def _per_call(fn, k):
+    t0 = time.perf_counter()
+    for _ in range(k):
+        fn()
+    return (time.perf_counter() - t0) / k
+
+
+def _spinner():
+    p = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    time.sleep(0.5)
+    return p
+
+
+def _load_line():
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run(args):
+    sizes = [int(s) for s in args.sizes.split(",")]
+    default_threads = numba.get_num_threads()
+    rows = []
+    for n_in in [int(s) for s in args.inputs.split(",")]:
+        if n_in == 64:
+            S, y = _digits()
+        elif n_in == 784:
+            S, y = _mnist(args.data_dir)
+        elif n_in == 4608:
+            S, y = _features(args.data_dir, args.cache_dir)
+        else:
+            raise SystemExit(f"--inputs: 64, 784 or 4608, got {n_in}")
+        clf = SpikingReadoutClassifier(rule="s2stdp", ncg=True, max_iter=1, random_state=0)
+        clf.fit(S[:10000], y[:10000])
+        method = getattr(clf, args.method)
+        batches = {n: _repeat_rows(S, n) for n in sizes}
+        # calls per timing: about args.min_time seconds with one thread
+        calls = {}
+        for n, X in batches.items():
+            method(X)
+            numba.set_num_threads(1)
+            t = _per_call(lambda X=X: method(X), 1)
+            numba.set_num_threads(default_threads)
+            calls[n] = max(1, math.ceil(args.min_time / max(t, 1e-6)))
+        for cond in args.conditions.split(","):
+            print(f"# {n_in} inputs, {cond}: {_load_line()}", flush=True)
+            spin = _spinner() if cond == "busy" else None
+            load = OtherLoad(exclude=[spin.pid] if spin else [])
+            try:
+                for n, X in batches.items():
+                    d, o = [], []
+                    for i in range(args.pairs):
+                        for one in ((False, True) if i % 2 == 0 else (True, False)):
+                            numba.set_num_threads(1 if one else default_threads)
+                            t = _per_call(lambda X=X: method(X), calls[n])
+                            (o if one else d).append(t)
+                    numba.set_num_threads(default_threads)
+                    d, o = np.array(d), np.array(o)
+                    row = dict(inputs=n_in, condition=cond, batch=n, calls=calls[n],
+                               threads=default_threads, default_ms=1e3 * np.median(d),
+                               one_ms=1e3 * np.median(o), ratio=float(np.median(o / d)),
+                               default_ms_q=[1e3 * np.quantile(d, q) for q in (0.25, 0.75)],
+                               one_ms_q=[1e3 * np.quantile(o, q) for q in (0.25, 0.75)])
+                    rows.append(row)
+                    print(f"{n_in:5d} {cond:5s} {n:7d}  default {row['default_ms']:10.3f} ms  "
+                          f"one thread {row['one_ms']:10.3f} ms  speed-up "
+                          f"{row['ratio']:5.2f}x", flush=True)
+            finally:
+                other = load.cores()
+                if spin is not None:
+                    spin.kill()
+                    spin.wait()
+            print(f"# {n_in} inputs, {cond}: other processes used {other:.2f} cores",
+                  flush=True)
+            for r in rows:
+                if r["inputs"] == n_in and r["condition"] == cond:
+                    r["other_cores"] = other
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--cache-dir", default=None,
+                    help="where the 4,608-input features are kept between runs")
+    ap.add_argument("--pairs", type=int, default=15)
+    ap.add_argument("--inputs", default="64,784,4608")
+    ap.add_argument("--sizes", default="1,100,2000,10000,100000")
+    ap.add_argument("--conditions", default="quiet,busy")
+    ap.add_argument("--method", default="predict",
+                    choices=["predict", "decision_function", "predict_proba"])
+    ap.add_argument("--min-time", type=float, default=0.03,
+                    help="seconds per timing with one thread (small batches: several calls)")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    print(f"# {args.method}, default {numba.get_num_threads()} threads against 1; "
+          f"medians of {args.pairs} pairs", flush=True)
+    rows = run(args)
+    print()
+    print("| inputs | batch | quiet: default / 1 thread (ms) | speed-up | busy: default / "
+          "1 thread (ms) | speed-up |")
+    print("|---|---|---|---|---|---|")
+    keys = sorted({(r["inputs"], r["batch"]) for r in rows})
+    for n_in, n in keys:
+        cells = []
+        for cond in ("quiet", "busy"):
+            r = [r for r in rows if (r["inputs"], r["batch"], r["condition"]) == (n_in, n, cond)]
+            if r:
+                r = r[0]
+                cells += [f"{r['default_ms']:.3g} / {r['one_ms']:.3g}", f"{r['ratio']:.2f}x"]
+            else:
+                cells += ["", ""]
+        print(f"| {n_in:,} | {n:,} | " + " | ".join(cells) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

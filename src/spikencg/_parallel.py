@@ -1,0 +1,260 @@
+"""Threads for the per-sample kernels (prediction, encoding, feature extraction).
+
+The compiled kernels run on one thread and release the GIL (``nogil``); the work of a
+large batch is split into chunks of samples that the calling thread and a few helper
+threads take in turn, until none is left. No numba threading layer is involved, so:
+
+* a process that forks afterwards (``multiprocessing`` with ``fork``, joblib's
+  ``multiprocessing`` backend) does not hang: the helpers are plain Python threads,
+  forgotten in the child, which starts its own when it needs them;
+* several Python threads may predict at once: each call is independent, the helpers are
+  shared, and the calling thread always works on its own call, so a call never waits
+  for helpers busy with another one;
+* a helper that the operating system does not schedule promptly (another process holds
+  the core) costs nothing but its current chunk: the calling thread takes all the
+  chunks the helper has not started. Chunks are small (about ``_CHUNK_WORK`` events).
+
+Small batches (below ``PARALLEL_MIN_WORK``) run in the calling thread alone.
+"""
+
+import itertools
+import os
+import sys
+import threading
+
+import numba
+
+__all__ = ["chunk_bounds", "num_threads", "run_chunks"]
+
+
+
+def _numba_threads():
+    """numba's thread count for the calling thread (``numba.set_num_threads``,
+    ``NUMBA_NUM_THREADS``), without starting numba's threading layer when nothing has
+    started it yet (a started GNU OpenMP layer breaks parallel regions in forked
+    children)."""
+    from numba.np.ufunc import parallel
+
+    if getattr(parallel, "_is_initialized", True):
+        return numba.get_num_threads()
+    return numba.config.NUMBA_NUM_THREADS
+
+
+def _env_int(name):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(
+            f"The environment variable {name} must be a positive integer, got {value!r}."
+        ) from None
+    if n < 1:
+        raise ValueError(
+            f"The environment variable {name} must be a positive integer, got {value!r}."
+        )
+    return n
+
+
+def _in_worker_process():
+    """Whether this process is a worker of a process pool (multiprocessing, joblib's
+    ``multiprocessing`` backend, a Dask worker), which already keeps the cores busy."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return True
+    dist = sys.modules.get("distributed")
+    if dist is not None:
+        try:
+            dist.get_worker()
+        except (ValueError, AttributeError):
+            return False
+        return True
+    return False
+
+
+def num_threads():
+    """Number of threads a parallel kernel call may use (the calling one included).
+
+    ``SPIKENCG_NUM_THREADS`` when set; otherwise the smallest of the usable CPUs,
+    numba's thread count (``numba.set_num_threads``, ``NUMBA_NUM_THREADS``) and
+    ``OMP_NUM_THREADS`` when set (as joblib's and Dask's workers set them); 1 in a worker
+    of a process pool.
+    """
+    n = _env_int("SPIKENCG_NUM_THREADS")
+    if n is not None:
+        return n
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    n = min(n, _numba_threads())
+    omp = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if omp.isdigit() and int(omp) >= 1:
+        n = min(n, int(omp))
+    if n > 1 and _in_worker_process():
+        n = 1
+    return max(n, 1)
+
+
+_DONE = 1  # chunk state: results in the output
+
+
+class _Call:
+    """One parallel call: chunks of ``fn``'s items taken in turn by the calling thread and
+    the helpers.
+
+    ``fn(lo, hi, direct)`` computes items ``lo:hi``: into the output when ``direct``
+    (only the calling thread does that), else into scratch arrays, returning a function
+    that copies them into the output. A helper's results are copied, under the lock, only
+    if the chunk is not done yet and the call not closed, so that nothing is written into
+    the output after the call has returned. When no chunk is left to take, the calling
+    thread redoes the chunks that helpers still hold, piece by piece, and stops as soon as
+    the helper's copy arrives: it never waits for a helper that the operating system does
+    not schedule.
+    """
+
+    def __init__(self, fn, bounds):
+        self.fn = fn
+        self.bounds = bounds  # chunk c: items bounds[c]:bounds[c + 1]
+        self.n_chunks = len(bounds) - 1
+        self.take = itertools.count().__next__  # atomic under the GIL
+        self.lock = threading.Lock()
+        self.state = bytearray(self.n_chunks)
+        self.closed = False
+
+    def help(self):
+        """A helper's work: chunks into scratch, copied in if still wanted."""
+        while not self.closed:
+            c = self.take()
+            if c >= self.n_chunks:
+                return
+            try:
+                commit = self.fn(self.bounds[c], self.bounds[c + 1], False)
+            except Exception:  # the calling thread redoes the chunk (and raises)
+                return
+            with self.lock:
+                if not self.closed and self.state[c] == 0:
+                    commit()
+                    self.state[c] = _DONE
+
+    def run(self, piece):
+        """The calling thread's work: its chunks, then the helpers' unfinished ones
+        (in pieces of about ``piece`` items)."""
+        try:
+            while True:
+                c = self.take()
+                if c >= self.n_chunks:
+                    break
+                self.fn(self.bounds[c], self.bounds[c + 1], True)
+                self.state[c] = _DONE  # (a helper never writes a chunk it did not take)
+            for c in range(self.n_chunks):
+                if self.state[c] == _DONE:
+                    continue
+                commits = []
+                lo, hi = self.bounds[c], self.bounds[c + 1]
+                while lo < hi and self.state[c] != _DONE:
+                    commits.append(self.fn(lo, min(hi, lo + piece), False))
+                    lo += piece
+                with self.lock:
+                    if self.state[c] != _DONE:
+                        for commit in commits:
+                            commit()
+                        self.state[c] = _DONE
+        finally:
+            with self.lock:
+                self.closed = True
+
+
+class _Helpers:
+    """Helper threads of one process, started on demand, waiting for calls."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.cond = threading.Condition(threading.Lock())
+        self.calls = []  # calls open to helpers
+        self.threads = []
+
+    def post(self, call, n):
+        with self.cond:
+            while len(self.threads) < n:
+                t = threading.Thread(target=self._loop, name="spikencg-helper", daemon=True)
+                t.start()
+                self.threads.append(t)
+            self.calls.extend([call] * n)
+            self.cond.notify(n)
+
+    def _loop(self):
+        while True:
+            with self.cond:
+                while not self.calls:
+                    self.cond.wait()
+                call = self.calls.pop(0)
+            call.help()
+
+
+_helpers = None
+_helpers_lock = threading.Lock()
+
+
+def _after_fork_in_child():
+    # the parent's helper threads do not exist here; nor may its locks be free
+    global _helpers, _helpers_lock
+    _helpers = None
+    _helpers_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _get_helpers():
+    global _helpers
+    with _helpers_lock:
+        if _helpers is None or _helpers.pid != os.getpid():
+            _helpers = _Helpers()
+        return _helpers
+
+
+def chunk_bounds(n_items, work, threads, min_work, min_chunk_work=0):
+    """Chunk boundaries (items) for ``n_items`` items of total ``work``: one chunk when
+    the batch runs in one thread (one thread, or ``work < min_work``), else chunks of
+    about ``work / (8 * threads)``, at least ``min_work / 4`` and ``min_chunk_work``."""
+    if threads <= 1 or work < min_work or n_items < 2:
+        return [0, n_items]
+    per_item = max(work / n_items, 1e-9)
+    chunk_work = max(min_work / 4, min_chunk_work, work / (8 * threads))
+    chunk = max(1, min(n_items, int(chunk_work / per_item)))
+    return list(range(0, n_items, chunk)) + [n_items]
+
+
+def run_chunks(fn, n_items, work, *, min_work, min_chunk_work=0):
+    """Run ``fn`` over items ``0 .. n_items - 1``, in several threads when ``work`` pays
+    for it.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(lo, hi, direct)`` computes items ``lo:hi``. When ``direct`` it writes the
+        results into the output and returns nothing; otherwise it writes them into
+        scratch arrays of its own and returns a function of no argument that copies them
+        into the output. Items are independent: the output does not depend on how they
+        are split.
+    n_items : int
+    work : float
+        An estimate of the total work (any unit proportional to one thread's time).
+    min_work : float
+        Below this work, or with one thread (:func:`num_threads`), ``fn`` runs once, on
+        all items, in the calling thread.
+    min_chunk_work : float
+        Least work of a chunk.
+    """
+    threads = num_threads() if work >= min_work else 1
+    bounds = chunk_bounds(n_items, work, threads, min_work, min_chunk_work)
+    if len(bounds) <= 2:
+        fn(0, n_items, True)
+        return
+    call = _Call(fn, bounds)
+    _get_helpers().post(call, min(threads - 1, len(bounds) - 2))
+    call.run(piece=max(1, (bounds[1] - bounds[0]) // 8))
