@@ -173,17 +173,32 @@ class _Helpers:
     def __init__(self):
         self.pid = os.getpid()
         self.cond = threading.Condition(threading.Lock())
-        self.calls = []  # calls open to helpers
+        self.calls = []  # one entry per helper wanted by an open call
         self.threads = []
+        self.active = 0  # parallel calls running
 
-    def post(self, call, n):
+    def open(self, call, threads):
+        """Offer ``call`` to at most ``threads - 1`` helpers, fewer while other parallel
+        calls run (their calling threads already use cores); returns how many."""
         with self.cond:
-            while len(self.threads) < n:
-                t = threading.Thread(target=self._loop, name="spikencg-helper", daemon=True)
-                t.start()
-                self.threads.append(t)
+            n = max(0, min(threads - 1 - self.active, call.n_chunks - 1))
+            self.active += 1
+            try:
+                while len(self.threads) < n:
+                    t = threading.Thread(target=self._loop, name="spikencg-helper",
+                                         daemon=True)
+                    t.start()
+                    self.threads.append(t)
+            except RuntimeError:  # no more threads: fewer helpers
+                n = len(self.threads)
             self.calls.extend([call] * n)
             self.cond.notify(n)
+            return n
+
+    def close(self, call):
+        with self.cond:
+            self.active -= 1
+            self.calls = [c for c in self.calls if c is not call]
 
     def _loop(self):
         while True:
@@ -199,7 +214,7 @@ _helpers_lock = threading.Lock()
 
 
 def _after_fork_in_child():
-    # the parent's helper threads do not exist here; nor may its locks be free
+    # the parent's helper threads do not exist here, and its locks may be held
     global _helpers, _helpers_lock
     _helpers = None
     _helpers_lock = threading.Lock()
@@ -218,15 +233,17 @@ def _get_helpers():
 
 
 def chunk_bounds(n_items, work, threads, min_work, min_chunk_work=0):
-    """Chunk boundaries (items) for ``n_items`` items of total ``work``: one chunk when
-    the batch runs in one thread (one thread, or ``work < min_work``), else chunks of
-    about ``work / (8 * threads)``, at least ``min_work / 4`` and ``min_chunk_work``."""
+    """Chunk boundaries (items) for ``n_items`` items of total ``work``.
+
+    One chunk when the batch runs in one thread (``threads == 1``, or
+    ``work < min_work``); else equal chunks of about ``work / (8 * threads)``, at least
+    ``min_work / 4`` and ``min_chunk_work`` (items are taken to cost the same).
+    """
     if threads <= 1 or work < min_work or n_items < 2:
         return [0, n_items]
-    per_item = max(work / n_items, 1e-9)
-    chunk_work = max(min_work / 4, min_chunk_work, work / (8 * threads))
-    chunk = max(1, min(n_items, int(chunk_work / per_item)))
-    return list(range(0, n_items, chunk)) + [n_items]
+    chunk_work = max(min_work / 4, min_chunk_work, work / (8 * threads), 1e-300)
+    n_chunks = max(1, min(n_items, int(work / chunk_work)))
+    return [n_items * c // n_chunks for c in range(n_chunks + 1)]
 
 
 def run_chunks(fn, n_items, work, *, min_work, min_chunk_work=0):
@@ -242,19 +259,24 @@ def run_chunks(fn, n_items, work, *, min_work, min_chunk_work=0):
         into the output. Items are independent: the output does not depend on how they
         are split.
     n_items : int
+        Number of items.
     work : float
         An estimate of the total work (any unit proportional to one thread's time).
     min_work : float
         Below this work, or with one thread (:func:`num_threads`), ``fn`` runs once, on
         all items, in the calling thread.
-    min_chunk_work : float
+    min_chunk_work : float, default=0
         Least work of a chunk.
     """
-    threads = num_threads() if work >= min_work else 1
+    threads = num_threads()
     bounds = chunk_bounds(n_items, work, threads, min_work, min_chunk_work)
     if len(bounds) <= 2:
         fn(0, n_items, True)
         return
     call = _Call(fn, bounds)
-    _get_helpers().post(call, min(threads - 1, len(bounds) - 2))
-    call.run(piece=max(1, (bounds[1] - bounds[0]) // 8))
+    helpers = _get_helpers()
+    helpers.open(call, threads)
+    try:
+        call.run(piece=max(1, (bounds[1] - bounds[0]) // 8))
+    finally:
+        helpers.close(call)
