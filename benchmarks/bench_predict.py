@@ -146,7 +146,7 @@ def run(args):
         for n, X in batches.items():
             method(X)
             numba.set_num_threads(1)
-            t = _per_call(lambda X=X: method(X), 1)
+            t = _per_call(lambda X=X, m=method: m(X), 1)
             numba.set_num_threads(default_threads)
             calls[n] = max(1, math.ceil(args.min_time / max(t, 1e-6)))
         for cond in args.conditions.split(","):
@@ -159,7 +159,7 @@ def run(args):
                     for i in range(args.pairs):
                         for one in ((False, True) if i % 2 == 0 else (True, False)):
                             numba.set_num_threads(1 if one else default_threads)
-                            t = _per_call(lambda X=X: method(X), calls[n])
+                            t = _per_call(lambda X=X, m=method: m(X), calls[n])
                             (o if one else d).append(t)
                     numba.set_num_threads(default_threads)
                     d, o = np.array(d), np.array(o)

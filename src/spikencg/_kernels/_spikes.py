@@ -410,7 +410,7 @@ def _row_outputs(lo, hi, direct, *arrays):
     scratch = [np.empty((hi - lo,) + a.shape[1:], dtype=a.dtype) for a in arrays]
 
     def commit():
-        for a, b in zip(arrays, scratch):
+        for a, b in zip(arrays, scratch, strict=True):
             a[lo:hi] = b
 
     return scratch, commit
