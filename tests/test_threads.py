@@ -256,3 +256,9 @@ def test_no_hang_when_forking_after_parallel_work(how, tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.strip().endswith("ok")
     assert "OpenMP" not in res.stderr
+
+
+def test_threadpoolctl_limits_are_honoured(no_thread_env):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(1):
+        assert _parallel.num_threads() == 1

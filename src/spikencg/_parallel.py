@@ -24,6 +24,8 @@ import threading
 
 import numba
 
+from ._compat import _openmp_effective_n_threads
+
 __all__ = ["chunk_bounds", "num_threads", "run_chunks"]
 
 
@@ -77,10 +79,18 @@ def _in_worker_process():
 def num_threads():
     """Number of threads a parallel kernel call may use (the calling one included).
 
-    ``SPIKENCG_NUM_THREADS`` when set; otherwise the smallest of the usable CPUs,
-    numba's thread count (``numba.set_num_threads``, ``NUMBA_NUM_THREADS``) and
-    ``OMP_NUM_THREADS`` when set (as joblib's and Dask's workers set them); 1 in a worker
-    of a process pool.
+    ``SPIKENCG_NUM_THREADS`` when set. Otherwise the smallest of: the CPUs this process
+    may use; numba's thread count for the calling thread (``numba.set_num_threads``,
+    ``NUMBA_NUM_THREADS``); the OpenMP limit that scikit-learn sees
+    (``OMP_NUM_THREADS``, ``threadpoolctl.threadpool_limits``); and 1 in a worker of a
+    process pool (``multiprocessing``, joblib's ``multiprocessing`` backend) or of Dask.
+    joblib's ``loky`` workers get ``OMP_NUM_THREADS`` and ``NUMBA_NUM_THREADS`` from
+    joblib (the CPUs divided by the workers).
+
+    Raises
+    ------
+    ValueError
+        If ``SPIKENCG_NUM_THREADS`` is set to something else than a positive integer.
     """
     n = _env_int("SPIKENCG_NUM_THREADS")
     if n is not None:
@@ -89,9 +99,9 @@ def num_threads():
         n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         n = os.cpu_count() or 1
-    n = min(n, _numba_threads())
+    n = min(n, _numba_threads(), _openmp_effective_n_threads())
     omp = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if omp.isdigit() and int(omp) >= 1:
+    if omp.isdigit() and int(omp) >= 1:  # (set after OpenMP started)
         n = min(n, int(omp))
     if n > 1 and _in_worker_process():
         n = 1
