@@ -1,19 +1,25 @@
 """Prediction time with the default threads against one thread, quiet and busy machine.
 
 For each input size (64: scikit-learn digits; 784: MNIST pixels; 4,608: STDP-CSNN
-features of Fashion-MNIST, as in bench_suite.py's ``--quick`` case) a
+features of 4,000 Fashion-MNIST images, as in bench_suite.py's ``--quick`` case) a
 ``SpikingReadoutClassifier`` with S2-STDP+NCG (10 classes x 5 neurons) is trained one
-epoch, then ``predict`` is timed on spike lists of 1, 100, 2,000, 10,000 and 100,000
-samples (the data set's rows repeated), alternately with the default threads and with
-one thread (``numba.set_num_threads(1)``, which spikencg honours), in pairs; the table
-gives the medians of the pairs. The "busy" condition runs the same pairs while another
-process keeps one core busy (a Python loop). Before each condition the script prints
-the load average, and after it the CPU time other processes took during it (in
-cores: 0 on a quiet machine, about 1 while busy).
+epoch on (up to) 10,000 samples, then ``predict`` is timed on spike lists of 1, 100,
+2,000, 10,000 and 100,000 samples (the data set's rows repeated), alternately with the
+default threads and with one thread (``numba.set_num_threads(1)``, which spikencg
+honours), in pairs; the table gives the medians. Small batches are timed over several
+calls (about ``--min-time`` seconds with one thread). The "busy" condition runs the same
+pairs while another process keeps one core busy (a Python loop). Each line gives the CPU
+time that other processes took meanwhile, in cores (about 0 on a quiet machine; the
+spinner is not counted); on a shared machine, ``--wait`` and ``--retries`` wait for
+quiet moments and repeat the blocks that were disturbed.
+
+``--what`` times ``decision_function`` or ``predict_proba`` instead, or the encoder's
+``transform`` of the dense data (``encode``), or ``STDPConvFeatures.transform`` of
+Fashion-MNIST images (``features``, an extractor of 128 maps fitted on 500 images).
 
     python benchmarks/bench_predict.py [--data-dir ../shared/data] [--pairs 15]
         [--inputs 64,784,4608] [--sizes 1,100,2000,10000,100000] [--conditions quiet,busy]
-        [--method predict] [--cache-dir DIR] [--json out.json]
+        [--what predict] [--wait 600 --retries 3] [--cache-dir DIR] [--json out.json]
 """
 
 import argparse
@@ -29,7 +35,7 @@ import numba
 import numpy as np
 from scipy import sparse
 
-from spikencg import SpikingReadoutClassifier, TTFSEncoder
+from spikencg import SpikingReadoutClassifier, STDPConvFeatures, TTFSEncoder
 
 _HZ = os.sysconf("SC_CLK_TCK")
 
@@ -67,44 +73,76 @@ class OtherLoad:
 
 
 def _digits():
+    """Digits: (dense intensities, labels)."""
     from sklearn.datasets import load_digits
 
-    X, y = load_digits(return_X_y=True)
-    return TTFSEncoder(encoding="intensity").fit_transform(X), y
+    return load_digits(return_X_y=True)
 
 
 def _mnist(data_dir):
+    """MNIST training images: (dense intensities (60,000, 784) uint8, labels)."""
     from spikencg.datasets import load_mnist
 
     X, y = load_mnist(data_dir, subset="train")
-    return TTFSEncoder(encoding="intensity").fit_transform(X.reshape(len(X), -1)), y
+    return X.reshape(len(X), -1), y
+
+
+def _fashion(data_dir):
+    from spikencg.datasets import load_mnist
+
+    return load_mnist(data_dir, name="fashion-mnist", subset="train")
 
 
 def _features(data_dir, cache_dir):
-    from spikencg.datasets import load_mnist
+    """STDP-CSNN features of 4,000 Fashion-MNIST images: (dense times, labels)."""
     from spikencg.features import STDPConvFeatures, load_features, save_features
 
     path = Path(cache_dir) / "bench_predict_feat4608.npz" if cache_dir else None
     if path is not None and path.is_file():
         F, y, _ = load_features(path)
-    else:
-        X, y = load_mnist(data_dir, name="fashion-mnist", subset="train")
-        t0 = time.perf_counter()
+        return F, y
+    X, y = _fashion(data_dir)
+    t0 = time.perf_counter()
+    ext = STDPConvFeatures(max_train_samples=500, random_state=0).fit(X[:500])
+    F, y = ext.transform(X[:4000]), y[:4000]
+    print(f"# feat4608: features of 4,000 images made in {time.perf_counter() - t0:.0f} s",
+          flush=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_features(path, F, y)
+    return F, y
+
+
+def _case(what, n_in, args):
+    """``(function of a batch, function making a batch of n samples)``."""
+    if what == "features":
+        X, _ = _fashion(args.data_dir)
         ext = STDPConvFeatures(max_train_samples=500, random_state=0).fit(X[:500])
-        F, y = ext.transform(X[:4000]), y[:4000]
-        print(f"feat4608: features of 4,000 images made in {time.perf_counter() - t0:.0f} s",
-              flush=True)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            save_features(path, F, y)
-    return TTFSEncoder().fit_transform(F), y
+        return ext.transform, lambda n: _repeat_rows(X, n)
+    if n_in == 64:
+        X, y = _digits()
+    elif n_in == 784:
+        X, y = _mnist(args.data_dir)
+    elif n_in == 4608:
+        X, y = _features(args.data_dir, args.cache_dir)
+    else:
+        raise SystemExit(f"--inputs: 64, 784 or 4608, got {n_in}")
+    enc = TTFSEncoder(encoding="time" if n_in == 4608 else "intensity").fit(X)
+    if what == "encode":
+        return enc.transform, lambda n: _repeat_rows(X, n)
+    S = enc.transform(X)
+    clf = SpikingReadoutClassifier(rule="s2stdp", ncg=True, max_iter=1, random_state=0)
+    clf.fit(S[:10000], y[:10000])
+    return getattr(clf, what), lambda n: _repeat_rows(S, n)
 
 
 def _repeat_rows(S, n):
-    """The first ``n`` rows of ``S`` repeated (a spike list of ``n`` samples)."""
+    """The first ``n`` rows of ``S`` (a spike list or an array), repeated as needed."""
     reps = math.ceil(n / S.shape[0])
-    out = sparse.vstack([S] * reps, format="csr") if reps > 1 else S
-    return out[:n]
+    if sparse.issparse(S):
+        out = sparse.vstack([S] * reps, format="csr") if reps > 1 else S
+        return out[:n]
+    return np.concatenate([S] * reps)[:n] if reps > 1 else S[:n].copy()
 
 
 def _per_call(fn, k):
@@ -120,68 +158,75 @@ def _spinner():
     return p
 
 
-def _load_line():
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+def _wait_quiet(max_cores, max_wait):
+    """Wait (at most ``max_wait`` seconds) until other processes use less than
+    ``max_cores`` cores over 3 s; return the last reading."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        load = OtherLoad()
+        time.sleep(3)
+        other = load.cores()
+        if other < max_cores or time.monotonic() > deadline:
+            return other
+        print(f"#   waiting: other processes use {other:.2f} cores", flush=True)
+
+
+def _block(method, X, calls, pairs, default_threads):
+    """``pairs`` timings with the default threads and with one thread, alternately."""
+    d, o = [], []
+    for i in range(pairs):
+        for one in ((False, True) if i % 2 == 0 else (True, False)):
+            numba.set_num_threads(1 if one else default_threads)
+            t = _per_call(lambda: method(X), calls)
+            (o if one else d).append(t)
+    numba.set_num_threads(default_threads)
+    return np.array(d), np.array(o)
 
 
 def run(args):
     sizes = [int(s) for s in args.sizes.split(",")]
     default_threads = numba.get_num_threads()
     rows = []
-    for n_in in [int(s) for s in args.inputs.split(",")]:
-        if n_in == 64:
-            S, y = _digits()
-        elif n_in == 784:
-            S, y = _mnist(args.data_dir)
-        elif n_in == 4608:
-            S, y = _features(args.data_dir, args.cache_dir)
-        else:
-            raise SystemExit(f"--inputs: 64, 784 or 4608, got {n_in}")
-        clf = SpikingReadoutClassifier(rule="s2stdp", ncg=True, max_iter=1, random_state=0)
-        clf.fit(S[:10000], y[:10000])
-        method = getattr(clf, args.method)
-        batches = {n: _repeat_rows(S, n) for n in sizes}
-        # calls per timing: about args.min_time seconds with one thread
-        calls = {}
-        for n, X in batches.items():
+    inputs = [784] if args.what == "features" else [int(s) for s in args.inputs.split(",")]
+    for n_in in inputs:
+        method, make = _case(args.what, n_in, args)
+        for n in sizes:
+            X = make(n)
             method(X)
+            # calls per timing: about args.min_time seconds with one thread
             numba.set_num_threads(1)
             t = _per_call(lambda X=X, m=method: m(X), 1)
             numba.set_num_threads(default_threads)
-            calls[n] = max(1, math.ceil(args.min_time / max(t, 1e-6)))
-        for cond in args.conditions.split(","):
-            print(f"# {n_in} inputs, {cond}: {_load_line()}", flush=True)
-            spin = _spinner() if cond == "busy" else None
-            load = OtherLoad(exclude=[spin.pid] if spin else [])
-            try:
-                for n, X in batches.items():
-                    d, o = [], []
-                    for i in range(args.pairs):
-                        for one in ((False, True) if i % 2 == 0 else (True, False)):
-                            numba.set_num_threads(1 if one else default_threads)
-                            t = _per_call(lambda X=X, m=method: m(X), calls[n])
-                            (o if one else d).append(t)
-                    numba.set_num_threads(default_threads)
-                    d, o = np.array(d), np.array(o)
-                    row = dict(inputs=n_in, condition=cond, batch=n, calls=calls[n],
-                               threads=default_threads, default_ms=1e3 * np.median(d),
-                               one_ms=1e3 * np.median(o), ratio=float(np.median(o / d)),
-                               default_ms_q=[1e3 * np.quantile(d, q) for q in (0.25, 0.75)],
-                               one_ms_q=[1e3 * np.quantile(o, q) for q in (0.25, 0.75)])
-                    rows.append(row)
-                    print(f"{n_in:5d} {cond:5s} {n:7d}  default {row['default_ms']:10.3f} ms  "
-                          f"one thread {row['one_ms']:10.3f} ms  speed-up "
-                          f"{row['ratio']:5.2f}x", flush=True)
-            finally:
-                other = load.cores()
-                if spin is not None:
-                    spin.kill()
-                    spin.wait()
-            print(f"# {n_in} inputs, {cond}: other processes used {other:.2f} cores",
-                  flush=True)
-            for r in rows:
-                if r["inputs"] == n_in and r["condition"] == cond:
-                    r["other_cores"] = other
+            calls = max(1, math.ceil(args.min_time / max(t, 1e-6)))
+            for cond in args.conditions.split(","):
+                for attempt in range(args.retries + 1):
+                    if args.wait:
+                        _wait_quiet(args.quiet_max, args.wait)
+                    spin = _spinner() if cond == "busy" else None
+                    load = OtherLoad(exclude=[spin.pid] if spin else [])
+                    try:
+                        d, o = _block(method, X, calls, args.pairs, default_threads)
+                    finally:
+                        other = load.cores()
+                        if spin is not None:
+                            spin.kill()
+                            spin.wait()
+                    if other < args.quiet_max or attempt == args.retries:
+                        break
+                    print(f"#   {n_in} {cond} {n}: other processes used {other:.2f} "
+                          "cores: again", flush=True)
+                row = dict(inputs=n_in, condition=cond, batch=n, calls=calls,
+                           threads=default_threads, other_cores=other,
+                           default_ms=1e3 * np.median(d), one_ms=1e3 * np.median(o),
+                           ratio=float(np.median(o / d)),
+                           default_ms_q=[1e3 * np.quantile(d, q) for q in (0.25, 0.75)],
+                           one_ms_q=[1e3 * np.quantile(o, q) for q in (0.25, 0.75)],
+                           loadavg=os.getloadavg())
+                rows.append(row)
+                print(f"{n_in:5d} {cond:5s} {n:7d}  default {row['default_ms']:10.3f} ms  "
+                      f"one thread {row['one_ms']:10.3f} ms  speed-up {row['ratio']:5.2f}x"
+                      f"  (other processes: {other:.2f} cores)", flush=True)
+            del X
     return rows
 
 
@@ -194,13 +239,24 @@ def main():
     ap.add_argument("--inputs", default="64,784,4608")
     ap.add_argument("--sizes", default="1,100,2000,10000,100000")
     ap.add_argument("--conditions", default="quiet,busy")
-    ap.add_argument("--method", default="predict",
-                    choices=["predict", "decision_function", "predict_proba"])
+    ap.add_argument("--what", default="predict",
+                    choices=["predict", "decision_function", "predict_proba", "encode",
+                             "features"],
+                    help="the readout's methods on spike lists; encode: TTFSEncoder."
+                    "transform of the dense data; features: STDPConvFeatures.transform of "
+                    "Fashion-MNIST images (784 pixels)")
     ap.add_argument("--min-time", type=float, default=0.03,
                     help="seconds per timing with one thread (small batches: several calls)")
+    ap.add_argument("--wait", type=float, default=0,
+                    help="before each timing block, wait up to this many seconds until "
+                    "other processes use less than --quiet-max cores")
+    ap.add_argument("--quiet-max", type=float, default=0.15)
+    ap.add_argument("--retries", type=int, default=0,
+                    help="repeat a block (up to this many times) when other processes "
+                    "used --quiet-max cores or more during it")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    print(f"# {args.method}, default {numba.get_num_threads()} threads against 1; "
+    print(f"# {args.what}, default {numba.get_num_threads()} threads against 1; "
           f"medians of {args.pairs} pairs", flush=True)
     rows = run(args)
     print()
