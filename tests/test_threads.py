@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from spikencg import SpikingReadoutClassifier, TTFSEncoder, _parallel
-from spikencg import readout as readout_module
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -113,11 +112,11 @@ def test_run_chunks_splits_and_covers(monkeypatch):
     monkeypatch.setenv("SPIKENCG_NUM_THREADS", "3")
     for n in (0, 1, 2, 7, 100, 1001):
         out = np.full(n, -1, dtype=np.int64)
-        _parallel.run_chunks(_chunked(n, out), n, float(n), min_work=1.0)
+        _parallel.run_chunks(_chunked(n, out), n, 1e9 * n)
         np.testing.assert_array_equal(out, np.arange(n))
-    assert _parallel.chunk_bounds(1000, 10.0, 2, min_work=100.0) == [0, 1000]
-    assert _parallel.chunk_bounds(1000, 1e6, 1, min_work=100.0) == [0, 1000]
-    b = _parallel.chunk_bounds(1000, 1e6, 2, min_work=100.0)
+    assert _parallel.chunk_bounds(1000, 10.0, 2, min_ns=100.0) == [0, 1000]
+    assert _parallel.chunk_bounds(1000, 1e6, 1, min_ns=100.0) == [0, 1000]
+    b = _parallel.chunk_bounds(1000, 1e6, 2, min_ns=100.0)
     assert b == [1000 * c // 16 for c in range(17)]
 
 
@@ -128,8 +127,7 @@ def test_run_chunks_never_waits_for_a_stalled_helper(monkeypatch):
     n = 64
     out = np.full(n, -1, dtype=np.int64)
     release = threading.Event()
-    _parallel.run_chunks(_chunked(n, out, slow_helper=release, marker=-7), n, float(n),
-                         min_work=1.0)
+    _parallel.run_chunks(_chunked(n, out, slow_helper=release, marker=-7), n, 1e9)
     np.testing.assert_array_equal(out, np.arange(n))
     release.set()
     # the helper finishes its chunk, finds the call closed and writes nothing
@@ -150,7 +148,7 @@ def test_run_chunks_raises_the_kernels_error(monkeypatch):
         return None if direct else (lambda: None)
 
     with pytest.raises(ZeroDivisionError, match="chunk 50"):
-        _parallel.run_chunks(fn, 100, 100.0, min_work=1.0)
+        _parallel.run_chunks(fn, 100, 1e9)
 
 
 @pytest.fixture
@@ -167,12 +165,9 @@ def _outputs(clf, X, S):
 
 
 def test_results_equal_whatever_the_thread_count(fitted, monkeypatch):
-    # every batch in chunks (the thresholds at zero), with 1, 2 and 5 threads
-    from spikencg._kernels import _spikes
-
+    # every batch in chunks (the threshold at zero), with 1, 2 and 5 threads
     clf, X, S = fitted
-    monkeypatch.setattr(readout_module, "_PARALLEL_MIN_EVENTS", 0)
-    monkeypatch.setattr(_spikes, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_NS", 0)
     results = []
     for k in ("1", "2", "5"):
         monkeypatch.setenv("SPIKENCG_NUM_THREADS", k)
@@ -185,11 +180,8 @@ def test_results_equal_whatever_the_thread_count(fitted, monkeypatch):
 def test_python_threads_predicting_at_once(fitted, monkeypatch):
     # several Python threads use the estimators at once (in chunks, sharing the helpers):
     # each gets what it gets alone
-    from spikencg._kernels import _spikes
-
     clf, X, S = fitted
-    monkeypatch.setattr(readout_module, "_PARALLEL_MIN_EVENTS", 0)
-    monkeypatch.setattr(_spikes, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_NS", 0)
     monkeypatch.setenv("SPIKENCG_NUM_THREADS", "3")
     parts = [(X[i::4], S[i::4]) for i in range(4)]
     alone = [_outputs(clf, Xi, Si) for Xi, Si in parts]

@@ -1,20 +1,21 @@
 """Threads for the per-sample kernels (prediction, encoding, feature extraction).
 
-The compiled kernels run on one thread and release the GIL (``nogil``); the work of a
-large batch is split into chunks of samples that the calling thread and a few helper
-threads take in turn, until none is left. No numba threading layer is involved, so:
+The compiled kernels run on one thread and release the GIL (``nogil``). A large batch
+is cut into chunks of samples that the calling thread and helper threads take in turn
+until none is left (:func:`run_chunks`). No numba threading layer is involved, so:
 
 * a process that forks afterwards (``multiprocessing`` with ``fork``, joblib's
   ``multiprocessing`` backend) does not hang: the helpers are plain Python threads,
   forgotten in the child, which starts its own when it needs them;
 * several Python threads may predict at once: each call is independent, the helpers are
-  shared, and the calling thread always works on its own call, so a call never waits
-  for helpers busy with another one;
-* a helper that the operating system does not schedule promptly (another process holds
-  the core) costs nothing but its current chunk: the calling thread takes all the
-  chunks the helper has not started. Chunks are small (about ``_CHUNK_WORK`` events).
+  shared, and the calling thread always works on its own call;
+* a helper that the operating system does not run at once (another process holds the
+  core) delays nothing: the calling thread takes the chunks the helper has not started,
+  and redoes the one it holds when nothing else is left.
 
-Small batches (below ``PARALLEL_MIN_WORK``) run in the calling thread alone.
+Work is measured in estimated nanoseconds of one thread (each caller converts its
+sizes with costs measured for its kernel); a batch below :data:`PARALLEL_MIN_NS` runs in
+the calling thread alone, where waking helpers would cost more than they save.
 """
 
 import itertools
@@ -26,9 +27,11 @@ import numba
 
 from ._compat import _openmp_effective_n_threads
 
-__all__ = ["chunk_bounds", "num_threads", "run_chunks"]
+__all__ = ["PARALLEL_MIN_NS", "chunk_bounds", "num_threads", "run_chunks"]
 
-
+# estimated one-thread time (ns) from which a call is shared between threads; measured
+# with benchmarks/bench_predict.py (see benchmarks/README.md)
+PARALLEL_MIN_NS = 1_000_000
 
 def _numba_threads():
     """numba's thread count for the calling thread (``numba.set_num_threads``,
@@ -242,22 +245,25 @@ def _get_helpers():
         return _helpers
 
 
-def chunk_bounds(n_items, work, threads, min_work, min_chunk_work=0):
-    """Chunk boundaries (items) for ``n_items`` items of total ``work``.
+def chunk_bounds(n_items, cost_ns, threads, min_ns=None, min_chunk_ns=0):
+    """Chunk boundaries (items) for ``n_items`` items of estimated total ``cost_ns``.
 
-    One chunk when the batch runs in one thread (``threads == 1``, or
-    ``work < min_work``); else equal chunks of about ``work / (8 * threads)``, at least
-    ``min_work / 4`` and ``min_chunk_work`` (items are taken to cost the same).
+    One chunk when the batch runs in one thread (``threads == 1``, or ``cost_ns`` below
+    ``min_ns``, by default :data:`PARALLEL_MIN_NS`); else equal chunks of about
+    ``cost_ns / (8 * threads)``, at least ``min_ns / 4`` and ``min_chunk_ns`` (the items
+    are taken to cost the same).
     """
-    if threads <= 1 or work < min_work or n_items < 2:
+    if min_ns is None:
+        min_ns = PARALLEL_MIN_NS
+    if threads <= 1 or cost_ns < min_ns or n_items < 2:
         return [0, n_items]
-    chunk_work = max(min_work / 4, min_chunk_work, work / (8 * threads), 1e-300)
-    n_chunks = max(1, min(n_items, int(work / chunk_work)))
+    chunk_ns = max(min_ns / 4, min_chunk_ns, cost_ns / (8 * threads), 1e-300)
+    n_chunks = max(1, min(n_items, int(cost_ns / chunk_ns)))
     return [n_items * c // n_chunks for c in range(n_chunks + 1)]
 
 
-def run_chunks(fn, n_items, work, *, min_work, min_chunk_work=0):
-    """Run ``fn`` over items ``0 .. n_items - 1``, in several threads when ``work`` pays
+def run_chunks(fn, n_items, cost_ns, *, min_chunk_ns=0):
+    """Run ``fn`` over items ``0 .. n_items - 1``, in several threads when the work pays
     for it.
 
     Parameters
@@ -270,16 +276,20 @@ def run_chunks(fn, n_items, work, *, min_work, min_chunk_work=0):
         are split.
     n_items : int
         Number of items.
-    work : float
-        An estimate of the total work (any unit proportional to one thread's time).
-    min_work : float
-        Below this work, or with one thread (:func:`num_threads`), ``fn`` runs once, on
-        all items, in the calling thread.
-    min_chunk_work : float, default=0
-        Least work of a chunk.
+    cost_ns : float
+        Estimated time of the whole work in one thread, in nanoseconds. Below
+        :data:`PARALLEL_MIN_NS`, or with one thread (:func:`num_threads`), ``fn`` runs
+        once, on all items, in the calling thread.
+    min_chunk_ns : float, default=0
+        Least estimated time of a chunk.
+
+    Raises
+    ------
+    ValueError
+        If ``SPIKENCG_NUM_THREADS`` is not a positive integer.
     """
     threads = num_threads()
-    bounds = chunk_bounds(n_items, work, threads, min_work, min_chunk_work)
+    bounds = chunk_bounds(n_items, cost_ns, threads, min_chunk_ns=min_chunk_ns)
     if len(bounds) <= 2:
         fn(0, n_items, True)
         return

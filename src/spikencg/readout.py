@@ -58,9 +58,10 @@ _RULE_DEFAULTS = {
 _NEURON_MAJOR_RULES = (_train.RULE_S2STDP,)
 _NEURON_MAJOR_MIN_INPUTS = 128
 
-# prediction runs in several threads from this many events (input spikes x neurons) on;
-# measured with benchmarks/bench_predict.py (see benchmarks/README.md)
-_PARALLEL_MIN_EVENTS = 1 << 22
+# one thread's time per synaptic event (input spike x neuron) of a prediction, in ns, up
+# to the first output spike / to the end (measured on digits, MNIST pixels and 4,608
+# features: 0.14-0.22 and 0.15-0.37): sizes a batch for _parallel.run_chunks
+_PREDICT_NS_PER_EVENT = (0.2, 0.3)
 _PROGRESS_CHUNK = 20000  # samples per kernel call when a progress bar is shown
 _PROBA_SAMPLES = 2000
 # prior standard deviation of the probability model's two coefficients: on digits they
@@ -1126,7 +1127,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 return commit
 
         n_spikes = int(ends.sum() - starts.sum()) if n else 0
-        _parallel.run_chunks(run, n, n_spikes * W.shape[1], min_work=_PARALLEL_MIN_EVENTS)
+        _parallel.run_chunks(run, n, n_spikes * W.shape[1] * _PREDICT_NS_PER_EVENT[full])
         return winner, s_class, V_class
 
     def _winner_classes(self, arrays):

@@ -26,9 +26,16 @@ FLAG_DUPLICATE = 32  # CSR: the same input appears twice in a row
 FLAG_UNSORTED = 64  # CSR: the kept entries of the row are not in (time, index) order
 FLAG_DROPPED = 128  # CSR: the row stores entries with t >= max_time (to be removed)
 
-# Inputs with fewer values (dense) or entries (CSR) than this run in one thread;
-# measured with benchmarks/bench_predict.py --what encode (see benchmarks/README.md)
-PARALLEL_MIN_WORK = 1 << 17
+# One thread's time (ns) per dense value or CSR entry of each driver below, measured on
+# MNIST (784 inputs, 150 spikes per image): they size the work for the threads
+# (spikencg._parallel.run_chunks). fill_dense: per value and per spike (sorting);
+# fill_csr: per entry and per entry of a row that needs sorting.
+NS_SCAN_DENSE = 0.5
+NS_FILL_DENSE = (1.0, 30.0)
+NS_TO_DENSE = 0.6
+NS_INTENSITY = 1.0
+NS_SCAN_CSR = 0.8
+NS_FILL_CSR = (1.1, 20.0)
 
 _RUN = 16  # length of the runs sorted by insertion before merging (and of short rows)
 
@@ -396,10 +403,10 @@ def _fill_csr_seq(indptr, indices, data, flags, max_time, out_indptr, out_indice
         _fill_csr_row(indptr, indices, data, flags, i, max_time, out_indptr, out_indices, out_times)
 
 
-def _by_rows(n_rows, work, run, min_chunk_work=0):
+def _by_rows(n_rows, cost_ns, run, min_chunk_ns=0):
     """Run ``run(lo, hi, direct)`` over rows ``0 .. n_rows - 1``: see
     :func:`spikencg._parallel.run_chunks`."""
-    run_chunks(run, n_rows, work, min_work=PARALLEL_MIN_WORK, min_chunk_work=min_chunk_work)
+    run_chunks(run, n_rows, cost_ns, min_chunk_ns=min_chunk_ns)
 
 
 def _row_outputs(lo, hi, direct, *arrays):
@@ -446,7 +453,7 @@ def scan_dense(X, max_time, counts, flags):
         _scan_dense_seq(X[lo:hi], max_time, c, f)
         return commit
 
-    _by_rows(X.shape[0], X.size, run)
+    _by_rows(X.shape[0], X.size * NS_SCAN_DENSE, run)
 
 
 def fill_dense(X, max_time, indptr, indices, times):
@@ -480,7 +487,8 @@ def fill_dense(X, max_time, indptr, indices, times):
 
         return commit
 
-    _by_rows(X.shape[0], X.size, run)
+    n_spikes = int(indptr[-1] - indptr[0]) if indptr.size else 0
+    _by_rows(X.shape[0], X.size * NS_FILL_DENSE[0] + n_spikes * NS_FILL_DENSE[1], run)
 
 
 def to_dense(indptr, indices, times, fill, out):
@@ -504,7 +512,7 @@ def to_dense(indptr, indices, times, fill, out):
         _to_dense_seq(indptr[lo : hi + 1], indices, times, fill, o)
         return commit
 
-    _by_rows(out.shape[0], out.size, run)
+    _by_rows(out.shape[0], out.size * NS_TO_DENSE, run)
 
 
 def intensity_to_times(X, x_min, x_max, max_time, out, counts, flags):
@@ -537,7 +545,7 @@ def intensity_to_times(X, x_min, x_max, max_time, out, counts, flags):
         _intensity_seq(X[lo:hi], x_min, x_max, max_time, o, c, f)
         return commit
 
-    _by_rows(X.shape[0], X.size, run)
+    _by_rows(X.shape[0], X.size * NS_INTENSITY, run)
 
 
 def scan_csr(indptr, indices, data, n_features, max_time, n_chunks, counts, flags):
@@ -573,8 +581,8 @@ def scan_csr(indptr, indices, data, n_features, max_time, n_chunks, counts, flag
 
     # each block of rows fills a scratch array of n_features int64: at most n_chunks
     # blocks, each worth several of these
-    work = data.size + indptr.size
-    _by_rows(n, work, run, min_chunk_work=max(8 * n_features, -(-work // n_chunks)))
+    cost = (data.size + indptr.size) * NS_SCAN_CSR
+    _by_rows(n, cost, run, min_chunk_ns=max(8 * n_features * NS_SCAN_CSR, cost / n_chunks))
 
 
 def fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, out_times):
@@ -616,4 +624,7 @@ def fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, ou
 
         return commit
 
-    _by_rows(indptr.shape[0] - 1, data.size + indptr.size, run)
+    unsorted = (flags & FLAG_UNSORTED) != 0
+    n_sort = int(np.sum(out_indptr[1:][unsorted] - out_indptr[:-1][unsorted]))
+    cost = (data.size + indptr.size) * NS_FILL_CSR[0] + n_sort * NS_FILL_CSR[1]
+    _by_rows(indptr.shape[0] - 1, cost, run)
