@@ -13,7 +13,8 @@ time that other processes took meanwhile, in cores (about 0 on a quiet machine; 
 spinner is not counted); on a shared machine, ``--wait`` and ``--retries`` wait for
 quiet moments and repeat the blocks that were disturbed.
 
-``--what`` times ``decision_function`` or ``predict_proba`` instead, or the encoder's
+``--min-ns 0`` shares every batch between the threads, however small (to measure where
+sharing starts to pay: spikencg._parallel.PARALLEL_MIN_NS). ``--what`` times ``decision_function`` or ``predict_proba`` instead, or the encoder's
 ``transform`` of the dense data (``encode``), or ``STDPConvFeatures.transform`` of
 Fashion-MNIST images (``features``, an extractor of 128 maps fitted on 500 images).
 
@@ -254,8 +255,15 @@ def main():
     ap.add_argument("--retries", type=int, default=0,
                     help="repeat a block (up to this many times) when other processes "
                     "used --quiet-max cores or more during it")
+    ap.add_argument("--min-ns", type=float, default=None,
+                    help="set spikencg._parallel.PARALLEL_MIN_NS (0: every batch shared "
+                    "between the threads, to measure where sharing starts to pay)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
+    if args.min_ns is not None:
+        from spikencg import _parallel
+
+        _parallel.PARALLEL_MIN_NS = args.min_ns
     print(f"# {args.what}, default {numba.get_num_threads()} threads against 1; "
           f"medians of {args.pairs} pairs", flush=True)
     rows = run(args)
