@@ -14,9 +14,10 @@ spinner is not counted); on a shared machine, ``--wait`` and ``--retries`` wait 
 quiet moments and repeat the blocks that were disturbed.
 
 ``--min-ns 0`` shares every batch between the threads, however small (to measure where
-sharing starts to pay: spikencg._parallel.PARALLEL_MIN_NS). ``--what`` times ``decision_function`` or ``predict_proba`` instead, or the encoder's
-``transform`` of the dense data (``encode``), or ``STDPConvFeatures.transform`` of
-Fashion-MNIST images (``features``, an extractor of 128 maps fitted on 500 images).
+sharing starts to pay: spikencg._parallel.PARALLEL_MIN_NS). ``--what`` times
+``decision_function`` or ``predict_proba`` instead, or the encoder's ``transform`` of
+the dense data (``encode``), or ``STDPConvFeatures.transform`` of Fashion-MNIST images
+(``features``, an extractor of 128 maps fitted on 500 images).
 
     python benchmarks/bench_predict.py [--data-dir ../shared/data] [--pairs 15]
         [--inputs 64,784,4608] [--sizes 1,100,2000,10000,100000] [--conditions quiet,busy]
