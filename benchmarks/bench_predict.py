@@ -10,7 +10,8 @@ honours), in pairs; the table gives the medians. Small batches are timed over se
 calls (about ``--min-time`` seconds with one thread). The "busy" condition runs the same
 pairs while another process keeps one core busy (a Python loop). Each line gives the CPU
 time that other processes took meanwhile, in cores (about 0 on a quiet machine; the
-spinner is not counted); on a shared machine, ``--wait`` and ``--retries`` wait for
+spinner is not counted), and how much of it ran with a positive nice value; on a
+shared machine, ``--wait`` and ``--retries`` wait for
 quiet moments and repeat the blocks that were disturbed.
 
 ``--min-ns 0`` shares every batch between the threads, however small (to measure where
@@ -42,11 +43,12 @@ from spikencg import SpikingReadoutClassifier, STDPConvFeatures, TTFSEncoder
 _HZ = os.sysconf("SC_CLK_TCK")
 
 
-def _busy_jiffies():
-    """CPU time (clock ticks) of the whole machine, all cores, not idle."""
+def _jiffies():
+    """CPU time (clock ticks) of the whole machine, all cores: (not idle, of processes
+    with a positive nice value)."""
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
-    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]  # user nice system irq softirq steal
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7], v[1]  # user nice system irq softirq steal
 
 
 def _proc_jiffies(pid):
@@ -64,14 +66,15 @@ class OtherLoad:
     def __init__(self, exclude=()):
         self.exclude = [os.getpid(), *exclude]
         self.t0 = time.monotonic()
-        self.busy0 = _busy_jiffies()
+        self.busy0, self.nice0 = _jiffies()
         self.own0 = sum(_proc_jiffies(p) for p in self.exclude)
 
     def cores(self):
-        dt = time.monotonic() - self.t0
-        busy = _busy_jiffies() - self.busy0
+        """(all other processes, those of them with a positive nice value), in cores."""
+        dt = (time.monotonic() - self.t0) * _HZ
+        busy, nice = _jiffies()
         own = sum(_proc_jiffies(p) for p in self.exclude) - self.own0
-        return max(0.0, (busy - own) / _HZ / dt)
+        return max(0.0, (busy - self.busy0 - own) / dt), (nice - self.nice0) / dt
 
 
 def _digits():
@@ -167,10 +170,11 @@ def _wait_quiet(max_cores, max_wait):
     while True:
         load = OtherLoad()
         time.sleep(3)
-        other = load.cores()
+        other, niced = load.cores()
         if other < max_cores or time.monotonic() > deadline:
             return other
-        print(f"#   waiting: other processes use {other:.2f} cores", flush=True)
+        print(f"#   waiting: other processes use {other:.2f} cores ({niced:.2f} niced)",
+              flush=True)
 
 
 def _block(method, X, calls, pairs, default_threads):
@@ -209,7 +213,7 @@ def run(args):
                     try:
                         d, o = _block(method, X, calls, args.pairs, default_threads)
                     finally:
-                        other = load.cores()
+                        other, niced = load.cores()
                         if spin is not None:
                             spin.kill()
                             spin.wait()
@@ -218,7 +222,7 @@ def run(args):
                     print(f"#   {n_in} {cond} {n}: other processes used {other:.2f} "
                           "cores: again", flush=True)
                 row = dict(inputs=n_in, condition=cond, batch=n, calls=calls,
-                           threads=default_threads, other_cores=other,
+                           threads=default_threads, other_cores=other, other_niced=niced,
                            default_ms=1e3 * np.median(d), one_ms=1e3 * np.median(o),
                            ratio=float(np.median(o / d)),
                            default_ms_q=[1e3 * np.quantile(d, q) for q in (0.25, 0.75)],
@@ -227,7 +231,7 @@ def run(args):
                 rows.append(row)
                 print(f"{n_in:5d} {cond:5s} {n:7d}  default {row['default_ms']:10.3f} ms  "
                       f"one thread {row['one_ms']:10.3f} ms  speed-up {row['ratio']:5.2f}x"
-                      f"  (other processes: {other:.2f} cores)", flush=True)
+                      f"  (others: {other:.2f} cores, {niced:.2f} niced)", flush=True)
             del X
     return rows
 
