@@ -288,6 +288,10 @@ def run_chunks(fn, n_items, cost_ns, *, min_chunk_ns=0):
     ValueError
         If ``SPIKENCG_NUM_THREADS`` is not a positive integer.
     """
+    if cost_ns < PARALLEL_MIN_NS or n_items < 2:
+        _env_int("SPIKENCG_NUM_THREADS")  # (a bad value is an error whatever the size)
+        fn(0, n_items, True)
+        return
     threads = num_threads()
     bounds = chunk_bounds(n_items, cost_ns, threads, min_chunk_ns=min_chunk_ns)
     if len(bounds) <= 2:
