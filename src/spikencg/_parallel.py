@@ -33,6 +33,7 @@ __all__ = ["PARALLEL_MIN_NS", "chunk_bounds", "num_threads", "run_chunks"]
 # with benchmarks/bench_predict.py (see benchmarks/README.md)
 PARALLEL_MIN_NS = 1_000_000
 
+
 def _numba_threads():
     """numba's thread count for the calling thread (``numba.set_num_threads``,
     ``NUMBA_NUM_THREADS``), without starting numba's threading layer when nothing has
@@ -46,6 +47,7 @@ def _numba_threads():
 
 
 def _env_int(name):
+    """The positive integer in environment variable ``name``, None when unset or empty."""
     value = os.environ.get(name, "").strip()
     if not value:
         return None
