@@ -34,7 +34,8 @@ def no_thread_env(monkeypatch):
 
 def test_num_threads_settings(no_thread_env, monkeypatch):
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert _parallel.num_threads() == min(cpus, numba.get_num_threads())
+    assert _parallel.num_threads() == min(cpus, numba.get_num_threads(),
+                                          _parallel._openmp_effective_n_threads())
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as joblib's and Dask's workers set it
     assert _parallel.num_threads() == 1
     monkeypatch.setenv("SPIKENCG_NUM_THREADS", "3")  # explicit: wins over everything
