@@ -176,12 +176,23 @@ class _Ceiling:
                 return n * self.idx.shape[0] * self.W.shape[1] / elapsed
 
 
+def _threads():
+    """Threads that prediction may use (numba's, for versions before spikencg._parallel)."""
+    try:
+        from spikencg._parallel import num_threads
+    except ImportError:
+        import numba
+
+        return numba.get_num_threads()
+    return num_threads()
+
+
 def run_case(inputs, config, data_dir, quick, cache_dir):
     import resource
 
     import numpy as np
 
-    from spikencg import SpikingReadoutClassifier, _parallel
+    from spikencg import SpikingReadoutClassifier
 
     S, y = _load(inputs, data_dir, quick, cache_dir)
     params = dict(CONFIGS.get(config, CONFIGS["s2stdp+ncg"]))
@@ -225,7 +236,7 @@ def run_case(inputs, config, data_dir, quick, cache_dir):
         n_neurons=N, mean_spikes=S.nnz / S.shape[0], epochs=epochs,
         train_samples_per_s=train_sps, train_events_per_s=train_eps,
         predict_samples=Sp.shape[0], predict_samples_per_s=pred_sps,
-        predict_events_per_s=pred_eps, threads=_parallel.num_threads(),
+        predict_events_per_s=pred_eps, threads=_threads(),
         peak_rss_mb=peak / 1024, rss_above_data_mb=(peak - base_rss) / 1024,
         train_seconds_runs=fit_s,
         ceiling_events_per_s=float(np.median(ceilings)),
