@@ -4,14 +4,14 @@ For each input size (64: scikit-learn digits; 784: MNIST pixels; 4,608: STDP-CSN
 features of 4,000 Fashion-MNIST images, as in bench_suite.py's ``--quick`` case) a
 ``SpikingReadoutClassifier`` with S2-STDP+NCG (10 classes x 5 neurons) is trained one
 epoch on (up to) 10,000 samples, then ``predict`` is timed on spike lists of 1, 100,
-2,000, 10,000 and 100,000 samples (the data set's rows repeated), alternately with the
-default threads and with one thread (``numba.set_num_threads(1)``, which spikencg
-honours), in pairs; the table gives the medians. Small batches are timed over several
-calls (about ``--min-time`` seconds with one thread). The "busy" condition runs the same
-pairs while another process keeps one core busy (a Python loop). Each line gives the CPU
-time that other processes took meanwhile, in cores (about 0 on a quiet machine; the
-spinner is not counted), and how much of it ran with a positive nice value; on a
-shared machine, ``--wait`` and ``--retries`` wait for
+2,000, 10,000 and 100,000 samples (the data set's rows repeated) with the default threads
+and with one thread (``numba.set_num_threads(1)``, which spikencg honours), alternately,
+in pairs; the table gives the medians of the pairs. Small batches are timed over several
+calls (about ``--min-time`` seconds with one thread), the two settings alternating call
+by call. The "busy" condition runs the same pairs while another process keeps one core
+busy (a Python loop). Each line gives the CPU time that other processes took meanwhile,
+in cores (about 0 on a quiet machine; the spinner is not counted), and how much of it ran
+with a positive nice value; on a shared machine, ``--wait`` and ``--retries`` wait for
 quiet moments and repeat the blocks that were disturbed.
 
 ``--min-ns 0`` shares every batch between the threads, however small (to measure where
@@ -178,13 +178,20 @@ def _wait_quiet(max_cores, max_wait):
 
 
 def _block(method, X, calls, pairs, default_threads):
-    """``pairs`` timings with the default threads and with one thread, alternately."""
+    """``pairs`` pairs of timings (each the mean of ``calls`` calls) with the default threads
+    and with one thread; the calls of a pair alternate between the two settings one by
+    one, so that both see the same load."""
     d, o = [], []
     for i in range(pairs):
-        for one in ((False, True) if i % 2 == 0 else (True, False)):
-            numba.set_num_threads(1 if one else default_threads)
-            t = _per_call(lambda: method(X), calls)
-            (o if one else d).append(t)
+        t = [0.0, 0.0]
+        for j in range(calls):
+            for one in ((0, 1) if (i + j) % 2 == 0 else (1, 0)):
+                numba.set_num_threads(1 if one else default_threads)
+                t0 = time.perf_counter()
+                method(X)
+                t[one] += time.perf_counter() - t0
+        d.append(t[0] / calls)
+        o.append(t[1] / calls)
     numba.set_num_threads(default_threads)
     return np.array(d), np.array(o)
 
