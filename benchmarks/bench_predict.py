@@ -8,11 +8,13 @@ epoch on (up to) 10,000 samples, then ``predict`` is timed on spike lists of 1, 
 and with one thread (``numba.set_num_threads(1)``, which spikencg honours), alternately,
 in pairs; the table gives the medians of the pairs. Small batches are timed over several
 calls (about ``--min-time`` seconds with one thread), the two settings alternating call
-by call. The "busy" condition runs the same pairs while another process keeps one core
-busy (a Python loop). Each line gives the CPU time that other processes took meanwhile,
-in cores (about 0 on a quiet machine; the spinner is not counted), and how much of it ran
-with a positive nice value; on a shared machine, ``--wait`` and ``--retries`` wait for
-quiet moments and repeat the blocks that were disturbed.
+by call; each line also gives the ratio of the calls' median times, which preemptions by
+other processes disturb less. The "busy" condition runs the same pairs while another
+process keeps one core busy (a Python loop). Each line gives the CPU time that other
+processes took meanwhile, in cores (about 0 on a quiet machine; the spinner is not
+counted), and how much of it ran with a positive nice value; on a shared machine,
+``--wait`` and ``--retries`` wait for quiet moments and repeat the blocks that were
+disturbed.
 
 ``--min-ns 0`` shares every batch between the threads, however small (to measure where
 sharing starts to pay: spikencg._parallel.PARALLEL_MIN_NS). ``--what`` times
@@ -180,20 +182,20 @@ def _wait_quiet(max_cores, max_wait):
 def _block(method, X, calls, pairs, default_threads):
     """``pairs`` pairs of timings (each the mean of ``calls`` calls) with the default threads
     and with one thread; the calls of a pair alternate between the two settings one by
-    one, so that both see the same load."""
+    one, so that both see the same load. Also returns every call's time."""
     d, o = [], []
+    each = ([], [])
     for i in range(pairs):
-        t = [0.0, 0.0]
         for j in range(calls):
             for one in ((0, 1) if (i + j) % 2 == 0 else (1, 0)):
                 numba.set_num_threads(1 if one else default_threads)
                 t0 = time.perf_counter()
                 method(X)
-                t[one] += time.perf_counter() - t0
-        d.append(t[0] / calls)
-        o.append(t[1] / calls)
+                each[one].append(time.perf_counter() - t0)
+        d.append(np.mean(each[0][-calls:]))
+        o.append(np.mean(each[1][-calls:]))
     numba.set_num_threads(default_threads)
-    return np.array(d), np.array(o)
+    return np.array(d), np.array(o), np.median(each[0]), np.median(each[1])
 
 
 def run(args):
@@ -218,7 +220,8 @@ def run(args):
                     spin = _spinner() if cond == "busy" else None
                     load = OtherLoad(exclude=[spin.pid] if spin else [])
                     try:
-                        d, o = _block(method, X, calls, args.pairs, default_threads)
+                        d, o, d_call, o_call = _block(method, X, calls, args.pairs,
+                                                      default_threads)
                     finally:
                         other, niced = load.cores()
                         if spin is not None:
@@ -232,13 +235,15 @@ def run(args):
                            threads=default_threads, other_cores=other, other_niced=niced,
                            default_ms=1e3 * np.median(d), one_ms=1e3 * np.median(o),
                            ratio=float(np.median(o / d)),
+                           default_ms_call=1e3 * d_call, one_ms_call=1e3 * o_call,
                            default_ms_q=[1e3 * np.quantile(d, q) for q in (0.25, 0.75)],
                            one_ms_q=[1e3 * np.quantile(o, q) for q in (0.25, 0.75)],
                            loadavg=os.getloadavg())
                 rows.append(row)
                 print(f"{n_in:5d} {cond:5s} {n:7d}  default {row['default_ms']:10.3f} ms  "
                       f"one thread {row['one_ms']:10.3f} ms  speed-up {row['ratio']:5.2f}x"
-                      f"  (others: {other:.2f} cores, {niced:.2f} niced)", flush=True)
+                      f"  (calls' medians {o_call / d_call:5.2f}x; others: {other:.2f} cores, "
+                      f"{niced:.2f} niced)", flush=True)
             del X
     return rows
 
