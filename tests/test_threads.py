@@ -118,7 +118,7 @@ def test_run_chunks_splits_and_covers(monkeypatch):
     assert _parallel.chunk_bounds(1000, 10.0, 2, min_ns=100.0) == [0, 1000]
     assert _parallel.chunk_bounds(1000, 1e6, 1, min_ns=100.0) == [0, 1000]
     b = _parallel.chunk_bounds(1000, 1e6, 2, min_ns=100.0)
-    assert b == [1000 * c // 16 for c in range(17)]
+    assert b == [1000 * c // 8 for c in range(9)]
 
 
 def test_run_chunks_never_waits_for_a_stalled_helper(monkeypatch):
@@ -255,3 +255,16 @@ def test_threadpoolctl_limits_are_honoured(no_thread_env):
     threadpoolctl = pytest.importorskip("threadpoolctl")
     with threadpoolctl.threadpool_limits(1):
         assert _parallel.num_threads() == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"), reason="Linux scheduling policies")
+def test_helpers_do_not_preempt_the_calling_thread(monkeypatch):
+    # helpers are SCHED_BATCH threads: waking one never takes the calling thread's CPU
+    monkeypatch.setenv("SPIKENCG_NUM_THREADS", "2")
+    out = np.full(64, -1, dtype=np.int64)
+    _parallel.run_chunks(_chunked(64, out), 64, 1e9)
+    helpers = _parallel._get_helpers().threads
+    assert helpers
+    for t in helpers:
+        assert os.sched_getscheduler(t.native_id) == os.SCHED_BATCH
+    assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the caller keeps its policy
