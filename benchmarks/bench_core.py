@@ -1,7 +1,7 @@
 """Training and prediction throughput of the spiking readout.
 
 Prints, for digits (64 inputs) and MNIST pixels (784 inputs), with S2-STDP+NCG
-(50 neurons): training samples/s, prediction samples/s (numba threads over samples),
+(50 neurons): training samples/s, prediction samples/s (threads over samples),
 and synaptic events/s (input spikes processed x output neurons, counted as every input
 spike of a sample reaching every neuron: an upper bound of the kernel's real work, since
 the training pass stops once every neuron has fired and a prediction after the first
@@ -15,12 +15,23 @@ import json
 import time
 from pathlib import Path
 
-import numba
 import numpy as np
 from sklearn.datasets import load_digits
 
 from spikencg import SpikingReadoutClassifier, TTFSEncoder
 from spikencg.datasets import load_mnist
+
+
+def _threads():
+    """Threads that prediction may use (numba's, for versions before spikencg._parallel:
+    the benchmark also runs on older versions, for comparisons)."""
+    try:
+        from spikencg._parallel import num_threads
+    except ImportError:
+        import numba
+
+        return numba.get_num_threads()
+    return num_threads()
 
 
 def _time(fn, repeat):
@@ -55,10 +66,10 @@ def bench(name, X_spikes, y, epochs, predict_copies, **params):
                mean_spikes=nnz / n, epochs=epochs, train_samples_per_s=train_sps,
                train_events_per_s=train_eps, predict_samples=Xp.shape[0],
                predict_samples_per_s=pred_sps, predict_events_per_s=pred_eps,
-               threads=numba.get_num_threads(), train_accuracy=float(clf.train_accuracy_[-1]))
+               threads=_threads(), train_accuracy=float(clf.train_accuracy_[-1]))
     print(f"{name:28s} train {train_sps:12,.0f} samples/s {train_eps:14,.0f} events/s | "
           f"predict {pred_sps:12,.0f} samples/s {pred_eps:14,.0f} events/s "
-          f"({numba.get_num_threads()} threads)")
+          f"({_threads()} threads)")
     return row
 
 

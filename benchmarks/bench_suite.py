@@ -23,7 +23,7 @@ Cases (inputs x configuration):
 Measured per case: training samples/s and synaptic events/s (input spikes x output
 neurons: every input spike of a sample reaching every neuron, an upper bound of the
 kernel's work since a training pass stops once every neuron fired), prediction
-samples/s and events/s (numba threads over samples), peak resident memory of the case's
+samples/s and events/s (threads over samples), peak resident memory of the case's
 process, and the ceiling: a compiled loop adding float32 weight rows (contiguous, N
 wide) into a potential vector, i.e. the same float adds with no spiking logic. The
 training is timed five times (once with ``--quick``), each fit followed by the ceiling
@@ -176,10 +176,20 @@ class _Ceiling:
                 return n * self.idx.shape[0] * self.W.shape[1] / elapsed
 
 
+def _threads():
+    """Threads that prediction may use (numba's, for versions before spikencg._parallel)."""
+    try:
+        from spikencg._parallel import num_threads
+    except ImportError:
+        import numba
+
+        return numba.get_num_threads()
+    return num_threads()
+
+
 def run_case(inputs, config, data_dir, quick, cache_dir):
     import resource
 
-    import numba
     import numpy as np
 
     from spikencg import SpikingReadoutClassifier
@@ -226,7 +236,7 @@ def run_case(inputs, config, data_dir, quick, cache_dir):
         n_neurons=N, mean_spikes=S.nnz / S.shape[0], epochs=epochs,
         train_samples_per_s=train_sps, train_events_per_s=train_eps,
         predict_samples=Sp.shape[0], predict_samples_per_s=pred_sps,
-        predict_events_per_s=pred_eps, threads=numba.get_num_threads(),
+        predict_events_per_s=pred_eps, threads=_threads(),
         peak_rss_mb=peak / 1024, rss_above_data_mb=(peak - base_rss) / 1024,
         train_seconds_runs=fit_s,
         ceiling_events_per_s=float(np.median(ceilings)),

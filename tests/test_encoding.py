@@ -273,7 +273,6 @@ def test_spike_arrays_read_only_input():
 
 
 def test_parallel_and_sequential_kernels_agree(monkeypatch, digits):
-    from spikencg._kernels import _spikes
 
     rng = np.random.default_rng(10)
     T = random_times(rng, n=64, d=50)
@@ -296,7 +295,10 @@ def test_parallel_and_sequential_kernels_agree(monkeypatch, digits):
         ]
 
     sequential = run()
-    monkeypatch.setattr(_spikes, "PARALLEL_MIN_WORK", 0)
+    from spikencg import _parallel
+
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_NS", 0)
+    monkeypatch.setenv("SPIKENCG_NUM_THREADS", "2")
     parallel = run()
     for a, b in zip(sequential, parallel, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -337,9 +339,11 @@ def _reference_csr_flags(indptr, indices, data, d, max_time):
 def test_csr_scan_flags_every_kind_of_row(monkeypatch, n_chunks):
     # the scan tests rows in a vectorised fast pass and re-scans the others entry by
     # entry: both must give the definition's counts and flags, for each kind of row
+    from spikencg import _parallel
     from spikencg._kernels import _spikes
 
-    monkeypatch.setattr(_spikes, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_NS", 0)
+    monkeypatch.setenv("SPIKENCG_NUM_THREADS", "2")
     rng = np.random.default_rng(11)
     d, max_time = 40, 1.0
     rows = []

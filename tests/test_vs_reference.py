@@ -254,10 +254,14 @@ def _check_predict_batch(case, chunk, full):
     winner = np.full(n, -7, dtype=np.int64)
     s_class = np.empty((n, C) if full else (0, 0), dtype=np.float64)
     V_class = np.empty((n, C) if full else (0, 0), dtype=np.float32)
-    predict_batch(indptr[:-1], indptr[1:], indices, times,
-                  np.ascontiguousarray(W.T, dtype=np.float32),
-                  np.ascontiguousarray(thr, dtype=np.float64), C, M, float(T),
-                  neuron == "lif", float(tau), full, winner, s_class, V_class, chunk)
+    # in chunks of rows, as the threads run it
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        predict_batch(indptr[lo:hi], indptr[lo + 1:hi + 1], indices, times,
+                      np.ascontiguousarray(W.T, dtype=np.float32),
+                      np.ascontiguousarray(thr, dtype=np.float64), C, M, float(T),
+                      neuron == "lif", float(tau), full, winner[lo:hi], s_class[lo:hi],
+                      V_class[lo:hi])
 
     expected = ref_predict(samples, W, thr, C, M, max_time=T, neuron=neuron, tau=tau)
     np.testing.assert_array_equal(winner // M, expected)

@@ -11,6 +11,7 @@ there, so a parameter changed by ``set_params`` after the first call went unchec
 import functools
 import math
 import numbers
+import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,9 +28,15 @@ from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import check_is_fitted
 from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
-__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "check_array",
-           "check_finite_params", "check_is_fitted", "check_params", "validate_data",
-           "validate_parameter_constraints", "wrap_dense_output"]
+try:  # the threads scikit-learn's OpenMP code would use (threadpoolctl's limits)
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+except ImportError:  # pragma: no cover
+    def _openmp_effective_n_threads():
+        return os.cpu_count() or 1
+
+__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "_openmp_effective_n_threads",
+           "check_array", "check_finite_params", "check_is_fitted", "check_params",
+           "validate_data", "validate_parameter_constraints", "wrap_dense_output"]
 
 
 def wrap_dense_output(estimator, data, original_input):

@@ -23,7 +23,6 @@ whenever it was lost.
 import math
 import numbers
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -53,7 +52,7 @@ _FORMAT_NAME = "spikencg.spikes"
 _FORMAT_VERSION = 1
 _INT32_MAX = np.iinfo(np.int32).max
 # upper bound of the scratch memory (bytes) of the CSR check (one int64 per input and
-# parallel chunk)
+# block of rows)
 _SCRATCH_BYTES = 1 << 28
 # dense input is converted, checked and encoded this many values (rows x features) at a
 # time: the float64 copies stay small (32 MB each) however many samples there are
@@ -440,7 +439,8 @@ def _csr_arrays(X, max_time, copy=True, whom="spike_arrays", name="X"):
         present, ranks = np.unique(indices, return_inverse=True)
         scan_indices = ranks.astype(np.int32).reshape(-1)
         scan_d = max(int(present.shape[0]), 1)
-    n_chunks = max(1, min(n, numba.get_num_threads(), _SCRATCH_BYTES // (8 * max(scan_d, 1))))
+    # (at most as many blocks of rows as fit _SCRATCH_BYTES of markers)
+    n_chunks = max(1, min(n, _SCRATCH_BYTES // (8 * max(scan_d, 1))))
     counts = np.empty(n, dtype=np.int64)
     flags = np.empty(n, dtype=np.int64)
     _spikes.scan_csr(indptr, scan_indices, data, scan_d, max_time, n_chunks, counts, flags)

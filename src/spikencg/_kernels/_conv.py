@@ -24,7 +24,6 @@ the time ``T``.
 """
 
 import numpy as np
-from numba import prange
 
 from ._jit import njit
 from ._spikes import _insertion_sort
@@ -452,11 +451,13 @@ def _transform_one(times, C, H, W, Wt, thr, T, pool, V, fire_t, fire_v, out):
                 out[m * PH * PW + py * PW + px] = best
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def transform_batch(X, C, H, W, Wt, thr, T, pool, out):
-    """Pooled first-spike times of every image, in parallel over images.
+    """Pooled first-spike times of every image.
 
-    Deterministic: every image is simulated independently into its own output row.
+    One thread, without the GIL: :class:`spikencg.features.STDPConvFeatures` runs it on
+    chunks of images in several threads (deterministic: every image is simulated
+    independently into its own output row).
 
     Parameters
     ----------
@@ -469,16 +470,11 @@ def transform_batch(X, C, H, W, Wt, thr, T, pool, out):
     M = Wt.shape[3]
     OH = H - k + 1
     OW = W - k + 1
-    chunk = 16
-    n_chunks = (n + chunk - 1) // chunk
-    for ch in prange(n_chunks):
-        V = np.empty((OH, OW, M), np.float32)
-        fire_t = np.empty((OH, OW, M), np.float64)
-        fire_v = np.empty((0, 0, 0), np.float32)
-        row = np.empty(out.shape[1], np.float64)
-        lo = ch * chunk
-        hi = min(n, lo + chunk)
-        for r in range(lo, hi):
-            _transform_one(X[r], C, H, W, Wt, thr, T, pool, V, fire_t, fire_v, row)
-            for j in range(row.shape[0]):
-                out[r, j] = np.float32(row[j])
+    V = np.empty((OH, OW, M), np.float32)
+    fire_t = np.empty((OH, OW, M), np.float64)
+    fire_v = np.empty((0, 0, 0), np.float32)
+    row = np.empty(out.shape[1], np.float64)
+    for r in range(n):
+        _transform_one(X[r], C, H, W, Wt, thr, T, pool, V, fire_t, fire_v, row)
+        for j in range(row.shape[0]):
+            out[r, j] = np.float32(row[j])

@@ -6,7 +6,6 @@ contiguous row to the potentials. Potentials are float32, as in the original fra
 
 
 import numpy as np
-from numba import prange
 
 from ._jit import njit
 
@@ -153,12 +152,13 @@ def simulate(start, end, indices, times, W, thr32, active, T, leak, tau, stop_fi
     return n_fired
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, tau, full,
-                  winner, s_class, V_class, chunk):
+                  winner, s_class, V_class):
     """Forward every sample with all neurons active and record the decision.
 
-    Parallel over chunks of ``chunk`` samples (deterministic: each sample is independent).
+    One thread, without the GIL: :func:`spikencg._parallel.run_chunks` runs it on
+    chunks of samples in several threads (deterministic: each sample is independent).
 
     Parameters
     ----------
@@ -178,26 +178,20 @@ def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, t
     N = W.shape[1]
     thr32 = np.empty(N, np.float32)
     round_f32(thr, thr32)
-    n_chunks = (n + chunk - 1) // chunk
-    for c in prange(n_chunks):
-        s = np.empty(N, np.float64)
-        V = np.empty(N, np.float32)
-        acc = np.empty(N, np.float32)
-        alive = np.empty(N, np.bool_)
-        active = np.ones(N, np.bool_)
-        lo = c * chunk
-        hi = min(n, lo + chunk)
-        for r in range(lo, hi):
-            simulate(starts[r], ends[r], indices, times, W, thr32, active, T, leak, tau,
-                     not full, s, V, acc, alive)
-            winner[r] = best_of_range(np.int64(0), N, s, V, active)
-            if full:
-                for k in range(n_classes):
-                    b = best_of_range(k * M, (k + 1) * M, s, V, active)
-                    s_class[r, k] = s[b]
-                    V_class[r, k] = V[b]
-
-
+    s = np.empty(N, np.float64)
+    V = np.empty(N, np.float32)
+    acc = np.empty(N, np.float32)
+    alive = np.empty(N, np.bool_)
+    active = np.ones(N, np.bool_)
+    for r in range(n):
+        simulate(starts[r], ends[r], indices, times, W, thr32, active, T, leak, tau,
+                 not full, s, V, acc, alive)
+        winner[r] = best_of_range(np.int64(0), N, s, V, active)
+        if full:
+            for k in range(n_classes):
+                b = best_of_range(k * M, (k + 1) * M, s, V, active)
+                s_class[r, k] = s[b]
+                V_class[r, k] = V[b]
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
