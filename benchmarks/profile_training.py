@@ -121,8 +121,8 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
     inrange = np.ones(N, np.bool_)
     touched = np.zeros(N, np.bool_)
     rows = np.empty(N, np.int64)
-    plan, depth = _f32sum.pairwise_plan(WT.shape[1])
-    part = np.empty(depth, np.float32)
+    leaves, pairs = _f32sum.pairwise_plan(WT.shape[1])
+    part = np.empty(2 * leaves.shape[0], np.float32)
     for _ in range(reps):
         if stdp_only:
             for j in range(n_upd):
@@ -131,7 +131,7 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
         else:
             _apply_updates(W, WT, copy_back, x, hidden, False, n_upd, upd_n, c, nc, s_n,
                            np.inf, 0.0, 1.0, False, 0.0, w_norm, norm_target, nextf, inrange,
-                           touched, rows, plan, part)
+                           touched, rows, leaves, pairs, part)
 
 
 @njit(cache=False, nogil=True)

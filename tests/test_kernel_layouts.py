@@ -133,17 +133,18 @@ def test_row_sums_are_numpys_float32_sums(scale):
     for n in lengths:
         row = (rng.standard_normal(n) * scale).astype(np.float32)
         row[rng.random(n) < 0.2] = 0.0
-        plan, depth = _f32sum.pairwise_plan(n)
-        part = np.empty(depth, np.float32)
-        assert _f32sum.abs_sum_f32(row, plan, part) == np.abs(row).sum(), n
+        leaves, pairs = _f32sum.pairwise_plan(n)
+        part = np.empty(2 * len(leaves), np.float32)
+        assert _f32sum.abs_sum_f32(row, leaves, pairs, part) == np.abs(row).sum(), n
     # values whose sum depends on the order of the additions
     row = np.full(4608, np.float32(2.0**-25))  # below half a unit of 1.0 in float32
     row[0] = 1.0
-    plan, depth = _f32sum.pairwise_plan(row.size)
+    leaves, pairs = _f32sum.pairwise_plan(row.size)
     in_order = np.float32(0.0)
     for v in row:
         in_order = np.float32(in_order + v)
-    assert _f32sum.abs_sum_f32(row, plan, np.empty(depth, np.float32)) == row.sum() != in_order
+    part = np.empty(2 * len(leaves), np.float32)
+    assert _f32sum.abs_sum_f32(row, leaves, pairs, part) == row.sum() != in_order
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e-3, 1e4])
@@ -155,10 +156,10 @@ def test_rescaling_pass_gives_numpys_products_and_sums(scale):
         row = (rng.standard_normal(n) * scale).astype(np.float32)
         f = np.float32(rng.uniform(0.5, 2.0))
         expected = row * f
-        plan, depth = _f32sum.pairwise_plan(n)
         w_min, w_max = np.sort(rng.choice(expected, 2))
-        total, out = _f32sum.scale_abs_sum_f32(row, f, w_min, w_max, plan,
-                                               np.empty(depth, np.float32))
+        leaves, pairs = _f32sum.pairwise_plan(n)
+        total, out = _f32sum.scale_abs_sum_f32(row, f, w_min, w_max, leaves, pairs,
+                                               np.empty(2 * len(leaves), np.float32))
         np.testing.assert_array_equal(row, expected)
         assert total == np.abs(expected).sum()
         assert out == bool(np.any((expected < w_min) | (expected > w_max)))

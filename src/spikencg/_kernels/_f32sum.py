@@ -5,15 +5,16 @@ values is split in two halves (the first rounded down to a multiple of eight) su
 separately; a run of at most 128 values (a leaf) is summed in eight running sums, lane
 ``j`` holding the values ``j, j + 8, j + 16, ...`` of the multiples of eight, combined as
 ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the remaining values are
-added one by one. The original framework normalised its weights with these sums
-(``w * (target / np.abs(w).sum())``), so the kernels compute exactly the same numbers.
+added one by one (fewer than eight values: one by one from 0). The original framework
+normalised its weights with these sums (``w * (target / np.abs(w).sum())``), so the
+kernels compute exactly the same numbers.
 
-The eight running sums are one 8-lane vector: the helpers below write that loop in LLVM
-IR (numba leaves LLVM's SLP vectoriser off, and scalar code runs several times slower).
-A leaf's structure depends only on the row length, so :func:`pairwise_plan` lists the
-leaves and their combination once per length; :func:`abs_sum_f32` and
-:func:`scale_abs_sum_f32` follow it. (numba does not cache recursive functions safely,
-hence a program rather than a recursion.)
+The eight running sums are one 8-lane vector: the row passes below are written in LLVM
+IR (numba leaves LLVM's SLP vectoriser off, and scalar code runs several times slower),
+one call per row over all its leaves. The leaves depend only on the row length, and
+every leaf but the last holds a multiple of eight values (halves are rounded down to
+multiples of eight). :func:`pairwise_plan` lists them, with the additions that combine
+their sums, once per length.
 """
 
 import numpy as np
@@ -29,15 +30,14 @@ _I32 = ir.IntType(32)
 _I64 = ir.IntType(64)
 _F32 = ir.FloatType()
 _V8 = ir.VectorType(_F32, 8)
+_M8 = ir.VectorType(_I32, 8)  # compare results as lanes of 0 / -1
 
 
-def _is_f32_vector(row):
-    return isinstance(row, types.Array) and row.dtype == types.float32 and row.ndim == 1
-
-
-def _vector_fn(builder, name):
-    return cgutils.get_or_insert_function(builder.module, ir.FunctionType(_V8, [_V8]),
-                                          f"llvm.{name}.v8f32")
+def _rows_and_plan(row, plan, out):
+    return (isinstance(row, types.Array) and row.dtype == types.float32 and row.ndim == 1
+            and isinstance(plan, types.Array) and plan.dtype == types.int64
+            and plan.ndim == 2 and isinstance(out, types.Array)
+            and out.dtype == types.float32 and out.ndim == 1)
 
 
 def _tree(builder, acc):
@@ -48,122 +48,125 @@ def _tree(builder, acc):
     return builder.fadd(left, right)
 
 
-def _block_pointer(builder, base, k):
-    p = builder.gep(base, [builder.mul(k, ir.Constant(_I64, 8))])
-    return builder.bitcast(p, _V8.as_pointer())
+def _splat(builder, value):
+    v = ir.Constant(_V8, [ir.Undefined] * 8)
+    for j in range(8):
+        v = builder.insert_element(v, value, ir.Constant(_I32, j))
+    return v
+
+
+def _leaf_passes(context, builder, signature, args, block):
+    """Emit, for every leaf ``k`` of the plan (rows ``(lo, nb)``), the eight running
+    sums of ``block(pointer)`` over its ``nb`` blocks of eight values, their tree
+    stored in ``out[k]``."""
+    row = context.make_array(signature.args[0])(context, builder, args[0])
+    plan = context.make_array(signature.args[1])(context, builder, args[1])
+    out = context.make_array(signature.args[2])(context, builder, args[2])
+    n_leaves = cgutils.unpack_tuple(builder, plan.shape)[0]
+    fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_V8, [_V8]),
+                                          "llvm.fabs.v8f32")
+    acc = cgutils.alloca_once(builder, _V8)
+    one = ir.Constant(_I64, 1)
+    with cgutils.for_range(builder, n_leaves) as leaf:
+        k2 = builder.mul(leaf.index, ir.Constant(_I64, 2))
+        lo = builder.load(builder.gep(plan.data, [k2]))
+        nb = builder.load(builder.gep(plan.data, [builder.add(k2, one)]))
+        base = builder.gep(row.data, [lo])
+
+        def pointer(b):
+            p = builder.gep(base, [builder.mul(b, ir.Constant(_I64, 8))])
+            return builder.bitcast(p, _V8.as_pointer())
+
+        builder.store(builder.call(fabs, [block(pointer(ir.Constant(_I64, 0)))]), acc)
+        with cgutils.for_range(builder, builder.sub(nb, one)) as loop:
+            v = block(pointer(builder.add(loop.index, one)))
+            builder.store(builder.fadd(builder.load(acc), builder.call(fabs, [v])), acc)
+        builder.store(_tree(builder, builder.load(acc)), builder.gep(out.data, [leaf.index]))
 
 
 @intrinsic
-def _lanes_abs_sum(typingctx, row, lo, nb):
-    """Leaf sum of ``|row[lo:lo + 8 * nb]|`` (``nb >= 1``): eight running float32 sums,
-    combined as a tree."""
-    if not _is_f32_vector(row):
+def _leaves_abs_sum(typingctx, row, plan, out):
+    """``out[k]`` = the eight-lane sum of ``|row|`` over the 8-blocks of leaf ``k``
+    (``plan`` rows ``(lo, nb)``, ``nb >= 1``, one per leaf)."""
+    if not _rows_and_plan(row, plan, out):
         return None
-    sig = types.float32(row, types.int64, types.int64)
+    sig = types.void(row, plan, out)
 
     def codegen(context, builder, signature, args):
-        arr = context.make_array(signature.args[0])(context, builder, args[0])
-        base = builder.gep(arr.data, [args[1]])
-        fabs = _vector_fn(builder, "fabs")
-        acc = cgutils.alloca_once(builder, _V8)
-        first = builder.load(_block_pointer(builder, base, ir.Constant(_I64, 0)), align=4)
-        builder.store(builder.call(fabs, [first]), acc)
-        one = ir.Constant(_I64, 1)
-        with cgutils.for_range(builder, builder.sub(args[2], one)) as loop:
-            v = builder.load(_block_pointer(builder, base, builder.add(loop.index, one)),
-                             align=4)
-            builder.store(builder.fadd(builder.load(acc), builder.call(fabs, [v])), acc)
-        return _tree(builder, builder.load(acc))
+        _leaf_passes(context, builder, signature, args,
+                     lambda p: builder.load(p, align=4))
+        return context.get_dummy_value()
 
     return sig, codegen
 
 
 @intrinsic
-def _lanes_scale_abs_sum(typingctx, row, lo, nb, f, w_min, w_max):
-    """Multiply ``row[lo:lo + 8 * nb]`` (``nb >= 1``) by the float32 ``f`` in place;
-    return the leaf sum of the new ``|values|`` and whether one of them lies outside
-    ``[w_min, w_max]``."""
-    if not _is_f32_vector(row):
+def _leaves_scale_abs_sum(typingctx, row, plan, out, f, w_min, w_max):
+    """As :func:`_leaves_abs_sum`, after multiplying each block by the float32 ``f`` in
+    place; returns whether a new value lies outside ``[w_min, w_max]``."""
+    if not _rows_and_plan(row, plan, out):
         return None
-    ret = types.Tuple((types.float32, types.boolean))
-    sig = ret(row, types.int64, types.int64, types.float32, types.float32, types.float32)
-
-    def splat(builder, value):
-        v = ir.Constant(_V8, [ir.Undefined] * 8)
-        for j in range(8):
-            v = builder.insert_element(v, value, ir.Constant(_I32, j))
-        return v
+    sig = types.boolean(row, plan, out, types.float32, types.float32, types.float32)
 
     def codegen(context, builder, signature, args):
-        arr = context.make_array(signature.args[0])(context, builder, args[0])
-        base = builder.gep(arr.data, [args[1]])
-        fabs = _vector_fn(builder, "fabs")
-        fv, lo_b, hi_b = (splat(builder, a) for a in args[3:6])
-        mask_t = ir.VectorType(_I32, 8)  # compare results as lanes of 0 / -1
-        acc = cgutils.alloca_once(builder, _V8)
-        out = cgutils.alloca_once(builder, mask_t)
+        fv, lo_b, hi_b = (_splat(builder, a) for a in args[3:6])
+        bad = cgutils.alloca_once(builder, _M8)
+        builder.store(ir.Constant(_M8, None), bad)
 
-        def scaled(k):
-            p = _block_pointer(builder, base, k)
+        def block(p):
             v = builder.fmul(builder.load(p, align=4), fv)
             builder.store(v, p, align=4)
-            bad = builder.or_(builder.fcmp_ordered("<", v, lo_b),
-                              builder.fcmp_ordered(">", v, hi_b))
-            return v, builder.sext(bad, mask_t)
+            outside = builder.or_(builder.fcmp_ordered("<", v, lo_b),
+                                  builder.fcmp_ordered(">", v, hi_b))
+            builder.store(builder.or_(builder.load(bad), builder.sext(outside, _M8)), bad)
+            return v
 
-        v0, bad0 = scaled(ir.Constant(_I64, 0))
-        builder.store(builder.call(fabs, [v0]), acc)
-        builder.store(bad0, out)
-        one = ir.Constant(_I64, 1)
-        with cgutils.for_range(builder, builder.sub(args[2], one)) as loop:
-            v, bad = scaled(builder.add(loop.index, one))
-            builder.store(builder.fadd(builder.load(acc), builder.call(fabs, [v])), acc)
-            builder.store(builder.or_(builder.load(out), bad), out)
-        any_bad = builder.icmp_unsigned(
-            "!=", builder.bitcast(builder.load(out), ir.IntType(256)),
-            ir.Constant(ir.IntType(256), 0))
-        vals = [_tree(builder, builder.load(acc)), any_bad]
-        return context.make_tuple(builder, ret, vals)
+        _leaf_passes(context, builder, signature, args, block)
+        return builder.icmp_unsigned("!=", builder.bitcast(builder.load(bad), ir.IntType(256)),
+                                     ir.Constant(ir.IntType(256), 0))
 
     return sig, codegen
 
 
 @njit(cache=True, nogil=True)
 def pairwise_plan(n):
-    """How numpy sums ``n`` contiguous float32 values, as a program for
-    :func:`abs_sum_f32` and :func:`scale_abs_sum_f32`.
-
-    The plan lists numpy's tree in post-order: rows ``(0, lo, m)`` (a leaf: push the sum
-    of ``m`` values from ``lo``) and ``(1, 0, 0)`` (pop two partial sums, push their
-    float32 sum).
+    """How numpy sums ``n`` contiguous float32 values (``n >= 8``).
 
     Returns
     -------
-    plan : ndarray of shape (n_ops, 3), int64
-    depth : int
-        Largest number of partial sums held at once (the size of the ``part`` scratch
-        array the sums need).
+    leaves : ndarray of shape (n_leaves, 2), int64
+        Each leaf's first value and number of 8-blocks, in order; the last leaf's
+        ``n % 8`` remaining values come after its blocks.
+    pairs : ndarray of shape (n_leaves - 1, 2), int64
+        The additions, in order: addition ``j`` adds partial sums ``pairs[j]`` (ids
+        ``0 .. n_leaves - 1`` for the leaves, ``n_leaves + i`` for addition ``i``); the
+        last one is the total.
     """
-    cap = 2 * (n // 64) + 3
-    plan = np.zeros((cap, 3), np.int64)
-    st_lo = np.empty(130, np.int64)  # the tree is at most about 60 levels deep
+    cap = n // 64 + 2
+    leaves = np.zeros((cap, 2), np.int64)
+    pairs = np.zeros((cap, 2), np.int64)
+    st_lo = np.empty(130, np.int64)  # depth-first stack (the tree is < 60 levels deep)
     st_n = np.empty(130, np.int64)
     st_v = np.empty(130, np.bool_)
+    ids = np.empty(130, np.int64)  # ids of the partial sums held
     st_lo[0], st_n[0], st_v[0] = 0, n, False
     sp = 1
-    k = 0
     held = 0
-    depth = 1
+    n_leaves = 0
+    n_pairs = 0
     while sp > 0:
         sp -= 1
         lo, m, visited = st_lo[sp], st_n[sp], st_v[sp]
         if m <= 128:
-            plan[k, 0], plan[k, 1], plan[k, 2] = 0, lo, m
+            leaves[n_leaves, 0], leaves[n_leaves, 1] = lo, m // 8
+            ids[held] = n_leaves
             held += 1
-            depth = max(depth, held)
+            n_leaves += 1
         elif visited:
-            plan[k, 0] = 1
+            pairs[n_pairs, 0], pairs[n_pairs, 1] = ids[held - 2], ids[held - 1]
             held -= 1
+            ids[held - 1] = -1 - n_pairs  # additions' ids, renumbered below
+            n_pairs += 1
         else:
             m2 = m // 2
             m2 -= m2 % 8
@@ -171,72 +174,63 @@ def pairwise_plan(n):
             st_lo[sp + 1], st_n[sp + 1], st_v[sp + 1] = lo + m2, m - m2, False
             st_lo[sp + 2], st_n[sp + 2], st_v[sp + 2] = lo, m2, False
             sp += 3
-            continue
-        k += 1
-    return plan[:k], depth
+    for j in range(n_pairs):
+        for c in range(2):
+            if pairs[j, c] < 0:
+                pairs[j, c] = n_leaves - 1 - pairs[j, c]
+    return leaves[:n_leaves], pairs[:n_pairs]
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _leaf_abs_sum(row, lo, n):
-    """numpy's sum of ``|row[lo:lo + n]|`` for ``n <= 128``."""
-    if n < 8:
-        r = np.float32(0.0)
-        for i in range(lo, lo + n):
-            r += abs(row[i])
-        return r
-    nb = n // 8
-    r = _lanes_abs_sum(row, lo, nb)
-    for i in range(lo + 8 * nb, lo + n):
-        r += abs(row[i])
-    return r
+def _combine(row, leaves, pairs, part):
+    """The total from the leaves' sums in ``part`` (the last leaf's remaining values
+    added to its sum first, one by one)."""
+    n_leaves = leaves.shape[0]
+    last = n_leaves - 1
+    for i in range(leaves[last, 0] + 8 * leaves[last, 1], row.shape[0]):
+        part[last] += abs(row[i])
+    for j in range(pairs.shape[0]):
+        part[n_leaves + j] = part[pairs[j, 0]] + part[pairs[j, 1]]
+    return part[n_leaves + pairs.shape[0] - 1] if pairs.shape[0] else part[last]
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def abs_sum_f32(row, plan, part):
+def abs_sum_f32(row, leaves, pairs, part):
     """``sum |row|`` of a contiguous float32 row, bit for bit as numpy computes
     ``np.abs(row).sum()``.
 
-    ``plan`` comes from :func:`pairwise_plan` for ``row``'s length; ``part`` is float32
-    scratch of its depth.
+    ``leaves`` and ``pairs`` come from :func:`pairwise_plan` for ``row``'s length (for
+    rows of at least 8 values); ``part`` is float32 scratch of ``2 * n_leaves - 1``
+    values.
     """
-    sp = 0
-    for k in range(plan.shape[0]):
-        if plan[k, 0] == 0:
-            part[sp] = _leaf_abs_sum(row, plan[k, 1], plan[k, 2])
-            sp += 1
-        else:
-            part[sp - 2] = part[sp - 2] + part[sp - 1]
-            sp -= 1
-    return part[0]
+    if row.shape[0] < 8:
+        r = np.float32(0.0)
+        for i in range(row.shape[0]):
+            r += abs(row[i])
+        return r
+    _leaves_abs_sum(row, leaves, part)
+    return _combine(row, leaves, pairs, part)
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def scale_abs_sum_f32(row, f, w_min, w_max, plan, part):
-    """Multiply ``row`` by the float32 ``f`` in place (each product rounded to float32),
+def scale_abs_sum_f32(row, f, w_min, w_max, leaves, pairs, part):
+    """Multiply ``row`` by the float32 ``f`` in place (each product rounded to float32)
     and return numpy's ``np.abs(row).sum()`` of the result and whether a value of it
     lies outside ``[w_min, w_max]`` (float32 bounds), in one pass (see
     :func:`abs_sum_f32`)."""
-    sp = 0
     lo_b = np.float32(w_min)
     hi_b = np.float32(w_max)
+    n = row.shape[0]
+    tail = 0 if n < 8 else leaves[-1, 0] + 8 * leaves[-1, 1]
     out = False
-    for k in range(plan.shape[0]):
-        if plan[k, 0] == 1:
-            part[sp - 2] = part[sp - 2] + part[sp - 1]
-            sp -= 1
-            continue
-        lo = plan[k, 1]
-        n = plan[k, 2]
-        nb = n // 8
+    for i in range(tail, n):  # the values after the last leaf's blocks
+        v = row[i] * f
+        row[i] = v
+        out = out or v < lo_b or v > hi_b
+    if n < 8:
         r = np.float32(0.0)
-        if nb > 0:
-            r, bad = _lanes_scale_abs_sum(row, lo, nb, f, lo_b, hi_b)
-            out = out or bad
-        for i in range(lo + 8 * nb, lo + n):
-            v = row[i] * f
-            row[i] = v
-            r += abs(v)
-            out = out or v < lo_b or v > hi_b
-        part[sp] = r
-        sp += 1
-    return part[0], out
+        for i in range(n):
+            r += abs(row[i])
+        return r, out
+    out = _leaves_scale_abs_sum(row, leaves, part, f, lo_b, hi_b) or out
+    return _combine(row, leaves, pairs, part), out

@@ -127,18 +127,18 @@ def _clip_row(row, w_min, w_max):
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _norm_factor(row, target, plan, part):
+def _norm_factor(row, target, leaves, pairs, part):
     """The original's rescaling factor ``target / sum |w|``, both float32, in float32
     (1 for a row of zeros, which the original would turn into NaN)."""
-    a = abs_sum_f32(row, plan, part)
+    a = abs_sum_f32(row, leaves, pairs, part)
     if a > np.float32(0.0):
         return np.float32(target) / a
     return np.float32(1.0)
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, plan,
-                   part):
+def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, leaves,
+                   pairs, part):
     """Clip and normalise row ``n`` as the original does after every training step.
 
     The original clips every row to ``[w_min, w_max]`` and then rescales it by the
@@ -155,12 +155,12 @@ def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, 
     one = np.float32(1.0)
     f = one
     if w_norm:
-        f = _norm_factor(row, target[n], plan, part) if fresh else nextf[n]
+        f = _norm_factor(row, target[n], leaves, pairs, part) if fresh else nextf[n]
     nextf[n] = one
     inrange[n] = True
     if f != one:
         # rescale, with the next factor's sum and the range check in the same pass
-        a, out = scale_abs_sum_f32(row, f, w_min, w_max, plan, part)
+        a, out = scale_abs_sum_f32(row, f, w_min, w_max, leaves, pairs, part)
         nextf[n] = np.float32(target[n]) / a if a > np.float32(0.0) else one
         inrange[n] = not out
 
@@ -168,7 +168,7 @@ def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, 
 @njit(cache=True, nogil=True, boundscheck=False)
 def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
                    upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target,
-                   nextf, inrange, touched, rows, plan, part):
+                   nextf, inrange, touched, rows, leaves, pairs, part):
     """Add the STDP increments of ``n_upd`` neurons, then clip and normalise every row
     that the original's step would change.
 
@@ -195,7 +195,7 @@ def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c,
     for n in range(N):
         if touched[n] or not inrange[n] or nextf[n] != one:
             _constrain_row(WT[n], n, touched[n], w_min, w_max, w_norm, norm_target,
-                           nextf, inrange, plan, part)
+                           nextf, inrange, leaves, pairs, part)
             rows[n_rows] = n
             n_rows += 1
             touched[n] = False
@@ -322,12 +322,12 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
     inrange = np.ones(N, np.bool_)
     touched = np.zeros(N, np.bool_)
     rows = np.empty(N, np.int64)
-    plan, depth = pairwise_plan(n_in)
-    part = np.empty(depth, np.float32)
+    leaves, pairs = pairwise_plan(n_in)
+    part = np.empty(2 * leaves.shape[0], np.float32)
     for n in range(N):
         inrange[n] = _n_out_of_range(WT[n], w_min, w_max) == 0
         if w_norm and inrange[n]:
-            nextf[n] = _norm_factor(WT[n], norm_target[n], plan, part)
+            nextf[n] = _norm_factor(WT[n], norm_target[n], leaves, pairs, part)
 
     for pos in range(order.shape[0]):
         r = order[pos]
@@ -552,11 +552,11 @@ def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
         if rule == RULE_S4NN:
             _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
                            upd_nc, upd_s, -np.inf, w_min, w_max, np.bool_(False), 0.0,
-                           w_norm, norm_target, nextf, inrange, touched, rows, plan, part)
+                           w_norm, norm_target, nextf, inrange, touched, rows, leaves, pairs, part)
         else:
             _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
                            upd_nc, upd_s, t_ltd, w_min, w_max, multiplicative, beta,
-                           w_norm, norm_target, nextf, inrange, touched, rows, plan, part)
+                           w_norm, norm_target, nextf, inrange, touched, rows, leaves, pairs, part)
 
         # 8. statistics of who was updated
         lo_c = label * M
