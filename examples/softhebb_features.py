@@ -24,7 +24,8 @@ Measured: see docs/paper.md (filled in from the full run).
         [--svc-C 0.001,0.003,0.01] [--n-jobs 2] [--seed 0]
 
 ``--quick`` (or ``SPIKENCG_EXAMPLE_QUICK=1``) uses a network of 16, 32 and 64 maps, 600
-training and 200 test images and at most 3 readout epochs.
+training and 200 test images, one ``C`` (the last), and readouts of at most 3 epochs with
+``threshold="auto"`` (576 features cannot reach the presets' threshold).
 """
 
 import json
@@ -232,8 +233,8 @@ def readout_params(config, args, quick):
     params = {k: v for k, v in preset.items() if not k.startswith("_")}
     if args.max_iter is not None:
         params["max_iter"] = args.max_iter
-    elif quick:
-        params["max_iter"] = 3
+    if quick:  # 576 features cannot reach the presets' threshold of 1,100
+        params.update(max_iter=args.max_iter or 3, threshold="auto")
     params.update(early_stopping=True, n_iter_no_change=preset.get("_patience", 10),
                   restore_best=False, random_state=args.seed)
     return params
@@ -282,6 +283,7 @@ def main(argv=None):
     if args.quick:
         X_tr, y_tr, X_te, y_te = X_tr[:600], y_tr[:600], X_te[:200], y_te[:200]
         params = dict(n_maps=(16, 32, 64))
+        args.svc_C = args.svc_C.split(",")[-1]
     print(f"data: {len(X_tr)} training, {len(X_te)} test images")
     F_tr, F_te, filters = extract(args, X_tr, X_te, params)
     plot_filters(filters, out / "softhebb_filters.png")

@@ -420,68 +420,66 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     def _learn_step(self, x, blocks, weights, stats, bufs, workers):
         """One mini-batch: every block learns from its input; ``x`` is (B, H, W, C)."""
+        for blk, W, st, buf in zip(blocks, weights, stats, bufs, strict=True):
+            x = self._learn_block(x, blk, W, st, buf, workers)
+
+    def _learn_block(self, x, blk, W, st, buf, workers):
+        """One block's learning step on a mini-batch ``x``; returns the block's output.
+
+        ``W`` (maps, k * k * C) is updated in place, ``st`` holds the running mean and
+        variance and whether they have started; ``buf`` the work arrays.
+        """
         B = x.shape[0]
         m = float(self.bn_momentum)
-        for blk, W, st, buf in zip(blocks, weights, stats, bufs, strict=True):
-            H, Wd, C = blk["in_shape"]
-            K, k = blk["maps"], blk["k"]
-            n_pos = B * H * Wd
-            # batch statistics (float64), running averages as PyTorch's BatchNorm2d
-            flat = x.reshape(-1, C)
-            mean = flat.mean(axis=0, dtype=np.float64)
-            var = np.square(flat - mean.astype(np.float32), dtype=np.float64).mean(axis=0)
-            unbiased = var * (n_pos / max(n_pos - 1, 1))
-            if st[2]:  # the first mini-batch's statistics start the running averages
-                st[0] *= 1.0 - m
-                st[0] += m * mean
-                st[1] *= 1.0 - m
-                st[1] += m * unbiased
-            else:
-                st[0][:], st[1][:] = mean, unbiased
-                st[2] = True
-            mean32 = mean.astype(np.float32)
-            inv32 = (1.0 / np.sqrt(var + _BN_EPS)).astype(np.float32)
-            cols = buf["cols"][:n_pos]
-            u = buf["u"][:n_pos]
-            y = buf["y"][:n_pos]
-            yx = buf["yx"]
-            per_image = H * Wd
+        H, Wd, C = blk["in_shape"]
+        K, k = blk["maps"], blk["k"]
+        n_pos = B * H * Wd
+        # batch statistics (float64) and their running averages
+        flat = x.reshape(-1, C)
+        mean = flat.mean(axis=0, dtype=np.float64)
+        var = np.square(flat - mean.astype(np.float32), dtype=np.float64).mean(axis=0)
+        unbiased = var * (n_pos / max(n_pos - 1, 1))
+        if st[2]:
+            st[0] *= 1.0 - m
+            st[0] += m * mean
+            st[1] *= 1.0 - m
+            st[1] += m * unbiased
+        else:  # the first mini-batch's statistics start the running averages
+            st[0][:], st[1][:] = mean, unbiased
+            st[2] = True
+        mean32 = mean.astype(np.float32)
+        inv32 = (1.0 / np.sqrt(var + _BN_EPS)).astype(np.float32)
+        cols, u, y, yx = buf["cols"][:n_pos], buf["u"][:n_pos], buf["y"][:n_pos], buf["yx"]
+        per_image = H * Wd
 
-            def patches(r, x=x, mean32=mean32, inv32=inv32, cols=cols, k=k, blk=blk,
-                        H=H, Wd=Wd, per_image=per_image):
-                _k.im2col(x[r[0]:r[1]], mean32, inv32, k, blk["pad"], H, Wd,
-                          cols[r[0] * per_image:r[1] * per_image])
+        def patches(r):
+            _k.im2col(x[r[0]:r[1]], mean32, inv32, k, blk["pad"], H, Wd,
+                      cols[r[0] * per_image:r[1] * per_image])
 
-            workers.run(patches, _parts(B, max(1, -(-B // workers.n_threads))))
-            map_parts = _parts(K, _MAPS_PER_TASK)
+        def forward(r):
+            np.matmul(cols, W[r[0]:r[1]].T, out=u[:, r[0]:r[1]])
 
-            def forward(r, cols=cols, W=W, u=u):
-                np.matmul(cols, W[r[0]:r[1]].T, out=u[:, r[0]:r[1]])
+        def wta(r):
+            _k.signed_softmax(u[r[0]:r[1]], blk["beta"], y[r[0]:r[1]])
 
-            workers.run(forward, map_parts)
-            if blk["lr"] > 0:
-                beta = blk["beta"]
+        def hebb(r):
+            np.matmul(y[:, r[0]:r[1]].T, cols, out=yx[r[0]:r[1]])
+            return _k.update_rows(yx[r[0]:r[1]], y[:, r[0]:r[1]], u[:, r[0]:r[1]],
+                                  W[r[0]:r[1]])
 
-                def wta(r, u=u, y=y, beta=beta):
-                    _k.signed_softmax(u[r[0]:r[1]], beta, y[r[0]:r[1]])
+        workers.run(patches, _parts(B, max(1, -(-B // workers.n_threads))))
+        map_parts = _parts(K, _MAPS_PER_TASK)
+        workers.run(forward, map_parts)
+        if blk["lr"] > 0:
+            workers.run(wta, _parts(n_pos, _ROWS_PER_TASK))
+            inv_scale = 1.0 / (float(max(workers.run(hebb, map_parts))) + 1e-30)
 
-                workers.run(wta, _parts(n_pos, _ROWS_PER_TASK))
+            def apply(r):
+                _k.apply_update(W[r[0]:r[1]], yx[r[0]:r[1]], blk["lr"], inv_scale)
 
-                def hebb(r, cols=cols, W=W, u=u, y=y, yx=yx):
-                    np.matmul(y[:, r[0]:r[1]].T, cols, out=yx[r[0]:r[1]])
-                    return _k.update_rows(yx[r[0]:r[1]], y[:, r[0]:r[1]], u[:, r[0]:r[1]],
-                                          W[r[0]:r[1]])
-
-                top = max(workers.run(hebb, map_parts))
-                inv_scale = 1.0 / (float(top) + 1e-30)
-                lr = blk["lr"]
-
-                def apply(r, W=W, yx=yx, lr=lr, inv_scale=inv_scale):
-                    _k.apply_update(W[r[0]:r[1]], yx[r[0]:r[1]], lr, inv_scale)
-
-                workers.run(apply, map_parts)
-            # activation of the block (from u, computed with the weights before the update)
-            x = self._activate(u, blk, B, H, Wd, workers)
+            workers.run(apply, map_parts)
+        # the block's activation (u was computed with the weights before the update)
+        return self._activate(u, blk, B, H, Wd, workers)
 
     def _activate(self, u, blk, n, oh, ow, workers):
         """Triangle activation and pooling of ``u`` (n * oh * ow, K) -> (n, PH, PW, K)."""
@@ -641,16 +639,19 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     def _forward(self, x, blocks, weights, stats):
         """Output activations (n, PH, PW, K) of images ``x`` (n, H, W, C); one thread."""
-        n = x.shape[0]
-        serial = _Serial()
-        for blk, W, (mean, inv) in zip(blocks, weights, stats, strict=True):
-            oh, ow = blk["need"]
-            cols = np.empty((n * oh * ow, W.shape[1]), np.float32)
-            _k.im2col(x, mean, inv, blk["k"], blk["pad"], oh, ow, cols)
-            u = cols @ W.T
-            del cols
-            x = self._activate(u, blk, n, oh, ow, serial)
+        for blk, W, st in zip(blocks, weights, stats, strict=True):
+            x = self._forward_block(x, blk, W, st)
         return x
+
+    def _forward_block(self, x, blk, W, st):
+        """One block's output for its input ``x`` (running statistics ``st``); one thread."""
+        n = x.shape[0]
+        oh, ow = blk["need"]
+        cols = np.empty((n * oh * ow, W.shape[1]), np.float32)
+        _k.im2col(x, st[0], st[1], blk["k"], blk["pad"], oh, ow, cols)
+        u = cols @ W.T
+        del cols
+        return self._activate(u, blk, n, oh, ow, _Serial())
 
     def _times(self, X_images, out, workers, bar):
         """Spike times of ``X_images`` into ``out`` (n, n_features_out)."""
