@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from spikencg import SoftHebbFeatures, TTFSEncoder, load_features, save_features
 from spikencg._kernels import _softhebb as _k
+from spikencg.softhebb import _soft_wta
 
 # --------------------------------------------------------------------------------------
 # the reference: SoftHebb-CNN from its definition, float64, channels first
@@ -174,7 +175,7 @@ def test_learning_step_matches_the_definition():
     np.testing.assert_allclose(uk, u.transpose(0, 2, 3, 1).reshape(-1, 5), rtol=1e-5,
                                atol=1e-4)
     y = np.empty_like(uk)
-    _k.signed_softmax(uk, 0.65, y)
+    _soft_wta(uk, 0.65, y)
     # the winner of each position gets +softmax, the others -softmax; |y| sums to 1
     assert (np.sign(y).sum(axis=1) == 2 - 5).all()
     assert (np.argmax(y, axis=1) == np.argmax(uk, axis=1)).all()
@@ -197,7 +198,7 @@ def test_hebbian_sign_winner_moves_towards_its_input():
     W = np.array([[0.6, 0.2], [0.1, 0.3]], np.float32)
     u = x @ W.T  # map 0 wins
     y = np.empty_like(u)
-    _k.signed_softmax(u, 1.0, y)
+    _soft_wta(u, 1.0, y)
     assert y[0, 0] > 0 > y[0, 1]
     yx = y.T @ x
     top = _k.update_rows(yx, y, u, W.copy())

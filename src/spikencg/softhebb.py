@@ -82,6 +82,17 @@ class _Workers:
         return list(self._pool.map(fn, items))
 
 
+def _soft_wta(u, beta, y):
+    """Signed softmax of the rows of ``u`` (positions, maps) over the maps, into ``y``.
+
+    ``y = softmax(beta * u)``, negated for every map but the first largest ``u``.
+    """
+    np.subtract(u, u.max(axis=1, keepdims=True), out=y)
+    y *= np.float32(beta)
+    np.exp(y, out=y)
+    _k.signed_softmax(u, y)
+
+
 def _pool_out(n, size, stride, pad):
     """Output length of a pooling along an axis of length ``n``."""
     return (n + 2 * pad - size) // stride + 1
@@ -460,7 +471,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             np.matmul(cols, W[r[0]:r[1]].T, out=u[:, r[0]:r[1]])
 
         def wta(r):
-            _k.signed_softmax(u[r[0]:r[1]], blk["beta"], y[r[0]:r[1]])
+            _soft_wta(u[r[0]:r[1]], blk["beta"], y[r[0]:r[1]])
 
         def hebb(r):
             np.matmul(y[:, r[0]:r[1]].T, cols, out=yx[r[0]:r[1]])

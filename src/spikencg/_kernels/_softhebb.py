@@ -139,11 +139,13 @@ def avg_pool(a, size, stride, pad, out):
 
 
 @njit(cache=True, nogil=True)
-def signed_softmax(u, beta, y):
-    """Soft winner-take-all of each row of ``u`` (n_positions, n_maps) into ``y``.
+def signed_softmax(u, y):
+    """Soft winner-take-all of each row of ``u`` (n_positions, n_maps), in place in ``y``.
 
-    ``y = softmax(beta * u)`` over the maps, negated for every map but the row's first
-    largest ``u`` (the winner, which keeps ``+softmax``).
+    ``y`` holds ``exp(beta * (u - max(u)))`` on entry (computed by NumPy's vectorised
+    ``exp``) and, on return, these values normalised to sum 1 over the row (the softmax
+    of ``beta * u``), negated for every map but the row's first largest ``u`` (the
+    winner, which keeps ``+softmax``).
     """
     N, K = u.shape
     for r in range(N):
@@ -151,12 +153,9 @@ def signed_softmax(u, beta, y):
         for c in range(1, K):
             if u[r, c] > u[r, best]:
                 best = c
-        top = u[r, best]
         s = 0.0
         for c in range(K):
-            e = np.exp(beta * (u[r, c] - top))
-            y[r, c] = e
-            s += e
+            s += y[r, c]
         inv = np.float32(1.0 / s)
         for c in range(K):
             y[r, c] = -y[r, c] * inv
