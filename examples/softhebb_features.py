@@ -21,7 +21,7 @@ Measured: see docs/paper.md (filled in from the full run).
 
     python examples/softhebb_features.py [OUTPUT_DIR] [--quick] [--data-dir DIR]
         [--cache-dir DIR] [--no-svc] [--configs s2stdp+ncg,s2stdp] [--max-iter N]
-        [--svc-C 0.001,0.003,0.01] [--n-jobs 2] [--seed 0]
+        [--svc-C 0.001,0.003,0.01] [--n-jobs 2] [--seed 0] [--verbose]
 
 ``--quick`` (or ``SPIKENCG_EXAMPLE_QUICK=1``) uses a network of 16, 32 and 64 maps, 600
 training and 200 test images, one ``C`` (the last), and readouts of at most 3 epochs with
@@ -75,13 +75,15 @@ def options(p):
                    help="comma-separated C values of the linear SVM (the best on the "
                    "validation split is refitted on all training images)")
     p.add_argument("--no-svc", action="store_true", help="skip the linear SVM")
+    p.add_argument("--verbose", action="store_true", help="progress bars of the extractor")
     p.add_argument("--seed", type=int, default=0)
 
 
 def extract(args, X_tr, X_te, params):
     """Fit the extractor on ``X_tr`` and transform both sets, or read the cache."""
-    ext = SoftHebbFeatures(**params, random_state=args.seed, verbose=0)
+    ext = SoftHebbFeatures(**params, random_state=args.seed)
     given = json.loads(json.dumps(ext.get_params()))
+    ext.set_params(verbose=int(args.verbose))
     key = (f"fmnist_softhebb_{'-'.join(map(str, ext.n_maps))}_n{len(X_tr)}_t{len(X_te)}"
            f"_seed{args.seed}")
     cache = Path(args.cache_dir)
