@@ -74,8 +74,11 @@ def options(p):
     p.add_argument("--svc-C", default="0.0003,0.001,0.003,0.01",
                    help="comma-separated C values of the linear SVM (the best on the "
                    "validation split is refitted on all training images)")
+    p.add_argument("--svc-max-iter", type=int, default=500,
+                   help="L-BFGS iterations of each linear SVM fit")
     p.add_argument("--no-svc", action="store_true", help="skip the linear SVM")
-    p.add_argument("--verbose", action="store_true", help="progress bars of the extractor")
+    p.add_argument("--verbose", action="store_true",
+                   help="progress of the extractor and one line per readout epoch")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -180,11 +183,11 @@ def run_svm(args, F_tr, y_tr, F_te, y_te, fit_idx, val_idx):
         weights = np.zeros(len(y_tr))
         weights[fit_idx] = 1.0
         for C in Cs:
-            model = linear_svm(F_tr, y_tr, C, weights=weights)
+            model = linear_svm(F_tr, y_tr, C, weights=weights, max_iter=args.svc_max_iter)
             scores[C] = svm_accuracy(model, F_tr, y_tr, val_idx)
             print(f"  linear SVM C={C:g}: validation accuracy {scores[C]:.4f}", flush=True)
     C = max(scores, key=scores.get) if scores else Cs[0]
-    acc = svm_accuracy(linear_svm(F_tr, y_tr, C), F_te, y_te)
+    acc = svm_accuracy(linear_svm(F_tr, y_tr, C, max_iter=args.svc_max_iter), F_te, y_te)
     print(f"linear SVM (LinearSVC's problem, C={C:g}) on all {len(F_tr)} training images: "
           f"test accuracy {acc:.4f} ({time.perf_counter() - t0:.0f} s)", flush=True)
     return acc
@@ -208,8 +211,10 @@ def _dump(folder, name, enc, F, rows, chunk=2000):
         at += S.nnz
     data.flush()
     indices.flush()
-    return (np.load(Path(folder) / f"{name}_data.npy", mmap_mode="r"),
-            np.load(Path(folder) / f"{name}_indices.npy", mmap_mode="r"), indptr,
+    # copy-on-write maps: writeable arrays (as the readout's kernels take them, which
+    # never write), so the readouts share the file's pages instead of copying them
+    return (np.load(Path(folder) / f"{name}_data.npy", mmap_mode="c"),
+            np.load(Path(folder) / f"{name}_indices.npy", mmap_mode="c"), indptr,
             (len(rows), F.shape[1]))
 
 
@@ -242,19 +247,26 @@ def readout_params(config, args, quick):
     return params
 
 
-def run_readouts(args, configs, F_tr, y_tr, F_te, y_te, fit_idx, val_idx):
-    """Encode the features (memory-mapped spike lists) and train the readouts in parallel."""
+def run_readouts(args, configs, features, y_tr, y_te, fit_idx, val_idx):
+    """Encode the features (memory-mapped spike lists) and train the readouts in parallel.
+
+    ``features`` is the list ``[F_tr, F_te]``, emptied once the spike lists are written.
+    """
+    F_tr, F_te = features
     enc = TTFSEncoder().fit(F_tr[:1])
     Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.cache_dir) as tmp:
         fit = _dump(tmp, "fit", enc, F_tr, fit_idx)
         val = _dump(tmp, "val", enc, F_tr, val_idx)
         test = _dump(tmp, "test", enc, F_te, np.arange(len(F_te)))
+        features.clear()
+        del F_tr, F_te
         print(f"spike lists: {fit[0].shape[0] / fit[3][0]:.0f} spikes per training sample "
               f"on average (of {fit[3][1]} inputs)", flush=True)
         runs = Parallel(n_jobs=args.n_jobs)(
-            delayed(_train_readout)(c, readout_params(c, args, args.quick), fit,
-                                    y_tr[fit_idx], val, y_tr[val_idx], test, y_te)
+            delayed(_train_readout)(c, {**readout_params(c, args, args.quick),
+                                        "verbose": int(args.verbose)},
+                                    fit, y_tr[fit_idx], val, y_tr[val_idx], test, y_te)
             for c in configs)
     for r in runs:
         print(f"{r['config']} (preset SoftHebb-CNN/F-MNIST/{r['config']}): test accuracy "
@@ -286,6 +298,7 @@ def main(argv=None):
         X_tr, y_tr, X_te, y_te = X_tr[:600], y_tr[:600], X_te[:200], y_te[:200]
         params = dict(n_maps=(16, 32, 64))
         args.svc_C = args.svc_C.split(",")[-1]
+        args.svc_max_iter = min(args.svc_max_iter, 100)
     print(f"data: {len(X_tr)} training, {len(X_te)} test images")
     F_tr, F_te, filters = extract(args, X_tr, X_te, params)
     plot_filters(filters, out / "softhebb_filters.png")
@@ -296,7 +309,9 @@ def main(argv=None):
         run_svm(args, F_tr, y_tr, F_te, y_te, fit_idx, val_idx)
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     if configs:
-        run_readouts(args, configs, F_tr, y_tr, F_te, y_te, fit_idx, val_idx)
+        features = [F_tr, F_te]
+        del F_tr, F_te  # freed once encoded
+        run_readouts(args, configs, features, y_tr, y_te, fit_idx, val_idx)
     print(f"wall time: {time.perf_counter() - t_start:.0f} s")
 
 
