@@ -11,8 +11,10 @@
    threads), ``2 * positions * fan_in * maps`` flops per block (only the positions that
    the pooling reads).
 
-Each block's rate is reported as a fraction of the machine rate, and the times are
-extrapolated to the issue's workload (fit on 60,000 images, transform of 70,000).
+Each block's rate is reported as a fraction of the machine rate, and, as the machine may
+be shared, its work per CPU-second (all threads) as a fraction of one BLAS thread's
+(which load from other processes affects little); the times are extrapolated to the
+workload of fitting on 60,000 images and transforming 70,000.
 ``--full`` then times that workload itself end to end, with the peak resident memory.
 
     python benchmarks/bench_softhebb.py [--data-dir ../shared/data] [--steps 100]
@@ -44,19 +46,20 @@ def peak_mb():
 
 
 def matmul_rate(n=2048, repeats=7, threads=None):
-    """Median float32 GFLOP/s of ``n x n`` products."""
+    """Median float32 GFLOP/s of ``n x n`` products: per second, and per CPU-second."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
     c = np.empty((n, n), np.float32)
     with threadpool_limits(threads, user_api="blas"):
         np.matmul(a, b, out=c)
-        times = []
+        wall, cpu = [], []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             np.matmul(a, b, out=c)
-            times.append(time.perf_counter() - t0)
-    return 2 * n**3 / np.median(times) / 1e9
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    return 2 * n**3 / np.median(wall) / 1e9, 2 * n**3 / np.median(cpu) / 1e9
 
 
 def main():
@@ -73,10 +76,11 @@ def main():
     threads = numba.get_num_threads()
     print(f"BLAS: {info}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}; "
           f"{threads} worker threads; load average {os.getloadavg()}")
-    rate = matmul_rate()
-    rate1 = matmul_rate(threads=1)
-    print(f"machine float32 matmul rate: {rate:.0f} GFLOP/s (BLAS threads), "
-          f"{rate1:.0f} GFLOP/s (one thread)")
+    rate, rate_cpu = matmul_rate()
+    rate1, rate1_cpu = matmul_rate(threads=1)
+    print(f"machine float32 matmul rate: {rate:.0f} GFLOP/s with BLAS's threads "
+          f"({rate_cpu:.0f} per CPU-second), {rate1:.0f} GFLOP/s on one thread "
+          f"({rate1_cpu:.0f} per CPU-second)")
 
     X, _ = load_mnist(args.data_dir, name="fashion-mnist", subset="train")
     ext = SoftHebbFeatures(random_state=0)
@@ -96,14 +100,15 @@ def main():
                          u=np.empty((rows, K), np.float32), y=np.empty((rows, K), np.float32),
                          yx=np.empty((K, fan_in), np.float32)))
     images = ext._validate_images(X[:10 * args.steps], reset=False)
-    seconds = np.zeros(len(blocks))
+    seconds, cpu = np.zeros(len(blocks)), np.zeros(len(blocks))
     with sh._Workers(threads) as workers:
         for s in range(args.steps):
             x = images[10 * s:10 * s + 10]
             for i, blk in enumerate(blocks):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 x = ext._learn_block(x, blk, weights[i], st_fit[i], bufs[i], workers)
                 seconds[i] += time.perf_counter() - t0
+                cpu[i] += time.process_time() - c0
     print(f"\nlearning, {args.steps} mini-batches of 10 images:")
     fit_total = 0.0
     for i, blk in enumerate(blocks):
@@ -111,9 +116,11 @@ def main():
         flops = 4 * 10 * H * W * C * blk["k"] ** 2 * blk["maps"]
         per_step = seconds[i] / args.steps
         fit_total += per_step * 6000
+        per_cpu = flops * args.steps / cpu[i] / 1e9
         print(f"  block {i + 1} ({blk['maps']} maps {blk['k']}x{blk['k']} on {H}x{W}x{C}): "
               f"{1e3 * per_step:6.1f} ms/step, {flops / per_step / 1e9:5.0f} GFLOP/s = "
-              f"{flops / per_step / 1e9 / rate:.0%} of the machine rate")
+              f"{flops / per_step / 1e9 / rate:.0%} of the machine rate; {per_cpu:4.0f} "
+              f"GFLOP per CPU-second = {per_cpu / rate1_cpu:.0%} of one thread's")
     print(f"  extrapolated to 6,000 steps (60,000 images): {fit_total:.0f} s")
 
     # ---------------------------------------------------------------- transform
@@ -130,9 +137,10 @@ def main():
                 r = parts[j]
                 out[j] = ext._forward_block(x[r[0]:r[1]], blk, weights[i], stats[i])
 
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             workers.run(task, list(range(len(parts))))
             dt = time.perf_counter() - t0
+            dc = time.process_time() - c0
             x = np.concatenate(out)
             oh, ow = blk["need"]
             C = blk["in_shape"][2]
@@ -140,7 +148,8 @@ def main():
             tr_total += dt / len(x) * 70000
             print(f"  block {i + 1}: {1e3 * dt / len(x):6.2f} ms/image, "
                   f"{flops / dt / 1e9:5.0f} GFLOP/s = {flops / dt / 1e9 / rate:.0%} of the "
-                  f"machine rate")
+                  f"machine rate; {flops / dc / 1e9:4.0f} GFLOP per CPU-second = "
+                  f"{flops / dc / 1e9 / rate1_cpu:.0%} of one thread's")
     print(f"  extrapolated to 70,000 images: {tr_total:.0f} s")
     print(f"extrapolated fit (60,000) + transform (70,000): {(fit_total + tr_total) / 60:.1f} "
           f"min (the spike times and the BLAS-free work between blocks not counted in "
