@@ -480,3 +480,21 @@ def test_bad_input_transform(fitted):
     broken.filters_[1] = broken.filters_[1][:3]
     with pytest.raises(ValueError, match=r"filters_\[1\] must have the fitted shape"):
         broken.transform(np.ones((2, 12, 12)))
+    broken = pickle.loads(pickle.dumps(fitted))
+    broken.running_var_[0] = np.array([np.nan])
+    with pytest.raises(ValueError, match=r"running_var_\[0\] contains NaN"):
+        broken.transform(np.ones((2, 12, 12)))
+    broken.running_var_[0] = np.array([-1.0])
+    with pytest.raises(ValueError, match=r"running_var_\[0\] must be >= 0"):
+        broken.transform(np.ones((2, 12, 12)))
+    broken.filters_ = broken.filters_[:1]
+    with pytest.raises(ValueError, match="filters_ must be a list of 2 arrays"):
+        broken.transform(np.ones((2, 12, 12)))
+
+
+def test_tags():
+    from sklearn.utils import get_tags
+
+    tags = get_tags(SoftHebbFeatures())
+    assert tags.input_tags.three_d_array and not tags.input_tags.sparse
+    assert tags.transformer_tags.preserves_dtype == []
