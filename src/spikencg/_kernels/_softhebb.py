@@ -15,7 +15,8 @@ Layout
 """
 
 import numpy as np
-from numba import njit
+
+from ._jit import njit
 
 __all__ = ["apply_update", "avg_pool", "im2col", "max_pool", "signed_softmax",
            "update_rows", "triangle"]
