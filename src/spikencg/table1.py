@@ -152,13 +152,14 @@ class _Extractor:
     name: str
     factory: object  # callable(dataset_name, random_state) -> unfitted transformer
     description: str = ""
+    presets: str = ""  # the extractor part of the readout presets' names
 
 
 #: Feature extractors by name (:func:`register_extractor` adds one).
 EXTRACTORS = {}
 
 
-def register_extractor(name, factory, description=""):
+def register_extractor(name, factory, description="", *, presets=None):
     """Make a feature extractor available to :func:`run_table1` under ``name``.
 
     Parameters
@@ -173,6 +174,9 @@ def register_extractor(name, factory, description=""):
         :data:`DATASETS`). It may raise ``ValueError`` for a dataset it does not handle.
     description : str, default=""
         One line shown by ``spikencg table1 --list``.
+    presets : str, default=None
+        Whose readout presets the cells use: ``"<presets>/<dataset>/<config>"``
+        (e.g. ``"STDP-CSNN"`` for a variant of that extractor); None: ``name``.
 
     Raises
     ------
@@ -183,7 +187,9 @@ def register_extractor(name, factory, description=""):
         raise TypeError(f"name must be a non-empty string without '/', got {name!r}.")
     if not callable(factory):
         raise TypeError(f"factory must be callable, got {type(factory).__name__}.")
-    EXTRACTORS[name] = _Extractor(name, factory, description)
+    if presets is not None and (not isinstance(presets, str) or not presets):
+        raise TypeError(f"presets must be a non-empty string or None, got {presets!r}.")
+    EXTRACTORS[name] = _Extractor(name, factory, description, presets or name)
 
 
 def _stdp_csnn(dataset, random_state):
@@ -467,7 +473,8 @@ def _readout_params(extractor, dataset, config, max_iter):
     epochs: for quick runs only, recorded in the results)."""
     from .presets import load_preset
 
-    preset = load_preset(f"{extractor}/{_dataset(dataset).preset}/{config}")
+    preset = load_preset(f"{EXTRACTORS[extractor].presets}/{_dataset(dataset).preset}/"
+                         f"{config}")
     params = {k: v for k, v in preset.items() if not k.startswith("_")}
     patience = int(preset.get("_patience", 10))
     if max_iter is not None:
@@ -628,7 +635,7 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
     for d in datasets:
         for e in extractors:
             for c in configs:
-                name = f"{e}/{_dataset(d).preset}/{c}"
+                name = f"{EXTRACTORS[e].presets}/{_dataset(d).preset}/{c}"
                 if name in presets:
                     cells.append((d, e, c))
                 elif verbose:
@@ -762,8 +769,8 @@ def collect_results(output_dir):
         groups.setdefault(key, []).append(r)
         paths.setdefault(key, []).append(path)
     order = {d: i for i, d in enumerate(DATASETS)}
-    cfg_order = {c: i for i, c in enumerate(CONFIG_GROUPS["table1"]
-                                            + CONFIG_GROUPS["ablation"])}
+    cfg_order = {c: i for i, c in enumerate(dict.fromkeys(CONFIG_GROUPS["table1"]
+                                                          + CONFIG_GROUPS["ablation"]))}
     rows = []
     for key in sorted(groups, key=lambda k: (order.get(k[0], 99), k[1], k[2],
                                              cfg_order.get(k[3], 99), k[3])):
