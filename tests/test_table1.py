@@ -235,3 +235,22 @@ def test_ablation_table_and_competition_runs(tmp_path):
     written = table1.write_results(rows, tmp_path / "res")
     assert {p.name for p in written} == {"table1.csv", "table1.md", "ablation.md",
                                          "table1.png", "ablation.png", "competition.png"}
+
+
+def test_table1_on_cifar_files(tmp_path, tiny_extractor):
+    """CIFAR-10 in its "python version" files: colour images through the whitening."""
+    import pickle
+
+    folder = tmp_path / "data" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name, n in [(f"data_batch_{i}", 4) for i in range(1, 6)] + [("test_batch", 4)]:
+        batch = {b"labels": [i % 2 for i in range(n)],
+                 b"data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8)}
+        with open(folder / name, "wb") as f:
+            pickle.dump(batch, f, protocol=2)
+    out = tmp_path / "out"
+    assert main(_args(tmp_path / "data", out, "--datasets", "cifar10", "--extractors",
+                      tiny_extractor, "--configs", "s2stdp")) == 0
+    (row,) = _csv(out / "table1.csv")
+    assert (row["dataset"], row["n_features"], row["folds"]) == ("cifar10", "196", "2")

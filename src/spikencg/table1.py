@@ -195,12 +195,9 @@ def register_extractor(name, factory, description="", *, presets=None):
 def _stdp_csnn(dataset, random_state):
     from .features import STDPConvFeatures
 
-    ds = _dataset(dataset)
-    if ds.family != "mnist":
-        raise ValueError(f"the STDP-CSNN extractor handles grey-level 28x28 images "
-                         f"(MNIST, Fashion-MNIST) here, not {ds.label}.")
-    # the paper's target firing times: 0.75 for MNIST, 0.80 for Fashion-MNIST; all else
-    # the extractor's defaults (fitted on a random subset of 10,000 training images)
+    # the paper's target firing times: 0.75 for MNIST, 0.80 for Fashion-MNIST (and, not
+    # given for CIFAR, 0.80 there too); all else the extractor's defaults (fitted on a
+    # random subset of 10,000 training images; colour images: patch whitening)
     return STDPConvFeatures(target_time=0.75 if dataset == "mnist" else 0.8,
                             random_state=random_state)
 
@@ -215,8 +212,9 @@ def _softhebb_cnn(dataset, random_state):
 
 
 register_extractor("STDP-CSNN", _stdp_csnn,
-                   "STDPConvFeatures: on/off DoG, 128 conv maps 5x5 trained by STDP, "
-                   "first-spike pooling (4,608 features on 28x28 images)")
+                   "STDPConvFeatures: on/off DoG (colour: patch whitening, on/off), 128 "
+                   "conv maps 5x5 trained by STDP, first-spike pooling (4,608 features "
+                   "on 28x28 images, 6,272 on 32x32x3)")
 register_extractor("SoftHebb-CNN", _softhebb_cnn,
                    "SoftHebbFeatures: three SoftHebb conv blocks (13,824 features on "
                    "28x28 images)")
