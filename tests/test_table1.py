@@ -185,6 +185,7 @@ def test_paper_values_match_the_reference_table():
     assert "S2-STDP paper" in table1.PAPER_RESULTS[("mnist", "STDP-CSNN", "s2stdp")][2]
     for (d, e, c), (m, s, _) in table1.PAPER_RESULTS.items():
         assert d in table1.DATASETS and e in ("STDP-CSNN", "SoftHebb-CNN")
+        assert c in table1.CONFIG_GROUPS["table1"]
         assert 0.2 < m < 1 and 0 < s < 0.02
 
 
