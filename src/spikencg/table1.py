@@ -153,13 +153,14 @@ class _Extractor:
     factory: object  # callable(dataset_name, random_state) -> unfitted transformer
     description: str = ""
     presets: str = ""  # the extractor part of the readout presets' names
+    prepare: object = None  # callable(images) -> the images as the extractor takes them
 
 
 #: Feature extractors by name (:func:`register_extractor` adds one).
 EXTRACTORS = {}
 
 
-def register_extractor(name, factory, description="", *, presets=None):
+def register_extractor(name, factory, description="", *, presets=None, prepare=None):
     """Make a feature extractor available to :func:`run_table1` under ``name``.
 
     Parameters
@@ -177,6 +178,10 @@ def register_extractor(name, factory, description="", *, presets=None):
     presets : str, default=None
         Whose readout presets the cells use: ``"<presets>/<dataset>/<config>"``
         (e.g. ``"STDP-CSNN"`` for a variant of that extractor); None: ``name``.
+    prepare : callable, default=None
+        ``prepare(images)`` returns the images as the extractor takes them, from the
+        arrays of :func:`load_table_dataset` (grey-level ``(n, 28, 28)``, colour
+        ``(n, 3, 32, 32)`` channel-first); None: unchanged.
 
     Raises
     ------
@@ -189,7 +194,9 @@ def register_extractor(name, factory, description="", *, presets=None):
         raise TypeError(f"factory must be callable, got {type(factory).__name__}.")
     if presets is not None and (not isinstance(presets, str) or not presets):
         raise TypeError(f"presets must be a non-empty string or None, got {presets!r}.")
-    EXTRACTORS[name] = _Extractor(name, factory, description, presets or name)
+    if prepare is not None and not callable(prepare):
+        raise TypeError(f"prepare must be callable or None, got {type(prepare).__name__}.")
+    EXTRACTORS[name] = _Extractor(name, factory, description, presets or name, prepare)
 
 
 def _stdp_csnn(dataset, random_state):
@@ -215,9 +222,13 @@ register_extractor("STDP-CSNN", _stdp_csnn,
                    "STDPConvFeatures: on/off DoG (colour: patch whitening, on/off), 128 "
                    "conv maps 5x5 trained by STDP, first-spike pooling (4,608 features "
                    "on 28x28 images, 6,272 on 32x32x3)")
+def _channels_last(images):
+    return images.transpose(0, 2, 3, 1) if images.ndim == 4 else images
+
+
 register_extractor("SoftHebb-CNN", _softhebb_cnn,
                    "SoftHebbFeatures: three SoftHebb conv blocks (13,824 features on "
-                   "28x28 images)")
+                   "28x28 images)", prepare=_channels_last)
 
 
 # --------------------------------------------------------------------------------------
@@ -437,10 +448,11 @@ def _features(job, dataset, extractor, X, y, X_te, y_te, *, fit_idx, tag, verbos
     if verbose:
         print(f"  {extractor}: fitting on {len(fit_idx)} {dataset} training images "
               f"({tag}) ...", flush=True)
-    est.fit(X[fit_idx])
+    prepare = EXTRACTORS[extractor].prepare or (lambda images: images)
+    est.fit(prepare(X[fit_idx]))
     t_fit = time.perf_counter() - t0
-    F = est.transform(X)
-    F_te = est.transform(X_te)
+    F = est.transform(prepare(X))
+    F_te = est.transform(prepare(X_te))
     enc = TTFSEncoder().fit(F)
     S, S_te = enc.transform(F), enc.transform(F_te)
     seconds = time.perf_counter() - t0
