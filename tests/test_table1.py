@@ -255,3 +255,29 @@ def test_table1_on_cifar_files(tmp_path, tiny_extractor):
                       tiny_extractor, "--configs", "s2stdp")) == 0
     (row,) = _csv(out / "table1.csv")
     assert (row["dataset"], row["n_features"], row["folds"]) == ("cifar10", "196", "2")
+
+
+def test_import_features_fills_the_cache(tmp_path, capsys, tiny_extractor):
+    from spikencg.features import save_features
+
+    data = _write_fashion(tmp_path / "data")
+    X, y, X_te, y_te = table1.load_table_dataset("fashion-mnist", data)
+    ext = table1.EXTRACTORS[tiny_extractor].factory("fashion-mnist", 0).fit(X)
+    params = json.dumps(ext.get_params())
+    save_features(tmp_path / "tr.npz", ext.transform(X), params=params)
+    save_features(tmp_path / "te.npz", ext.transform(X_te), params=params)
+    folder = table1.import_features(tmp_path / "out" / "cache", "fashion-mnist",
+                                    tiny_extractor, tmp_path / "tr.npz",
+                                    tmp_path / "te.npz", data_dir=data)
+    assert json.loads((folder / "meta.json").read_text())["n_features"] == 144
+    argv = _args(data, tmp_path / "out", "--extractors", tiny_extractor, "--configs",
+                 "s2stdp")
+    assert main([a for a in argv if a != "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "read from" in out and "fitting" not in out
+    # features of other parameters are refused
+    other = json.dumps({**ext.get_params(), "n_maps": 8})
+    save_features(tmp_path / "bad.npz", ext.transform(X), params=other)
+    with pytest.raises(ValueError, match="differing: n_maps"):
+        table1.import_features(tmp_path / "c2", "fashion-mnist", tiny_extractor,
+                               tmp_path / "bad.npz", tmp_path / "te.npz", data_dir=data)

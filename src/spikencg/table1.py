@@ -46,6 +46,7 @@ __all__ = [
     "competition_runs",
     "config_label",
     "expand_configs",
+    "import_features",
     "load_table_dataset",
     "markdown_table",
     "register_extractor",
@@ -471,6 +472,83 @@ def _features(job, dataset, extractor, X, y, X_te, y_te, *, fit_idx, tag, verbos
               f"them spike; fit {t_fit:.0f} s, fit + transform of {len(y) + len(y_te)} "
               f"images {seconds:.0f} s; cached in {folder}", flush=True)
     return meta
+
+
+def import_features(cache_dir, dataset, extractor, train_file, test_file, *,
+                    data_dir=None, seed=0):
+    """Put features computed elsewhere into the cache of :func:`run_table1`.
+
+    For features already extracted (and saved with
+    :func:`~spikencg.features.save_features`) by the extractor that ``run_table1`` would
+    fit in ``extractor_mode="once"`` on all the training images of ``dataset``, with the
+    same parameters and ``random_state = seed``: they are encoded and stored where
+    ``run_table1`` looks for them, so that it does not extract them again.
+
+    Parameters
+    ----------
+    cache_dir : str or path-like
+        The feature cache of the runs (``OUTPUT_DIR/cache`` by default).
+    dataset : str
+        A key of :data:`DATASETS`.
+    extractor : str
+        A key of :data:`EXTRACTORS`.
+    train_file, test_file : str or path-like
+        Features of the training images and of the test images, in the datasets' order,
+        saved with the extractor's parameters as the metadata ``params`` (a JSON text).
+    data_dir : str or path-like, default=None
+        Where the dataset's files are (for its labels).
+    seed : int, default=0
+        The ``seed`` of the runs (the extractor's ``random_state``).
+
+    Returns
+    -------
+    folder : pathlib.Path
+        The cache folder written.
+
+    Raises
+    ------
+    ValueError
+        If the files' parameters are not those of the registered extractor, or their
+        numbers of samples are not those of the dataset.
+    """
+    from .encoding import TTFSEncoder
+    from .features import load_features
+
+    _dataset(dataset)
+    if extractor not in EXTRACTORS:
+        raise ValueError(f"unknown extractor {extractor!r}; the extractors are "
+                         f"{', '.join(EXTRACTORS)}.")
+    _, y, _, y_te = load_table_dataset(dataset, data_dir, seed=seed)
+    job = _feature_job(cache_dir, dataset, extractor, y, y_te, fit_idx=np.arange(len(y)),
+                       random_state=seed, tag="once")
+    est, folder, key = job
+    want = _extractor_params(est)
+    F, _, meta_tr = load_features(train_file)
+    F_te, _, meta_te = load_features(test_file)
+    for name, meta, X, n in (("train_file", meta_tr, F, len(y)),
+                             ("test_file", meta_te, F_te, len(y_te))):
+        got = json.loads(meta.get("params", "null"))
+        if got != want:
+            diff = sorted(k for k in set(want) | set(got or {})
+                          if (got or {}).get(k) != want.get(k))
+            raise ValueError(f"{name}: features of other extractor parameters than the "
+                             f"registered {extractor!r} (differing: {', '.join(diff)}).")
+        if X.shape[0] != n:
+            raise ValueError(f"{name} holds {X.shape[0]} samples, {dataset} has {n}.")
+    folder.mkdir(parents=True, exist_ok=True)
+    enc = TTFSEncoder().fit(F)
+    S, S_te = enc.transform(F), enc.transform(F_te)
+    _save_spike_arrays(folder, "train", S, y)
+    _save_spike_arrays(folder, "test", S_te, y_te)
+    seconds = sum(float(meta_tr.get(k, 0.0)) for k in ("fit_seconds", "transform_seconds"))
+    meta = {"dataset": dataset, "extractor": extractor, "class": type(est).__name__,
+            "params": want, "tag": "once", "n_features": int(F.shape[1]),
+            "n_train": int(len(y)), "n_test": int(len(y_te)), "n_fit": int(len(y)),
+            "firing_fraction": float(S.nnz / max(1, S.shape[0] * S.shape[1])),
+            "fit_seconds": float(meta_tr.get("fit_seconds", 0.0)), "seconds": seconds,
+            "key": key, "imported_from": [str(train_file), str(test_file)]}
+    _write_json(folder / "meta.json", meta)
+    return folder
 
 
 # --------------------------------------------------------------------------------------
