@@ -281,3 +281,37 @@ def test_import_features_fills_the_cache(tmp_path, capsys, tiny_extractor):
     with pytest.raises(ValueError, match="differing: n_maps"):
         table1.import_features(tmp_path / "c2", "fashion-mnist", tiny_extractor,
                                tmp_path / "bad.npz", tmp_path / "te.npz", data_dir=data)
+
+
+def test_pictures_of_the_table(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from spikencg.plot import plot_competition_runs, plot_table1
+
+    for k, acc in enumerate([0.885, 0.887]):
+        _fake_fold(tmp_path, "s2stdp+ncg", k, acc, M=5, L=1)
+        _fake_fold(tmp_path, "s2stdp+ncg-no-nt", k, acc - 0.01, M=5)
+    rows = table1.collect_results(tmp_path)
+    table1.write_results(rows, tmp_path)
+    fig = plot_table1(tmp_path / "table1.csv")  # from the CSV: the main configurations
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["S2-STDP+NCG"]
+    fig = plot_table1(rows, ablation=True)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["M-5+CR-2",
+                                                                      "M-5+CR-2+L"]
+    plt.close("all")
+    with pytest.raises(ValueError, match="no result row"):
+        plot_table1([r for r in rows if r["config"] == "s2stdp+ncg-no-nt"])
+    runs = {"a": {"updates_own_class": [[1, 2, 3, 4]], "neurons_per_class": 2,
+                  "non_target_neurons": 1}}
+    fig = plot_competition_runs(runs, class_index=1)
+    assert [line.get_ydata()[0] for line in fig.axes[0].lines] == [3, 4]
+    plt.close("all")
+    with pytest.raises(ValueError, match="class_index 2"):
+        plot_competition_runs(runs, class_index=2)
+    with pytest.raises(ValueError, match="must hold"):
+        plot_competition_runs({"a": {"updates_own_class": [[1]]}})
+    with pytest.raises(ValueError, match="shape"):
+        plot_competition_runs({"a": {**runs["a"], "updates_own_class": [[1, 2, 3]]}})
+    with pytest.raises(ValueError, match="non-empty"):
+        plot_competition_runs({})

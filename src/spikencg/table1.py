@@ -904,7 +904,8 @@ def markdown_table(rows, *, ablation=False):
         As returned by :func:`collect_results`.
     ablation : bool, default=False
         Only the rows of the ablation study's configurations, labelled as in the paper
-        (M-1, M-5, ...); otherwise every row.
+        (M-1, M-5, ...); otherwise every row but those of the configurations that only
+        the ablation study has (M-5, M-5+CR-1, ...).
 
     Returns
     -------
@@ -917,6 +918,8 @@ def markdown_table(rows, *, ablation=False):
         rows = sorted((r for r in rows if r["config"] in order),
                       key=lambda r: (r["dataset"], r["extractor"], r["extractor_mode"],
                                      order.index(r["config"])))
+    else:
+        rows = [r for r in rows if not _ablation_only(r["config"])]
     lines = ["| Dataset | Extractor (mode) | Configuration | Folds | Measured (%) | "
              "Paper (%) | Δ (points) |", "|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -936,6 +939,10 @@ def markdown_table(rows, *, ablation=False):
         lines.append("")
         lines.append(f"¹ {_S2}: the NCG paper's Table 1 gives no value for this cell.")
     return "\n".join(lines) + "\n"
+
+
+def _ablation_only(config):
+    return config in ABLATION.values() and config not in CONFIG_GROUPS["table1"]
 
 
 def write_results(rows, results_dir):
@@ -974,8 +981,7 @@ def write_results(rows, results_dir):
     written.append(out / "table1.csv")
     (out / "table1.md").write_text(markdown_table(rows), encoding="utf-8")
     written.append(out / "table1.md")
-    abl = [r for r in rows if r["config"] in ABLATION.values()]
-    has_ablation = any(r["config"] not in CONFIG_GROUPS["table1"] for r in abl)
+    has_ablation = any(_ablation_only(r["config"]) for r in rows)
     if has_ablation:
         (out / "ablation.md").write_text(markdown_table(rows, ablation=True),
                                          encoding="utf-8")
@@ -989,7 +995,7 @@ def write_results(rows, results_dir):
 
     from .plot import plot_competition_runs, plot_table1
 
-    if rows:
+    if any(not _ablation_only(r["config"]) for r in rows):
         fig = plot_table1(rows)
         fig.savefig(out / "table1.png", dpi=80)
         plt.close(fig)
