@@ -315,3 +315,13 @@ def test_pictures_of_the_table(tmp_path):
         plot_competition_runs({"a": {**runs["a"], "updates_own_class": [[1, 2, 3]]}})
     with pytest.raises(ValueError, match="non-empty"):
         plot_competition_runs({})
+
+
+def test_table1_collect_only(tmp_path, capsys):
+    assert main(["table1", str(tmp_path), "--collect"]) == 2
+    assert "no runs/ folder" in capsys.readouterr().err
+    _fake_fold(tmp_path, "s2stdp", 0, 0.86)
+    assert main(["table1", str(tmp_path), "--collect", "--results-dir",
+                 str(tmp_path / "res")]) == 0
+    assert "| 86.00 ± 0.00 | 85.89 ± 0.27 | +0.11 |" in capsys.readouterr().out
+    assert _csv(tmp_path / "res" / "table1.csv")[0]["folds"] == "1"

@@ -940,6 +940,18 @@ def _cmd_table1(args):
         return 0
     if args.output_dir is None:
         raise UserError("give the output folder (OUTPUT_DIR), or --list.")
+    if args.collect:
+        if not (Path(args.output_dir) / "runs").is_dir():
+            raise UserError(f"{_shown(args.output_dir)}: no runs/ folder of `spikencg "
+                            "table1` results there.")
+        rows = table1.collect_results(args.output_dir)
+        if not rows:
+            raise UserError(f"{_shown(args.output_dir)}: no finished fold result.")
+        results = _prepare_dir(args.results_dir or args.output_dir, "--results-dir")
+        written = table1.write_results(rows, results)
+        print(table1.markdown_table(rows), end="")
+        print(f"wrote {', '.join(p.name for p in written)} in {_shown(results)}")
+        return 0
     _check_n_jobs(args.n_jobs)
     for option in ("folds", "train_samples", "test_samples", "max_iter"):
         value = getattr(args, option)
@@ -1152,6 +1164,9 @@ def _build_parser():
                    help="seed of the folds and of the extractor (default 0)")
     p.add_argument("--list", action="store_true",
                    help="list the datasets, extractors and configuration groups")
+    p.add_argument("--collect", action="store_true",
+                   help="train nothing: write the tables and pictures of the fold results "
+                        "found in OUTPUT_DIR (e.g. while a run is going on)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_cmd_table1)
 
