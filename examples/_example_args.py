@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 
-def parse_args(description, argv=None, jobs=None):
+def parse_args(description, argv=None, jobs=None, options=None):
     """Output folder and the reduced-settings switch, plus an example's own options.
 
     Parameters
@@ -17,6 +17,8 @@ def parse_args(description, argv=None, jobs=None):
     jobs : str, default=None
         When given, an ``--n-jobs`` option (what runs in parallel, for its help text):
         default 2, or 1 with ``--quick``.
+    options : callable, default=None
+        Called with the ``argparse.ArgumentParser`` to add an example's own options.
 
     Returns
     -------
@@ -31,6 +33,8 @@ def parse_args(description, argv=None, jobs=None):
     if jobs is not None:
         p.add_argument("--n-jobs", type=int, default=None,
                        help=f"{jobs} in parallel (default: 2, 1 with --quick)")
+    if options is not None:
+        options(p)
     args = p.parse_args(argv)
     args.quick = args.quick or os.environ.get("SPIKENCG_EXAMPLE_QUICK") == "1"
     if jobs is not None and args.n_jobs is None:

@@ -100,3 +100,27 @@ def test_fashion_mnist_paper_protocol_runs_end_to_end(data_dir, tmp_path, capsys
     assert "== s2stdp: 1 neuron per class" in out and '"ncg"' not in out
     module.main(argv + ["--no-svc"])  # second run: features read from the cache
     assert "features read from the cache" in capsys.readouterr().out
+
+
+def test_softhebb_example_linear_svm_solves_linearsvc_problem():
+    # the example's float32 L-BFGS solver (all 60,000 x 13,824 features would need about
+    # 20 GB in liblinear) minimises LinearSVC's objective: the same coefficients
+    import numpy as np
+    from sklearn.svm import LinearSVC
+
+    module = _load("softhebb_features.py")
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 12)).astype(np.float32)
+    y = (X[:, :3] @ np.array([2.0, -1.0, 1.0]) + rng.normal(0, 0.2, 300) > 1).astype(int)
+    y[X[:, 5] > 0.8] = 2
+    svc = LinearSVC(C=0.1, dual=False, tol=1e-10, max_iter=100000).fit(X, y)
+    W, b, classes = module.linear_svm(X, y, 0.1, max_iter=2000)
+    np.testing.assert_array_equal(classes, svc.classes_)
+    np.testing.assert_allclose(W.T, svc.coef_, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(b, svc.intercept_, rtol=1e-3, atol=1e-4)
+    # samples of weight 0 are left out: the same as fitting on the others
+    weights = (np.arange(300) % 4 != 0).astype(float)
+    W2, b2, _ = module.linear_svm(X, y, 0.1, weights=weights, max_iter=2000)
+    W3, b3, _ = module.linear_svm(X[weights > 0], y[weights > 0], 0.1, max_iter=2000)
+    np.testing.assert_allclose(W2, W3, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(b2, b3, rtol=1e-4, atol=1e-5)

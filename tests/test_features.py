@@ -7,6 +7,7 @@ import warnings
 import numba
 import numpy as np
 import pytest
+import scipy.ndimage as ndi
 import scipy.sparse as sp
 
 from spikencg.encoding import TTFSEncoder
@@ -19,6 +20,8 @@ from spikencg.features import (
     dog_on_off,
     load_features,
     save_features,
+    whiten_on_off,
+    whitening_filters,
 )
 
 
@@ -379,7 +382,7 @@ def test_feeds_ttfs_encoder(fitted, images):
         (np.full((2, 28, 28), np.inf), "infinity"),
         (-np.ones((2, 28, 28)), "Negative"),
         (np.ones(784), "shape"),
-        (np.ones((2, 1, 28, 28)), "shape"),
+        (np.ones((2, 1, 1, 28, 28)), "shape"),
         (np.ones((2, 30)), "square"),
         (np.ones((2, 6, 6)), "too small"),
     ],
@@ -571,3 +574,71 @@ def test_save_features_rejects_scalar_and_sparse_x(tmp_path):
     with pytest.raises(ValueError, match="got a sparse csr_matrix; convert it with X.toarray"):
         save_features(tmp_path / "a.npz", sp.csr_matrix(np.ones((2, 2))))
     assert not (tmp_path / "a.npz").exists()
+
+
+# ------------------------------------------------------------------ colour images
+
+
+def _smooth_colour(n=40, size=32, seed=0):
+    """Colour images whose neighbouring pixels and channels are strongly correlated."""
+    rng = np.random.default_rng(seed)
+    base = ndi.gaussian_filter(rng.random((n, size, size)), sigma=(0, 2, 2))
+    base = (base - base.mean()) / base.std()
+    X = base[:, None] + 0.1 * rng.standard_normal((n, 3, size, size))
+    return (255 * (X - X.min()) / (X.max() - X.min())).astype(np.uint8)
+
+
+def test_colour_images_give_the_cifar_variant_shapes():
+    X = _smooth_colour(12)
+    ext = STDPConvFeatures(n_epochs=1, random_state=0).fit(X)
+    F = ext.transform(X)
+    assert F.shape == (12, 7 * 7 * 128) and ext.output_shape_ == (128, 7, 7)
+    assert ext.filters_.shape == (128, 6, 5, 5) and ext.input_min_.shape == (6, 32, 32)
+    assert ext.n_colors_ == 3 and ext.whitening_.shape == (3, 3, 9, 9)
+    assert ext.n_features_in_ == 3 * 32 * 32 and ext.n_updates_ > 0
+    assert F.dtype == np.float32 and 0.0 <= F.min() and F.max() <= 1.0
+    # flattened colour images of the fitted size are the same images
+    np.testing.assert_array_equal(ext.transform(X.reshape(12, -1)), F)
+    with pytest.raises(ValueError, match="3 channel"):
+        ext.transform(X[:, :1])
+    # grey-level images keep the DoG pre-processing, no whitening
+    grey = STDPConvFeatures(n_maps=4, n_epochs=1, random_state=0).fit(X[:, 0])
+    assert grey.n_colors_ == 1 and not hasattr(grey, "whitening_")
+    assert grey.filters_.shape == (4, 2, 5, 5)
+    # DoG on colour images: on/off of each channel
+    dog = STDPConvFeatures(n_maps=4, n_epochs=1, preprocessing="dog", random_state=0).fit(X)
+    assert not hasattr(dog, "whitening_") and dog.filters_.shape == (4, 6, 5, 5)
+    with pytest.raises(ValueError, match="whiten_size must be odd"):
+        STDPConvFeatures(whiten_size=4).fit(X)
+
+
+def test_whitening_decorrelates_pixels_and_channels():
+    X = _smooth_colour(60).astype(np.float64) / 255
+    filters = whitening_filters(X, size=9, eps=1e-4, random_state=0)
+    on_off = whiten_on_off(X, filters)
+    Z = on_off[:, 0::2] - on_off[:, 1::2]  # the whitened channels (before the split)
+    assert on_off.shape == (60, 6, 32, 32) and on_off.min() >= 0
+
+    def corr(a, b):
+        return abs(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+    before = X[:, 0][:, 8:24, 8:24], X[:, 0][:, 8:24, 9:25]
+    after = Z[:, 0][:, 8:24, 8:24], Z[:, 0][:, 8:24, 9:25]
+    assert corr(*before) > 0.9 and corr(*after) < 0.2  # neighbouring pixels
+    assert corr(X[:, 0], X[:, 1]) > 0.9 and corr(Z[:, 0], Z[:, 1]) < 0.2  # channels
+    # each filter is zero-mean; on white noise the filters are centred impulses
+    assert np.allclose(filters.sum(axis=(1, 2, 3)), 0.0)
+    noise = np.random.default_rng(1).random((200, 3, 16, 16))
+    f = whitening_filters(noise, size=5, eps=1e-6, random_state=0)
+    centre = f[np.arange(3), np.arange(3), 2, 2]
+    assert np.all(centre > 0.9 * np.abs(f).reshape(3, -1).max(axis=1))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(size=4), "odd"), (dict(size=41), "odd integer"), (dict(eps=0.0), "eps"),
+])
+def test_whitening_filters_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        whitening_filters(np.ones((2, 3, 32, 32)), **kwargs)
+    with pytest.raises(ValueError, match="n_channels"):
+        whitening_filters(np.ones((2, 32, 32)))

@@ -6,6 +6,8 @@ TTFSEncoder
     Dense timestamps or intensities to first-spike spike lists (a transformer).
 STDPConvFeatures
     Unsupervised STDP convolutional feature extractor (raw images to spike times).
+SoftHebbFeatures
+    Convolutional network trained without labels by SoftHebb (raw images to spike times).
 SpikingReadoutClassifier
     One layer of single-spike IF/LIF neurons trained with S2-STDP, SSTDP, R-STDP or
     S4NN, with Neuronal Competition Groups.
@@ -21,11 +23,13 @@ from .encoding import (
 from .features import STDPConvFeatures, load_features, save_features
 from .presets import params_from_config
 from .readout import SpikingReadoutClassifier, ThresholdWarning
+from .softhebb import SoftHebbFeatures
 
 __version__ = "0.1.0"
 
 __all__ = [
     "STDPConvFeatures",
+    "SoftHebbFeatures",
     "SpikingReadoutClassifier",
     "TTFSEncoder",
     "ThresholdWarning",

@@ -1,4 +1,4 @@
-"""The ``spikencg`` command line: convert data, train, K-fold, gridsearch, summarise.
+"""The ``spikencg`` command line: convert data, train, K-fold, gridsearch, the paper's table.
 
 Run ``spikencg <command> -h`` for the options of each command. User errors (missing
 files, bad shapes, unknown presets or parameters, malformed configuration files, output
@@ -927,6 +927,71 @@ def _cmd_summary(args):
     return 0
 
 
+def _cmd_table1(args):
+    from . import table1
+
+    if args.list:
+        print("datasets: " + ", ".join(table1.DATASETS))
+        print("extractors:")
+        for name, ext in table1.EXTRACTORS.items():
+            print(f"  {name}: {ext.description}")
+        print("configuration groups:")
+        for name, group in table1.CONFIG_GROUPS.items():
+            print(f"  {name}: {', '.join(group)}")
+        print("ablation study: " + ", ".join(f"{k} = {v}" for k, v in table1.ABLATION.items()))
+        return 0
+    if args.output_dir is None:
+        raise UserError("give the output folder (OUTPUT_DIR), or --list.")
+    if args.collect:
+        if not (Path(args.output_dir) / "runs").is_dir():
+            raise UserError(f"{_shown(args.output_dir)}: no runs/ folder of `spikencg "
+                            "table1` results there.")
+        rows = table1.collect_results(args.output_dir)
+        if not rows:
+            raise UserError(f"{_shown(args.output_dir)}: no finished fold result.")
+        results = _prepare_dir(args.results_dir or args.output_dir, "--results-dir")
+        written = table1.write_results(rows, results)
+        print(table1.markdown_table(rows), end="")
+        print(f"wrote {', '.join(p.name for p in written)} in {_shown(results)}")
+        return 0
+    _check_n_jobs(args.n_jobs)
+    for option in ("folds", "train_samples", "test_samples", "max_iter"):
+        value = getattr(args, option)
+        low = 2 if option == "folds" else 1
+        if value is not None and value < low:
+            raise UserError(f"--{option.replace('_', '-')} {value}: must be >= {low}.")
+    names = {"datasets": table1.DATASETS, "extractors": table1.EXTRACTORS}
+    chosen = {}
+    for option, known in names.items():
+        items = [x.strip() for x in getattr(args, option).split(",") if x.strip()]
+        unknown = [x for x in items if x not in known]
+        if unknown or not items:
+            raise UserError(f"--{option} {getattr(args, option)!r}: choose among "
+                            f"{', '.join(known)} (comma-separated).")
+        chosen[option] = items
+    try:
+        configs = table1.expand_configs(args.configs)
+    except ValueError as exc:
+        raise UserError(f"--configs: {exc}") from None
+    out = _prepare_dir(args.output_dir, "output_dir")
+    if args.cache_dir is not None:
+        _prepare_dir(args.cache_dir, "--cache-dir")
+    if args.results_dir is not None:
+        _prepare_dir(args.results_dir, "--results-dir")
+    try:
+        table1.run_table1(out, datasets=chosen["datasets"],
+                          extractors=chosen["extractors"], configs=configs,
+                          folds=args.folds, extractor_mode=args.extractor_mode,
+                          n_jobs=args.n_jobs, data_dir=args.data_dir,
+                          cache_dir=args.cache_dir, train_samples=args.train_samples,
+                          test_samples=args.test_samples, max_iter=args.max_iter,
+                          seed=args.seed, results_dir=args.results_dir,
+                          verbose=not args.quiet)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+    return 0
+
+
 def _cmd_demo(args):
     from sklearn.datasets import load_digits
     from sklearn.metrics import confusion_matrix
@@ -1062,6 +1127,50 @@ def _build_parser():
     p.add_argument("output_dir")
     p.add_argument("--top", type=int, default=10, help="gridsearch rows (default 10)")
     p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("table1", help="the paper's Table 1 and ablation study: K-fold "
+                       "runs of datasets x extractors x presets (resumable)")
+    p.add_argument("output_dir", nargs="?", default=None,
+                   help="folder of the fold results (runs/), the feature cache and the "
+                        "tables (created); rerun to resume")
+    p.add_argument("--datasets", default="fashion-mnist",
+                   help="comma-separated: mnist, fashion-mnist, cifar10, cifar100 "
+                        "(default fashion-mnist)")
+    p.add_argument("--extractors", default="STDP-CSNN",
+                   help="comma-separated: STDP-CSNN, SoftHebb-CNN (default STDP-CSNN)")
+    p.add_argument("--configs", default="main",
+                   help="comma-separated configurations (s2stdp+ncg, ...) or groups: main "
+                        "(the four rules of the paper's Table 1), table1 (with R-STDP), "
+                        "rstdp, ablation (M-1 ... M-5+Drop+L); default main")
+    p.add_argument("--folds", type=int, default=10, help="stratified folds (default 10)")
+    p.add_argument("--extractor-mode", choices=("once", "per-fold"), default="once",
+                   help="train the extractor once on the training images (default), or "
+                        "on each fold's training part with seed = fold (the original "
+                        "protocol; K extractions)")
+    p.add_argument("--n-jobs", type=int, default=1,
+                   help="readouts trained in parallel (-1: all cores; default 1)")
+    p.add_argument("--data-dir", default=None,
+                   help="folder of the datasets' files (default: $SPIKENCG_DATA, "
+                        "~/spikencg_data, ../shared/data)")
+    p.add_argument("--cache-dir", default=None,
+                   help="feature cache (default OUTPUT_DIR/cache)")
+    p.add_argument("--results-dir", default=None,
+                   help="where table1.csv/.md/.png go (default OUTPUT_DIR)")
+    p.add_argument("--train-samples", type=int, default=None,
+                   help="stratified subset of the training images (quick runs)")
+    p.add_argument("--test-samples", type=int, default=None,
+                   help="first test images only (quick runs)")
+    p.add_argument("--max-iter", type=int, default=None,
+                   help="replace the presets' maximum epochs (quick runs; recorded)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the folds and of the extractor (default 0)")
+    p.add_argument("--list", action="store_true",
+                   help="list the datasets, extractors and configuration groups")
+    p.add_argument("--collect", action="store_true",
+                   help="train nothing: write the tables and pictures of the fold results "
+                        "found in OUTPUT_DIR (e.g. while a run is going on)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_table1)
 
     p = sub.add_parser("demo", help="S2-STDP+NCG on sklearn digits, in seconds")
     p.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")

@@ -35,7 +35,7 @@ from ._kernels import _conv
 from .encoding import _check_file_path, _open_npz
 
 __all__ = ["STDPConvFeatures", "WHOLE_IMAGE_SETTINGS", "dog_on_off", "load_features",
-           "save_features"]
+           "save_features", "whiten_on_off", "whitening_filters"]
 
 _FEATURES_FORMAT = "spikencg.features"
 _FEATURES_VERSION = 1
@@ -140,13 +140,129 @@ def _latency_scaled(on_off, v_min, v_max, max_time=1.0):
     return np.ascontiguousarray(t)
 
 
+def _patches(images, size, stride):
+    """All ``size x size`` patches (every channel) at ``stride``: (n * P, C * size**2)."""
+    n, C, H, W = images.shape
+    win = np.lib.stride_tricks.sliding_window_view(images, (size, size), axis=(2, 3))
+    win = win[:, :, ::stride, ::stride]  # (n, C, PY, PX, size, size)
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(-1, C * size * size)
+
+
+def whitening_filters(images, size=9, eps=0.01, stride=2, max_patches=100000,
+                      random_state=None):
+    """ZCA whitening of image patches, as one ``size x size`` filter per channel.
+
+    The covariance of the (mean-centred) ``size x size`` patches of all channels is
+    decomposed, ``cov = U diag(s) U^T``, and the whitening matrix is ``Z = U diag(1 /
+    sqrt(s + eps)) U^T``. The filter of output channel ``c`` is the row of ``Z`` of the
+    pixel at the patch's centre in channel ``c`` (its response to a unit impulse there),
+    reshaped to ``(C, size, size)`` and made zero-mean; :func:`whiten_on_off` applies
+    the filters by correlation. (The STDP-CSNN's colour pre-processing: patch whitening
+    before the on/off split.)
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_samples, n_channels, height, width)
+        Training images (any scale; ``eps`` is relative to the scale of the pixels).
+    size : int, default=9
+        Side of the patches and of the filters (odd).
+    eps : float, default=0.01
+        Added to the variances before the inverse square root (regularisation).
+    stride : int, default=2
+        Step between the patches collected in each image.
+    max_patches : int, default=100000
+        At most this many patches (drawn at random when there are more).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draw of the patches.
+
+    Returns
+    -------
+    filters : ndarray of shape (n_channels, n_channels, size, size), float64
+        ``filters[c_out, c_in]``.
+
+    Raises
+    ------
+    ValueError
+        If ``images`` is not 4-D, ``size`` is not an odd integer no larger than the
+        images, or ``eps`` is not > 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikencg.features import whitening_filters
+    >>> X = np.random.default_rng(0).random((20, 3, 12, 12))
+    >>> whitening_filters(X, size=3).shape
+    (3, 3, 3, 3)
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim != 4:
+        raise ValueError(f"images must have shape (n_samples, n_channels, height, width), "
+                         f"got shape {images.shape}.")
+    if (isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1
+            or size % 2 == 0 or size > min(images.shape[2:])):
+        raise ValueError(f"size must be an odd integer >= 1 and at most the images' side, "
+                         f"got {size!r} for images of {images.shape[2:]}.")
+    if not (isinstance(eps, numbers.Real) and eps > 0):
+        raise ValueError(f"eps must be a number > 0, got {eps!r}.")
+    C = images.shape[1]
+    rng = check_random_state(random_state)
+    P = _patches(images, int(size), int(stride))
+    if P.shape[0] > max_patches:
+        P = P[np.sort(rng.choice(P.shape[0], size=int(max_patches), replace=False))]
+    P = P - P.mean(axis=0)
+    cov = P.T @ P / P.shape[0]
+    s, U = np.linalg.eigh(cov)
+    s = np.clip(s, 0.0, None)
+    Z = (U / np.sqrt(s + eps)) @ U.T
+    c = size // 2
+    filters = np.empty((C, C, size, size))
+    for ch in range(C):
+        row = Z[ch * size * size + c * size + c].reshape(C, size, size)
+        filters[ch] = row - row.mean()
+    return filters
+
+
+def whiten_on_off(images, filters):
+    """Whitened images split into on (positive) and off (negative) channels.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_samples, n_channels, height, width)
+        Images, of the scale the filters were computed on.
+    filters : ndarray of shape (n_channels, n_channels, size, size)
+        From :func:`whitening_filters`.
+
+    Returns
+    -------
+    on_off : ndarray of shape (n_samples, 2 * n_channels, height, width), float64
+        Channel ``2 c``: the positive part of whitened channel ``c``, ``2 c + 1``: its
+        negative part, negated. Borders are extended by repeating the edge pixels
+        ("same" size).
+    """
+    images = np.asarray(images, dtype=np.float64)
+    n, C = images.shape[:2]
+    out = np.empty((n, 2 * C) + images.shape[2:], dtype=np.float64)
+    for co in range(C):
+        f = np.zeros(images.shape[:1] + images.shape[2:], dtype=np.float64)
+        for ci in range(C):
+            f += ndi.correlate(images[:, ci], filters[co, ci][None], mode="nearest")
+        np.maximum(f, 0.0, out=out[:, 2 * co])
+        np.maximum(-f, 0.0, out=out[:, 2 * co + 1])
+    return out
+
+
 class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Spiking convolutional feature extractor trained with unsupervised STDP.
 
     The STDP-CSNN of the paper for MNIST and Fashion-MNIST (28 x 28 images to
-    6 x 6 x 128 = 4,608 first-spike times):
+    6 x 6 x 128 = 4,608 first-spike times) and its variant for colour images (CIFAR,
+    32 x 32 x 3 to 7 x 7 x 128 = 6,272):
 
-    1. on/off difference-of-Gaussians filtering (see :func:`dog_on_off`): 2 channels;
+    1. grey-level images: on/off difference-of-Gaussians filtering (see
+       :func:`dog_on_off`): 2 channels; colour images: ZCA whitening of
+       ``whiten_size`` x ``whiten_size`` patches learned in :meth:`fit` (see
+       :func:`whitening_filters`), then the on/off split of each whitened channel (see
+       :func:`whiten_on_off`): 6 channels for RGB (``preprocessing``);
     2. latency coding of each pixel-channel, stronger is earlier, a response of 0 emits
        no spike: ``t = 1 - (v - v_min) / (v_max - v_min)`` with each input's range over
        the training images (``input_scaling="dataset"``), or ``t = 1 - v / v_max`` with
@@ -199,6 +315,18 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         Side of the difference-of-Gaussians filter.
     dog_sigmas : tuple of two floats, default=(1.0, 2.0)
         Centre and surround standard deviations of the difference of Gaussians.
+    preprocessing : {"auto", "dog", "whiten"}, default="auto"
+        ``"dog"``: on/off DoG of each image channel; ``"whiten"``: patch whitening and
+        on/off split; ``"auto"``: ``"dog"`` for grey-level images (one channel),
+        ``"whiten"`` for colour images (the STDP-CSNN's settings for each).
+    whiten_size : int, default=9
+        Side (odd) of the whitening patches and filters.
+    whiten_eps : float, default=0.01
+        Regularisation of the whitening (pixels scaled to ``[0, 1]`` by the training
+        images' largest value).
+    whiten_patches : int, default=100000
+        Patches (taken every 2 pixels, at most this many, drawn at random) whose
+        covariance the whitening is learned from.
     input_scaling : {"dataset", "image"}, default="dataset"
         How on/off responses become spike times (see above). ``"dataset"`` learns each
         input's range in :meth:`fit` (``input_min_``, ``input_max_``).
@@ -256,13 +384,21 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     Attributes
     ----------
-    filters_ : ndarray of shape (n_maps, 2, kernel_size, kernel_size), float32
-        Learned filters (channel 0: on, 1: off).
-    initial_filters_ : ndarray of shape (n_maps, 2, kernel_size, kernel_size), float32
-        Filters before training.
-    input_min_, input_max_ : ndarrays of shape (2, height, width), float64
+    filters_ : ndarray of shape (n_maps, 2 * n_colors, kernel_size, kernel_size), float32
+        Learned filters (channel ``2 c``: on, ``2 c + 1``: off response of image channel
+        ``c``).
+    initial_filters_ : ndarray of shape (n_maps, 2 * n_colors, kernel_size, kernel_size)
+        Filters before training (float32).
+    input_min_, input_max_ : ndarrays of shape (2 * n_colors, height, width), float64
         Each on/off input's smallest and largest response over the training images
         (``input_scaling="dataset"`` only).
+    n_colors_ : int
+        Channels of the training images (1: grey levels, 3: RGB).
+    whitening_ : ndarray of shape (n_colors, n_colors, whiten_size, whiten_size)
+        The whitening filters (``preprocessing`` resolved to ``"whiten"`` only).
+    pixel_scale_ : float
+        Largest pixel value of the training images (whitening only: the images are
+        divided by it).
     thresholds_ : ndarray of shape (n_maps,), float32
         Learned thresholds.
     win_counts_ : ndarray of shape (n_maps,), int64
@@ -275,7 +411,7 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         ``(n_maps, pooled_height, pooled_width)``: the output features are this array
         flattened map-major.
     n_features_in_ : int
-        Pixels per image, ``height * width``.
+        Values per image, ``n_colors * height * width``.
 
     See Also
     --------
@@ -287,9 +423,11 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     :meth:`transform` runs in several threads over images when the batch is large enough
     (see :ref:`threads`); the result does not depend on the number of threads.
     The output is float32 (60,000 Fashion-MNIST images x 4,608 features = 1.1 GB).
-    The input may be ``(n, height, width)`` images or ``(n, height * width)`` square
-    images flattened row-major, of any dtype and non-negative range (with
-    ``input_scaling="dataset"``, of the same range as the training images).
+    The input may be ``(n, height, width)`` grey-level images, ``(n, n_colors, height,
+    width)`` channel-first images (as :func:`spikencg.datasets.load_cifar` returns
+    them), or ``(n, height * width)`` square grey-level images flattened row-major (or
+    images flattened to the fitted ``n_features_in_``), of any dtype and non-negative
+    range (with ``input_scaling="dataset"``, of the same range as the training images).
 
     Examples
     --------
@@ -309,6 +447,10 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "pool_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "dog_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "dog_sigmas": [tuple, list],
+        "preprocessing": [StrOptions({"auto", "dog", "whiten"})],
+        "whiten_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "whiten_eps": [Interval(numbers.Real, 0, None, closed="neither")],
+        "whiten_patches": [Interval(numbers.Integral, 1, None, closed="left")],
         "input_scaling": [StrOptions({"dataset", "image"})],
         "training": [StrOptions({"patch", "image"})],
         "n_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -335,6 +477,10 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         pool_size=4,
         dog_size=7,
         dog_sigmas=(1.0, 2.0),
+        preprocessing="auto",
+        whiten_size=9,
+        whiten_eps=0.01,
+        whiten_patches=100000,
         input_scaling="dataset",
         training="patch",
         n_epochs=100,
@@ -358,6 +504,10 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.pool_size = pool_size
         self.dog_size = dog_size
         self.dog_sigmas = dog_sigmas
+        self.preprocessing = preprocessing
+        self.whiten_size = whiten_size
+        self.whiten_eps = whiten_eps
+        self.whiten_patches = whiten_patches
         self.input_scaling = input_scaling
         self.training = training
         self.n_epochs = n_epochs
@@ -379,40 +529,49 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     # ------------------------------------------------------------------ input handling
 
     def _validate_images(self, X, *, reset):
-        """Return ``X`` as (n, H, W) float64 images after all the checks."""
+        """Return ``X`` as (n, C, H, W) float64 images after all the checks."""
         name = type(self).__name__
         if sp.issparse(X):
             raise ValueError(f"{name} expects dense images, got a sparse {type(X).__name__}.")
+        fitted_colors = 1 if reset else getattr(self, "n_colors_", 1)
         shape = getattr(X, "shape", None)
         if shape is None:
             X = np.asarray(X)
             shape = X.shape
-        if len(shape) not in (2, 3):
+        if len(shape) not in (2, 3, 4):
             raise ValueError(
-                f"{name} expects images of shape (n_samples, height, width) or square "
+                f"{name} expects images of shape (n_samples, height, width), colour "
+                f"images of shape (n_samples, n_colors, height, width) or square "
                 f"images flattened to (n_samples, height * width); got an array of shape "
                 f"{tuple(shape)}."
             )
-        if len(shape) == 3:
-            img_shape = (int(shape[1]), int(shape[2]))
-            X2 = np.asarray(X).reshape(shape[0], img_shape[0] * img_shape[1])
+        if len(shape) >= 3:
+            img_shape = (int(shape[-2]), int(shape[-1]))
+            n_colors = int(shape[1]) if len(shape) == 4 else 1
+            X2 = np.asarray(X).reshape(shape[0], n_colors * img_shape[0] * img_shape[1])
         else:
             X2 = X
             d = int(shape[1])
-            if not reset and d == math.prod(self.image_shape_):
-                img_shape = self.image_shape_
+            if not reset and d == fitted_colors * math.prod(self.image_shape_):
+                img_shape, n_colors = self.image_shape_, fitted_colors
             else:
                 side = math.isqrt(d)
                 if side * side != d:
                     raise ValueError(
                         f"{name} got 2-D input with {d} features, not a square image; pass "
-                        "the images with shape (n_samples, height, width)."
+                        "the images with shape (n_samples, height, width) (or (n_samples, "
+                        "n_colors, height, width))."
                     )
-                img_shape = (side, side)
-        if not reset and len(shape) == 3 and img_shape != self.image_shape_:
+                img_shape, n_colors = (side, side), 1
+        if n_colors < 1:
+            raise ValueError(f"{name} got images with 0 colour channels (shape "
+                             f"{tuple(shape)}).")
+        if not reset and len(shape) >= 3 and (img_shape != self.image_shape_
+                                              or n_colors != fitted_colors):
             raise ValueError(
-                f"X has images of shape {img_shape}, but {name} was fitted on images of "
-                f"shape {self.image_shape_}."
+                f"X has images of shape {img_shape} with {n_colors} channel(s), but {name} "
+                f"was fitted on images of shape {self.image_shape_} with "
+                f"{fitted_colors} channel(s)."
             )
         X2 = validate_data(self, X2, reset=reset, dtype=np.float64, order="C")
         if X2.size and X2.min() < 0:
@@ -426,14 +585,29 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                 f"Images of shape {img_shape} are too small for kernel_size={k} and "
                 f"pool_size={self.pool_size}."
             )
-        return X2.reshape(X2.shape[0], *img_shape)
+        return X2.reshape(X2.shape[0], n_colors, *img_shape)
+
+    def _whitens(self, n_colors):
+        """Whether the pre-processing is the patch whitening (else: DoG)."""
+        if self.preprocessing == "auto":
+            return n_colors > 1
+        return self.preprocessing == "whiten"
 
     def _on_off(self, images):
-        """On/off DoG responses (n, 2, H, W) of a batch of images."""
-        return dog_on_off(images, self.dog_size, self.dog_sigmas)
+        """On/off responses (n, 2 * C, H, W) of a batch of (n, C, H, W) images (or
+        (n, H, W) grey-level ones)."""
+        if images.ndim == 3:
+            images = images[:, None]
+        n, C, H, W = images.shape
+        if hasattr(self, "whitening_"):
+            return whiten_on_off(images / self.pixel_scale_, self.whitening_)
+        if C == 1:
+            return dog_on_off(images[:, 0], self.dog_size, self.dog_sigmas)
+        r = dog_on_off(images.reshape(n * C, H, W), self.dog_size, self.dog_sigmas)
+        return r.reshape(n, 2 * C, H, W)
 
     def _input_times(self, images):
-        """Input spike times (n, 2 * H * W) of a batch of images (fitted input ranges)."""
+        """Input spike times (n, 2 * C * H * W) of a batch of images (fitted input ranges)."""
         if self.input_scaling == "dataset":
             return _latency_scaled(self._on_off(images), self.input_min_, self.input_max_)
         return _latency(self._on_off(images))
@@ -467,11 +641,25 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             raise ValueError(
                 f"dog_sigmas must be two positive numbers, got {self.dog_sigmas!r}."
             )
+        if self.whiten_size % 2 == 0:
+            raise ValueError(f"whiten_size must be odd, got {self.whiten_size}.")
         images = self._validate_images(X, reset=True)
         rng = check_random_state(self.random_state)
-        n = images.shape[0]
-        H, W = images.shape[1:]
-        k, M, C = int(self.kernel_size), int(self.n_maps), 2
+        n, n_colors = images.shape[:2]
+        H, W = images.shape[2:]
+        k, M, C = int(self.kernel_size), int(self.n_maps), 2 * n_colors
+        for name in ("whitening_", "pixel_scale_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        if self._whitens(n_colors):
+            if self.whiten_size > min(H, W):
+                raise ValueError(f"whiten_size={self.whiten_size} is larger than the "
+                                 f"images ({H}x{W}).")
+            scale = float(images.max()) if images.size and images.max() > 0 else 1.0
+            filters = whitening_filters(images / scale, int(self.whiten_size),
+                                        float(self.whiten_eps), 2,
+                                        int(self.whiten_patches), rng)
+            self.pixel_scale_, self.whitening_ = scale, filters
         Wt = rng.uniform(0.0, 1.0, size=(C, k, k, M)).astype(np.float32)
         self.initial_filters_ = np.ascontiguousarray(Wt.transpose(3, 0, 1, 2))
         thr = np.full(M, self.threshold_init, dtype=np.float32)
@@ -528,11 +716,12 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                 f"No STDP update took place in fit: no map's potential reached its "
                 f"threshold (threshold_init={self.threshold_init:g}) on the training "
                 f"images, so the filters are still random; lower threshold_init (a "
-                f"{k}x{k} kernel collects at most {2 * k * k} input spikes).",
+                f"{k}x{k} kernel collects at most {C * k * k} input spikes).",
                 UserWarning,
                 stacklevel=3,  # fit, scikit-learn's fit wrapper, the caller
             )
         self.image_shape_ = (int(H), int(W))
+        self.n_colors_ = int(n_colors)
         p = int(self.pool_size)
         self.output_shape_ = (M, (H - k + 1 - p) // p + 1, (W - k + 1 - p) // p + 1)
         self._n_features_out = math.prod(self.output_shape_)
@@ -583,7 +772,8 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         for lo in range(0, n, _CHUNK):
             hi = min(n, lo + _CHUNK)
             times = self._input_times(images[lo:hi])
-            _transform(times, H, W, Wt, thr, int(self.pool_size), out[lo:hi])
+            _transform(times, 2 * getattr(self, "n_colors_", 1), H, W, Wt, thr,
+                       int(self.pool_size), out[lo:hi])
         return out
 
     def __sklearn_tags__(self):
@@ -598,13 +788,13 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         return tags
 
 
-def _transform(times, H, W, Wt, thr, pool, out):
-    """:func:`_conv.transform_batch` on the rows of ``times`` (two input channels), in
+def _transform(times, C, H, W, Wt, thr, pool, out):
+    """:func:`_conv.transform_batch` on the rows of ``times`` (``C`` input channels), in
     several threads when the batch is large enough for it to pay."""
 
     def run(lo, hi, direct):
         o = out[lo:hi] if direct else np.empty((hi - lo, out.shape[1]), dtype=out.dtype)
-        _conv.transform_batch(times[lo:hi], 2, H, W, Wt, thr, 1.0, pool, o)
+        _conv.transform_batch(times[lo:hi], C, H, W, Wt, thr, 1.0, pool, o)
         if not direct:
             def commit():
                 out[lo:hi] = o

@@ -25,11 +25,13 @@ from .encoding import spike_arrays
 
 __all__ = [
     "plot_competition",
+    "plot_competition_runs",
     "plot_firing_times",
     "plot_gridsearch",
     "plot_history",
     "plot_kfold",
     "plot_raster",
+    "plot_table1",
     "plot_thresholds",
     "plot_weights",
 ]
@@ -407,15 +409,161 @@ def plot_competition(models, class_index=0, *, labels=None):
     fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.5), squeeze=False)
     for k, clf in enumerate(models):
         M, L = clf.neurons_per_class_, clf.non_target_neurons_
-        ax = axes[0, k]
         upd = clf.updates_own_class_[:, class_index * M : (class_index + 1) * M]
-        epochs = np.arange(1, upd.shape[0] + 1)
-        for m in range(M):
-            ax.plot(epochs, upd[:, m], ls="--" if m < L else "-",
-                    label=f"neuron {m}{' (NT)' if m < L else ''}")
-        ax.set(xlabel="epoch", ylabel="updates",
-               title=labels[k] if labels is not None else f"class {clf.classes_[class_index]}")
-        ax.legend(fontsize="small")
+        _draw_competition(axes[0, k], upd, L, labels[k] if labels is not None
+                          else f"class {clf.classes_[class_index]}")
+    fig.tight_layout()
+    return fig
+
+
+def _draw_competition(ax, upd, L, title):
+    """One panel of the competition picture: a line per neuron of one NCG."""
+    epochs = np.arange(1, upd.shape[0] + 1)
+    for m in range(upd.shape[1]):
+        ax.plot(epochs, upd[:, m], ls="--" if m < L else "-",
+                label=f"neuron {m}{' (NT)' if m < L else ''}")
+    ax.set(xlabel="epoch", ylabel="updates", title=title)
+    ax.legend(fontsize="small")
+
+
+def plot_competition_runs(runs, class_index=0):
+    """The competition picture (the paper's Fig. 2) from recorded runs instead of models.
+
+    Parameters
+    ----------
+    runs : dict
+        Panel title -> a dict with ``"updates_own_class"`` (array-like of shape
+        (n_epochs, n_neurons): updates each neuron received on samples of its own class
+        in each epoch, as the ``updates_own_class_`` of a fitted readout),
+        ``"neurons_per_class"`` and ``"non_target_neurons"``; e.g. the output of
+        :func:`spikencg.table1.competition_runs` (the fold results of ``spikencg
+        table1`` record these).
+    class_index : int, default=0
+        Index of the class whose NCG is drawn.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        One panel per run, one line per neuron of the NCG (non-target neurons dashed).
+
+    Raises
+    ------
+    ValueError
+        If ``runs`` is empty, a run lacks one of the entries, its updates are not a 2-D
+        array of ``n_classes * neurons_per_class`` columns, or ``class_index`` is not
+        a class index of every run.
+    """
+    if not isinstance(runs, Mapping) or not runs:
+        raise ValueError("runs must be a non-empty dict of title -> recorded run.")
+    panels = []
+    for title, run in runs.items():
+        try:
+            upd = np.asarray(run["updates_own_class"], dtype=float)
+            M, L = int(run["neurons_per_class"]), int(run["non_target_neurons"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"runs[{title!r}] must hold 'updates_own_class', "
+                             f"'neurons_per_class' and 'non_target_neurons' ({exc}).") from None
+        if upd.ndim != 2 or M < 1 or upd.shape[1] % M:
+            raise ValueError(f"runs[{title!r}]: 'updates_own_class' must have shape "
+                             f"(n_epochs, n_classes * {M}), got {upd.shape}.")
+        if isinstance(class_index, bool) or not isinstance(class_index, numbers.Integral) \
+                or not 0 <= class_index < upd.shape[1] // M:
+            raise ValueError(f"class_index {class_index!r} is not the index of one of the "
+                             f"{upd.shape[1] // M} classes of runs[{title!r}].")
+        panels.append((title, upd[:, class_index * M : (class_index + 1) * M], L))
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.4),
+                             squeeze=False, sharey=True)
+    for ax, (title, upd, L) in zip(axes[0], panels, strict=True):
+        _draw_competition(ax, upd, L, title)
+        ax.title.set_fontsize("small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_table1(rows, *, ablation=False, title=None):
+    """Bars of the K-fold test accuracies of ``spikencg table1``, the paper's marked.
+
+    Parameters
+    ----------
+    rows : list of dict, or str or path-like
+        Rows as returned by :func:`spikencg.table1.collect_results`, or the path of a
+        ``table1.csv`` it wrote.
+    ablation : bool, default=False
+        Draw only the ablation study's configurations (M-1 ... M-5+Drop+L); otherwise
+        all but those only the ablation study has.
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        One panel per (dataset, extractor, extractor mode): a bar per configuration at
+        the mean test accuracy with the std as error bar, the paper's mean ± std as a
+        red mark beside it where published.
+
+    Raises
+    ------
+    ValueError
+        If there is no row to draw.
+    FileNotFoundError
+        If a path is given that does not exist.
+    """
+    from .table1 import ABLATION, DATASETS, _ablation_only, config_label
+
+    if isinstance(rows, (str, os.PathLike)):
+        with open(rows, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        for r in rows:
+            for k in ("mean", "std", "paper_mean", "paper_std"):
+                r[k] = float(r[k]) if r.get(k) not in (None, "") else None
+    rows = list(rows)
+    if ablation:
+        order = list(ABLATION.values())
+        rows = sorted((r for r in rows if r["config"] in order),
+                      key=lambda r: order.index(r["config"]))
+    else:
+        rows = [r for r in rows if not _ablation_only(r["config"])]
+    if not rows:
+        raise ValueError("no result row to draw" + (" (no ablation configuration)"
+                                                    if ablation else "") + ".")
+    panels = {}
+    for r in rows:
+        panels.setdefault((r["dataset"], r["extractor"], r["extractor_mode"]), []).append(r)
+    plt = _plt()
+    width = max(len(p) for p in panels.values())
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(3.5, 0.9 * width + 1.2)
+                                                      * len(panels), 3.8), squeeze=False)
+    names = {v: k for k, v in ABLATION.items()}
+    for ax, ((d, e, mode), rs) in zip(axes[0], panels.items(), strict=True):
+        x = np.arange(len(rs))
+        means = np.array([r["mean"] for r in rs])
+        stds = np.array([r["std"] for r in rs])
+        ax.bar(x - 0.18, 100 * means, 0.36, yerr=100 * stds, capsize=3, color="C0",
+               label="measured")
+        lo = float(np.min(means - stds))
+        for i, r in enumerate(rs):
+            ax.annotate(f"{100 * r['mean']:.2f}", (x[i] - 0.18, 100 * (r["mean"] + r["std"])),
+                        xytext=(0, 2), textcoords="offset points", ha="center",
+                        fontsize="x-small")
+            if r.get("paper_mean") is not None:
+                ax.errorbar(x[i] + 0.18, 100 * r["paper_mean"], yerr=100 * r["paper_std"],
+                            fmt="_", color="C3", markersize=14, capsize=3,
+                            label="paper" if i == next(j for j, q in enumerate(rs)
+                                                       if q.get("paper_mean") is not None)
+                            else None)
+                lo = min(lo, r["paper_mean"] - r["paper_std"])
+        labels = [names[r["config"]] if ablation else config_label(r["config"]) for r in rs]
+        ax.set_xticks(x, labels, rotation=30, ha="right", fontsize="small")
+        hi = max([float(np.max(means + stds))] + [r["paper_mean"] + r["paper_std"]
+                                                   for r in rs if r.get("paper_mean")])
+        ax.set_ylim(max(0.0, 100 * lo - 3), min(100.0, 100 * hi + 2))
+        ds = DATASETS[d].label if d in DATASETS else d
+        ax.set(ylabel="test accuracy (%)", title=f"{ds}, {e} ({mode})")
+        ax.title.set_fontsize("small")
+        ax.legend(fontsize="x-small", loc="lower right")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
