@@ -278,7 +278,7 @@ def _split_protocol(params):
 
 
 def _load_set(data_dir, name, required):
-    from .encoding import load_spikes
+    from .spikes import load_spikes
 
     path = Path(data_dir) / f"{name}.npz"
     if not path.is_file():
@@ -398,26 +398,11 @@ def _convert_output(output):
     return out
 
 
-def _check_entry_size(npz, key, where):
-    """UserError when the entry ``key`` of the open .npz archive ``npz`` announces more
-    data than it holds (reading it would first ask for that much memory)."""
-    from .datasets import _check_npy_size, _npy_header
-
-    member = f"{key}.npy"
-    if member not in npz.zip.namelist():
-        return
-    with npz.zip.open(member) as stream:
-        header = _npy_header(stream)
-        offset = stream.tell()
-    try:
-        _check_npy_size(header, npz.zip.getinfo(member).file_size - offset, where)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-
-
 def _read_x_max(path, n_features):
     """The intensity scaling stored by `convert --intensity` in ``path``."""
     import zipfile
+
+    from ._npz import check_entry_size
 
     path = Path(path)
     if not path.is_file():
@@ -432,7 +417,10 @@ def _read_x_max(path, n_features):
                         "convert` (it holds a single array, not an .npz archive).")
     with loaded as f:
         try:
-            _check_entry_size(f, _X_MAX_ENTRY, f"--x-max-from {path}")
+            check_entry_size(f, _X_MAX_ENTRY, f"--x-max-from {path}")
+        except ValueError as exc:  # (it announces more data than the file holds)
+            raise UserError(str(exc)) from None
+        try:
             x_max = f[_X_MAX_ENTRY] if _X_MAX_ENTRY in f.files else None
         except (ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise UserError(f"--x-max-from {path}: damaged file, its x_max cannot be "
@@ -453,7 +441,8 @@ def _read_x_max(path, n_features):
 
 def _cmd_convert(args):
     from .datasets import load_npy
-    from .encoding import TTFSEncoder, save_spikes
+    from .encoding import TTFSEncoder
+    from .spikes import save_spikes
 
     if not args.intensity and (args.x_max is not None or args.x_max_from is not None):
         raise UserError(f"{'--x-max' if args.x_max is not None else '--x-max-from'} "

@@ -32,7 +32,7 @@ from ._compat import (
     validate_data,
 )
 from ._kernels import _conv
-from .encoding import _check_file_path, _open_npz
+from ._npz import check_file_path, labels_to_store, open_npz
 
 __all__ = ["STDPConvFeatures", "WHOLE_IMAGE_SETTINGS", "dog_on_off", "load_features",
            "save_features", "whiten_on_off", "whitening_filters"]
@@ -844,7 +844,7 @@ def save_features(path, X, y=None, *, compressed=False, **metadata):
     --------
     load_features : Read the file back.
     """
-    _check_file_path(path, "features.npz")
+    check_file_path(path, "features.npz")
     if sp.issparse(X):
         raise ValueError(
             f"X must be a dense numeric array of shape (n_samples, ...), got a sparse "
@@ -866,16 +866,7 @@ def save_features(path, X, y=None, *, compressed=False, **metadata):
         "X": X,
     }
     if y is not None:
-        y = np.asarray(y)
-        if y.dtype == object:
-            if not all(isinstance(v, str) for v in y.ravel()):
-                raise ValueError(
-                    "y holds non-string objects, which cannot be saved without pickle."
-                )
-            y = y.astype(str)
-        if y.ndim == 0 or y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has shape {y.shape}, but X has {X.shape[0]} samples.")
-        contents["y"] = y
+        contents["y"] = labels_to_store(y, X.shape[0])
     for key, value in metadata.items():
         v = np.asarray(value)
         if v.ndim != 0 or v.dtype.kind not in "biufU":
@@ -913,7 +904,7 @@ def load_features(path):
     --------
     save_features : Write such a file.
     """
-    f, corrupt = _open_npz(path, _FEATURES_FORMAT, "feature", "save_features",
+    f, corrupt = open_npz(path, _FEATURES_FORMAT, "feature", "save_features",
                            version=_FEATURES_VERSION, required=("X",))
     X = f["X"]
     if X.ndim < 1 or X.dtype.kind not in "biuf":

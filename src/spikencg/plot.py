@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoding import spike_arrays
+from .spikes import spike_arrays
 
 __all__ = [
     "plot_competition",
