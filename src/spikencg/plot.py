@@ -201,7 +201,7 @@ def plot_raster(clf, x, *, title=None):
     X = _transform(steps, _one_sample(x, n_inputs))
     arrays = _as_batch(clf, X, name="x")
     _, indices, times = arrays
-    S, V = _neuron_outputs(clf, arrays)
+    S, _, winner = _neuron_outputs(clf, arrays)
     s = S[0]
     T = float(clf.max_time)
     fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
@@ -213,7 +213,7 @@ def plot_raster(clf, x, *, title=None):
     ax_out.scatter(s[fired], np.arange(N)[fired], c=colors[fired], s=30)
     ax_out.scatter(np.full((~fired).sum(), T), np.arange(N)[~fired], facecolors="none",
                    edgecolors=colors[~fired], s=30, label="silent")
-    w = _winner(s, V[0])
+    w = int(winner[0])
     ax_out.scatter([s[w]], [w], marker="*", s=250, c="red", zorder=5,
                    label=f"decision: class {clf.classes_[w // clf.neurons_per_class_]}")
     for k in range(1, clf.classes_.shape[0]):
@@ -243,32 +243,25 @@ def _as_batch(clf, X, name="X"):
 
 
 def _neuron_outputs(clf, arrays):
-    """Firing times and potentials of every neuron on every sample (decision thresholds).
+    """Firing times, potentials and the decision's winner on every sample.
 
-    Runs the compiled forward pass of each sample to the end (no early stop), so every
-    neuron's first spike time is known (``max_time`` when it stays silent).
+    Runs the compiled forward pass of each sample to the end (no early stop, decision
+    thresholds), so every neuron's first spike time is known (``max_time`` when it stays
+    silent); the winner follows the kernels' tie rule (earliest spike, then larger
+    potential, then smaller index).
     """
-    from ._kernels._forward import round_f32, simulate
+    from ._kernels._forward import simulate_batch
 
     indptr, indices, times = arrays
     W = np.ascontiguousarray(np.asarray(clf.weights_).T, dtype=np.float32)
-    thr = np.empty(W.shape[1], np.float32)
-    round_f32(np.ascontiguousarray(clf.thresholds_, dtype=np.float64), thr)
     n, N = indptr.shape[0] - 1, W.shape[1]
     S = np.empty((n, N))
     V = np.empty((n, N), np.float32)
-    active = np.ones(N, bool)
-    acc, alive = np.empty(N, np.float32), np.empty(N, bool)
-    for r in range(n):
-        simulate(int(indptr[r]), int(indptr[r + 1]), indices, times, W, thr, active,
-                 float(clf.max_time), clf.neuron == "lif", float(clf.tau), False, S[r], V[r],
-                 acc, alive)
-    return S, V
-
-
-def _winner(s, V):
-    """Index of the decision's winner: earliest spike, then largest potential, then index."""
-    return int(np.lexsort((np.arange(s.shape[0]), -V.astype(np.float64), s))[0])
+    winner = np.empty(n, np.int64)
+    simulate_batch(indptr[:-1], indptr[1:], indices, times, W,
+                   np.ascontiguousarray(clf.thresholds_, dtype=np.float64),
+                   float(clf.max_time), clf.neuron == "lif", float(clf.tau), S, V, winner)
+    return S, V, winner
 
 
 def plot_weights(clf, image_shape=None, *, cmap="viridis"):
@@ -734,7 +727,7 @@ def plot_firing_times(clf, X=None, y=None, *, bins=30):
         a2.legend(fontsize="small")
         fig.tight_layout()
         return fig
-    S, _ = _neuron_outputs(clf, _as_batch(clf, _transform(steps, X)))
+    S, _, _ = _neuron_outputs(clf, _as_batch(clf, _transform(steps, X)))
     M = clf.neurons_per_class_
     s_class = np.minimum(S.reshape(S.shape[0], C, M).min(axis=2), T)
     if y is not None:

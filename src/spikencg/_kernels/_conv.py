@@ -26,6 +26,7 @@ the time ``T``.
 import numpy as np
 
 from ._jit import njit
+from ._order import ranks_before
 from ._spikes import _insertion_sort
 
 __all__ = ["simulate_image", "train_epoch", "train_patches", "transform_batch"]
@@ -179,16 +180,6 @@ def _stdp(times, C, H, W, Wt, m, oy, ox, t_out, a_plus, a_minus, beta):
 
 
 @njit(cache=True, nogil=True)
-def _better(t1, v1, t2, v2):
-    """True when the candidate ``(t1, v1)`` ranks strictly before ``(t2, v2)``."""
-    if t1 < t2:
-        return True
-    if t1 > t2:
-        return False
-    return v1 > v2
-
-
-@njit(cache=True, nogil=True)
 def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
                 radius, target_time, threshold_lr, homeostasis, threshold_min, pool,
                 win_counts):
@@ -263,7 +254,7 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
                         t = fire_t[oy, ox, m]
                         if t >= T or won[m]:
                             continue
-                        if bm < 0 or _better(t, fire_v[oy, ox, m], bt, bv):
+                        if bm < 0 or ranks_before(t, fire_v[oy, ox, m], bt, bv):
                             by = oy
                             bx = ox
                             bm = m
@@ -404,7 +395,7 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
                 n_over += V[m] > thr[m]
             if n_over > 0:
                 for m in range(M):
-                    if V[m] > thr[m] and (win < 0 or V[m] > V[win]):
+                    if V[m] > thr[m] and (win < 0 or ranks_before(t, V[m], t, V[win])):
                         win = m
             t_win = t
         if win < 0:
