@@ -25,16 +25,22 @@ configurations (presets, or the groups of :data:`CONFIG_GROUPS`):
 New extractors plug in by name with :func:`register_extractor`.
 """
 
-import csv
 import hashlib
 import json
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ._results import (
+    read_json_or_none,
+    table1_fold_path,
+    table1_fold_paths,
+    write_csv,
+    write_json,
+)
 
 __all__ = [
     "ABLATION",
@@ -363,30 +369,6 @@ def _hash(obj, n=16):
     return hashlib.sha1(text.encode()).hexdigest()[:n]
 
 
-def _write_json(path, obj):
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, default=_json_default)
-    os.replace(tmp, path)
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
-
-
-def _read_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
 _PARTS = ("data", "indices", "indptr")
 
 
@@ -438,7 +420,7 @@ def _features(job, dataset, extractor, X, y, X_te, y_te, *, fit_idx, tag, verbos
     from .encoding import TTFSEncoder
 
     est, folder, key = job
-    meta = _read_json(folder / "meta.json")
+    meta = read_json_or_none(folder / "meta.json")
     if isinstance(meta, dict) and meta.get("key") == key:
         if verbose:
             print(f"  features of {dataset} / {extractor} ({tag}) read from {folder}",
@@ -466,7 +448,7 @@ def _features(job, dataset, extractor, X, y, X_te, y_te, *, fit_idx, tag, verbos
             "n_train": int(len(y)), "n_test": int(len(y_te)), "n_fit": int(len(fit_idx)),
             "firing_fraction": float(S.nnz / max(1, S.shape[0] * S.shape[1])),
             "fit_seconds": t_fit, "seconds": seconds, "key": key}
-    _write_json(folder / "meta.json", meta)
+    write_json(folder / "meta.json", meta)
     if verbose:
         print(f"  {extractor}: {n_features} features, {meta['firing_fraction']:.1%} of "
               f"them spike; fit {t_fit:.0f} s, fit + transform of {len(y) + len(y_te)} "
@@ -547,7 +529,7 @@ def import_features(cache_dir, dataset, extractor, train_file, test_file, *,
             "firing_fraction": float(S.nnz / max(1, S.shape[0] * S.shape[1])),
             "fit_seconds": float(meta_tr.get("fit_seconds", 0.0)), "seconds": seconds,
             "key": key, "imported_from": [str(train_file), str(test_file)]}
-    _write_json(folder / "meta.json", meta)
+    write_json(folder / "meta.json", meta)
     return folder
 
 
@@ -611,13 +593,8 @@ def _run_fold(task):
         "updates_own_class": np.asarray(clf.updates_own_class_, dtype=np.int64).tolist(),
         "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
     }
-    _write_json(Path(task["out"]), result)
+    write_json(Path(task["out"]), result)
     return result
-
-
-def _fold_file(output_dir, dataset, extractor, mode, config, fold):
-    return (Path(output_dir) / "runs" / dataset / extractor / mode / config
-            / f"fold_{fold}.json")
 
 
 # --------------------------------------------------------------------------------------
@@ -769,8 +746,8 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
                     key = _hash({"params": params, "patience": patience,
                                  "features": job[2], "fold": k, "k": folds,
                                  "seed": seed, "procedure": _PROCEDURE})
-                    path = _fold_file(out, d, e, extractor_mode, c, k)
-                    old = _read_json(path)
+                    path = table1_fold_path(out, d, e, extractor_mode, c, k)
+                    old = read_json_or_none(path)
                     if isinstance(old, dict) and old.get("key") == key:
                         plan.done += 1
                     else:
@@ -847,10 +824,9 @@ def collect_results(output_dir):
         ``extractor_seconds`` (feature extraction, summed over the distinct
         extractions). Rows sorted by dataset, extractor, mode and configuration.
     """
-    runs = Path(output_dir) / "runs"
     groups, paths = {}, {}
-    for path in sorted(runs.glob("*/*/*/*/fold_*.json")):
-        r = _read_json(path)
+    for path in table1_fold_paths(output_dir):
+        r = read_json_or_none(path)
         if not isinstance(r, dict) or not isinstance(r.get("test_accuracy"), float):
             continue
         key = (r["dataset"], r["extractor"], r["extractor_mode"], r["config"])
@@ -969,15 +945,10 @@ def write_results(rows, results_dir):
     out = Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    tmp = out / f".table1.csv.{os.getpid()}.tmp"
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=_COLUMNS, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: ("" if r.get(k) is None else
-                            (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]))
-                        for k in _COLUMNS})
-    os.replace(tmp, out / "table1.csv")
+    write_csv(out / "table1.csv",
+              [{k: ("" if r.get(k) is None else
+                    (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])) for k in _COLUMNS}
+               for r in rows], _COLUMNS)
     written.append(out / "table1.csv")
     (out / "table1.md").write_text(markdown_table(rows), encoding="utf-8")
     written.append(out / "table1.md")
@@ -1051,7 +1022,7 @@ def competition_runs(rows, *, fold=0):
             if c is None:
                 continue
             for path in cfgs[c]["fold_files"]:
-                res = _read_json(path)
+                res = read_json_or_none(path)
                 if isinstance(res, dict) and res.get("fold") == fold:
                     label = ("M-5+L" if c == "s2stdp+ncg-no-cr"
                              else next(k for k, v in ABLATION.items() if v == c))
