@@ -45,7 +45,7 @@ def tiny_extractor():
     """A small STDP-CSNN variant (4 maps, 2 epochs) that uses the STDP-CSNN presets."""
 
     def factory(dataset, random_state):
-        return STDPConvFeatures(n_maps=4, n_epochs=2, random_state=random_state)
+        return STDPConvFeatures(n_maps=4, max_iter=2, random_state=random_state)
 
     table1.register_extractor("tiny", factory, "test extractor", presets="STDP-CSNN")
     yield "tiny"

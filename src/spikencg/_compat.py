@@ -12,12 +12,14 @@ import functools
 import math
 import numbers
 import os
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn import config_context, get_config
 from sklearn.utils import check_array as _sklearn_check_array
 from sklearn.utils._param_validation import (
+    Hidden,
     Interval,
     InvalidParameterError,
     Options,
@@ -34,9 +36,68 @@ except ImportError:  # pragma: no cover
     def _openmp_effective_n_threads():
         return os.cpu_count() or 1
 
-__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "_openmp_effective_n_threads",
-           "check_array", "check_finite_params", "check_is_fitted", "check_params",
+__all__ = ["DEPRECATED", "Hidden", "Interval", "Options", "StrOptions", "_fit_context",
+           "_openmp_effective_n_threads", "check_array", "check_finite_params",
+           "check_is_fitted", "check_params", "deprecated_constraint", "renamed_param",
            "validate_data", "validate_parameter_constraints", "wrap_dense_output"]
+
+#: The default of a parameter kept for one release under its former name.
+DEPRECATED = "deprecated"
+# the releases of the renames of issue 27 (epochs as max_iter, STDPConvFeatures' signed
+# a_minus) and of the end of their deprecation
+_RENAMED_IN, _REMOVED_IN = "0.2", "0.3"
+
+
+def deprecated_constraint(*constraints):
+    """The constraints of a parameter kept under its former name for one release.
+
+    Parameters
+    ----------
+    *constraints
+        The constraints of the values it still accepts.
+
+    Returns
+    -------
+    constraints : list
+        Those, and the hidden default ``"deprecated"``.
+    """
+    return [*constraints, Hidden(StrOptions({DEPRECATED}))]
+
+
+def renamed_param(estimator, old, new, *, stacklevel=4):
+    """The value of a renamed parameter, taken from its former name when that is set.
+
+    scikit-learn's way of renaming a parameter: for one release the former name is
+    still accepted (its default is ``"deprecated"``), with a FutureWarning, and wins
+    over the new one.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator.
+    old, new : str
+        The former and the new name of the parameter.
+    stacklevel : int, default=4
+        Of the warning: 4 points at the caller of a ``fit`` wrapped by
+        :func:`_fit_context` that calls this function.
+
+    Returns
+    -------
+    value : object
+        ``getattr(estimator, old)`` when it is not ``"deprecated"``, else
+        ``getattr(estimator, new)``.
+    """
+    value = getattr(estimator, old)
+    if isinstance(value, str) and value == DEPRECATED:
+        return getattr(estimator, new)
+    warnings.warn(
+        f"{type(estimator).__name__}: the parameter '{old}' was renamed to '{new}' in "
+        f"spikencg {_RENAMED_IN}; '{old}' will be removed in {_REMOVED_IN}. Use "
+        f"{new}={value!r} instead.",
+        FutureWarning,
+        stacklevel=stacklevel,
+    )
+    return value
 
 
 def wrap_dense_output(estimator, data, original_input):

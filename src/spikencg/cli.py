@@ -103,21 +103,6 @@ def _parse_value(text):
         raise UserError(f"--set value nested too deeply: {text[:40]}...") from None
 
 
-# original keys that --set hands to the configuration before it is translated (they do
-# not map one-to-one onto an estimator parameter), and the estimator parameters (or
-# protocol keys) they set: an earlier --set of one of those is replaced
-_AFFECTS = {
-    "n_neurons": ("neurons_per_class",),
-    "method": ("rule",),
-    "use_time_ranges": ("rule", "time_ranges"),
-    "w_init_normal": ("w_init",),
-    "regularizer.use_two_thr": ("competition",),
-    "uses_regularizer": ("competition",),
-    "trainer.early_stopping": ("_patience",),
-    "trainer.gridsearch_stop_acc": ("_stop_acc",),
-}
-
-
 def _positive_ints(value):
     """True when ``value`` is an integer >= 1 or a non-empty list of them."""
     values = value if isinstance(value, list) and value else [value]
@@ -136,7 +121,7 @@ def _overrides(pairs, n_classes):
     the configuration's ``n_neurons`` (which need not be a multiple of the number of
     classes of the data then).
     """
-    from .presets import _DIRECT
+    from .presets import estimator_name, translated_targets
 
     config_over, est_over = {}, {}
     for pair in pairs or ():
@@ -152,13 +137,17 @@ def _overrides(pairs, n_classes):
             key = "n_neurons"
             value = ([v * n_classes for v in value] if isinstance(value, list)
                      else value * n_classes)
-        if key in _AFFECTS:
+        # original keys that do not map one-to-one onto an estimator parameter go to the
+        # configuration before its translation; an earlier --set of what they set is
+        # replaced
+        targets = translated_targets(key)
+        if targets is not None:
             config_over.pop(key, None)
             config_over[key] = value
-            for name in _AFFECTS[key]:
+            for name in targets:
                 est_over.pop(name, None)
             continue
-        key = _DIRECT.get(key, key)
+        key = estimator_name(key)
         est_over.pop(key, None)  # (re-inserted: the order of the --set is kept)
         est_over[key] = value
     return config_over, est_over
@@ -227,7 +216,7 @@ def _grid_points(grids):
 def _check_params(params, n_classes):
     """Check the values of one parameter set before any work (UserError naming the key),
     their combination included (as ``fit`` would on ``n_classes`` classes)."""
-    from .presets import _DIRECT
+    from .presets import original_name
     from .readout import SpikingReadoutClassifier
 
     est, proto = _split_protocol(params)
@@ -246,10 +235,9 @@ def _check_params(params, n_classes):
             warnings.simplefilter("ignore")
             clf._resolve(n_classes)  # finite values, the rules between parameters
     except (ValueError, TypeError) as exc:
-        original = {v: k for k, v in _DIRECT.items()}
         names = [n for n in est if f"'{n}'" in str(exc) or str(exc).startswith(f"{n} ")]
-        hint = "".join(f" ({original[n]} in the original configuration format)"
-                       for n in names if n in original)
+        hint = "".join(f" ({original_name(n)} in the original configuration format)"
+                       for n in names if original_name(n) is not None)
         raise UserError(f"{exc}{hint}") from None
 
 

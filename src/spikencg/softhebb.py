@@ -19,11 +19,14 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import (
+    DEPRECATED,
     Interval,
     StrOptions,
     _fit_context,
     check_finite_params,
     check_is_fitted,
+    deprecated_constraint,
+    renamed_param,
     validate_data,
 )
 from ._kernels import _softhebb as _k
@@ -125,7 +128,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     for 28 x 28 images, 4 x 4 x 1,536 = 24,576 for 32 x 32.
 
     Learning (:meth:`fit`, no labels; all blocks learn together, each from its input in
-    the current network): ``n_epochs`` passes over the training images in a random
+    the current network): ``max_iter`` passes over the training images in a random
     order, in mini-batches of ``batch_size``. The weights start normal with standard
     deviation ``weight_scale / sqrt(fan_in)``. For each mini-batch and block, at each
     position of each image, a soft winner-take-all over the maps,
@@ -171,9 +174,9 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         (``fan_in = in_channels * kernel_size**2``).
     batch_size : int, default=10
         Images per learning step (the batch statistics are over these images).
-    n_epochs : int, default=1
-        Passes over the training images (0: the weights stay random; the running
-        statistics are then still measured on one pass).
+    max_iter : int, default=1
+        Passes (epochs) over the training images (0: the weights stay random; the
+        running statistics are then still measured on one pass).
     max_train_samples : int or None, default=None
         Learn from a random subset of at most this many images (None: all).
     bn_momentum : float, default=0.1
@@ -182,6 +185,11 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         1: progress bars (tqdm) while learning and transforming.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the training subset and the order of the images.
+    n_epochs : int, default="deprecated"
+        Former name of ``max_iter``.
+
+        .. deprecated:: 0.2
+           Use ``max_iter``; ``n_epochs`` will be removed in 0.3.
 
     Attributes
     ----------
@@ -252,11 +260,13 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "learning_rate": [Interval(numbers.Real, 0, None, closed="left"), tuple, list],
         "weight_scale": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "max_train_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "bn_momentum": [Interval(numbers.Real, 0, 1, closed="right")],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "n_epochs": deprecated_constraint(Interval(numbers.Integral, 0, None,
+                                                   closed="left")),
     }
 
     def __init__(
@@ -272,11 +282,12 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         learning_rate=(0.08, 0.005, 0.01),
         weight_scale=25.0,
         batch_size=10,
-        n_epochs=1,
+        max_iter=1,
         max_train_samples=None,
         bn_momentum=0.1,
         verbose=0,
         random_state=None,
+        n_epochs=DEPRECATED,
     ):
         self.n_maps = n_maps
         self.kernel_size = kernel_size
@@ -289,11 +300,12 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.learning_rate = learning_rate
         self.weight_scale = weight_scale
         self.batch_size = batch_size
-        self.n_epochs = n_epochs
+        self.max_iter = max_iter
         self.max_train_samples = max_train_samples
         self.bn_momentum = bn_momentum
         self.verbose = verbose
         self.random_state = random_state
+        self.n_epochs = n_epochs
 
     # ------------------------------------------------------------------ parameters
 
@@ -546,6 +558,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             are too small for the network.
         """
         check_finite_params(self)
+        max_iter = int(renamed_param(self, "n_epochs", "max_iter"))
         images = self._validate_images(X, reset=True)
         blocks = self._blocks(images.shape[1:])
         rng = check_random_state(self.random_state)
@@ -563,7 +576,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         if self.max_train_samples is not None and n > self.max_train_samples:
             subset = np.sort(rng.choice(n, size=self.max_train_samples, replace=False))
         # the weights are frozen when there is no epoch, but the statistics are measured
-        passes = max(int(self.n_epochs), 1)
+        passes = max(max_iter, 1)
         orders = [rng.permutation(subset) for _ in range(passes)]
         B = int(self.batch_size)
         bufs = []
@@ -575,7 +588,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                              u=np.empty((rows, K), np.float32),
                              y=np.empty((rows, K), np.float32),
                              yx=np.empty((K, fan_in), np.float32)))
-        if int(self.n_epochs) == 0:
+        if max_iter == 0:
             for blk in blocks:
                 blk["lr"] = 0.0
         bar = None
@@ -606,7 +619,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         ]
         self.running_mean_ = [st[0] for st in stats]
         self.running_var_ = [st[1] for st in stats]
-        self.n_updates_ = n_updates if int(self.n_epochs) > 0 else 0
+        self.n_updates_ = n_updates if max_iter > 0 else 0
         self.image_shape_ = tuple(int(s) for s in images.shape[1:])
         self.block_shapes_ = [(b["maps"], b["out_shape"][0], b["out_shape"][1])
                               for b in blocks]

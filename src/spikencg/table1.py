@@ -395,7 +395,26 @@ def _spike_set(folder, name, mmap=True):
 
 
 def _extractor_params(est):
-    return json.loads(json.dumps(est.get_params(), default=str))
+    """The extractor's parameters as the feature cache's keys and metadata hold them."""
+    return _cache_params(json.loads(json.dumps(est.get_params(), default=str)))
+
+
+def _cache_params(params):
+    """Extractor parameters written under the names and conventions they had when the
+    feature cache's keys were first made, so that the features cached before spikencg
+    0.2 renamed them (and the fold results made from those) keep their keys: the epochs
+    as ``n_epochs``, STDPConvFeatures' ``a_minus`` as the size of the depression (> 0).
+    Parameters written that way already (no ``max_iter``) are returned unchanged."""
+    params = dict(params)
+    if "max_iter" not in params:
+        return params
+    epochs = params.pop("max_iter")
+    if params.get("n_epochs") == "deprecated":  # (else the former name, given, wins)
+        params["n_epochs"] = epochs
+    a_minus = params.get("a_minus")
+    if isinstance(a_minus, (int, float)) and not isinstance(a_minus, bool) and a_minus <= 0:
+        params["a_minus"] = 0.0 - a_minus  # (> 0: the former convention, given, stays)
+    return params
 
 
 def _feature_job(cache, dataset, extractor, y, y_te, *, fit_idx, random_state, tag):
@@ -510,6 +529,7 @@ def import_features(cache_dir, dataset, extractor, train_file, test_file, *,
     for name, meta, X, n in (("train_file", meta_tr, F, len(y)),
                              ("test_file", meta_te, F_te, len(y_te))):
         got = json.loads(meta.get("params", "null"))
+        got = _cache_params(got) if isinstance(got, dict) else got
         if got != want:
             diff = sorted(k for k in set(want) | set(got or {})
                           if (got or {}).get(k) != want.get(k))

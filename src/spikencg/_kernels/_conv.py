@@ -157,9 +157,10 @@ def simulate_image(times, C, H, W, Wt, thr, T, need_potential, V, fire_t, fire_v
 def _stdp(times, C, H, W, Wt, m, oy, ox, t_out, a_plus, a_minus, beta):
     """Multiplicative STDP of the filter of map ``m`` on the field at ``(oy, ox)``.
 
-    Inputs that spiked at or before ``t_out`` are potentiated by
-    ``a_plus * exp(-beta * w)``; the others (later or silent) are depressed by
-    ``a_minus * exp(-beta * (1 - w))``; weights stay in ``[0, 1]``.
+    The weights of the inputs that spiked at or before ``t_out`` change by
+    ``a_plus * exp(-beta * w)``, the others (later or silent) by
+    ``a_minus * exp(-beta * (1 - w))`` (``a_minus < 0``: depression, as the readout's
+    ``a_minus``); weights stay in ``[0, 1]``.
     """
     k = Wt.shape[1]
     HW = H * W
@@ -171,7 +172,7 @@ def _stdp(times, C, H, W, Wt, m, oy, ox, t_out, a_plus, a_minus, beta):
                 if t_in <= t_out:
                     w += a_plus * np.exp(-beta * w)
                 else:
-                    w -= a_minus * np.exp(-beta * (1.0 - w))
+                    w += a_minus * np.exp(-beta * (1.0 - w))
                 if w > 1.0:
                     w = 1.0
                 elif w < 0.0:
