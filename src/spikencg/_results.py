@@ -153,7 +153,7 @@ def read_json_or_none(path):
     Parameters
     ----------
     path : str or path-like
-        The file.
+        The file, which may be missing.
 
     Returns
     -------
@@ -287,7 +287,7 @@ def read_scores(path):
     Parameters
     ----------
     path : pathlib.Path
-        The file.
+        The ``scores.json`` of a run folder.
 
     Returns
     -------
@@ -389,7 +389,7 @@ def write_kfold(folder, summary):
     Parameters
     ----------
     folder : pathlib.Path
-        The K-fold folder.
+        Where ``spikencg kfold`` writes its outputs.
     summary : dict
         As :func:`kfold_summary` returns it.
     """
@@ -422,7 +422,7 @@ def read_kfold(path):
     Parameters
     ----------
     path : pathlib.Path
-        The file.
+        Either file (its suffix tells which).
 
     Returns
     -------
@@ -442,7 +442,7 @@ def check_kfold(summary, path):
     Parameters
     ----------
     summary : object
-        The content.
+        What the file holds, read as JSON.
     path : pathlib.Path
         The file, named in the messages.
 

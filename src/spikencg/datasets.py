@@ -494,7 +494,7 @@ def load_mnist(data_dir=None, *, name="mnist", subset="train"):
     Raises
     ------
     FileNotFoundError
-        If ``data_dir`` is given but does not exist, or the files are not found.
+        If the files are not found, or ``data_dir`` is given but does not exist.
     ValueError
         For an invalid subset, a file that is not a valid (gzip-compressed) IDX file, or
         numbers of images and labels that differ.

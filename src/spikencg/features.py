@@ -23,7 +23,6 @@ from sklearn.utils import check_random_state
 
 from . import _parallel
 from ._compat import (
-    DEPRECATED,
     Interval,
     StrOptions,
     _fit_context,
@@ -31,6 +30,7 @@ from ._compat import (
     check_is_fitted,
     check_params,
     deprecated_constraint,
+    image_rows,
     renamed_param,
     validate_data,
 )
@@ -486,36 +486,14 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                                                    closed="left")),
     }
 
-    def __init__(
-        self,
-        n_maps=128,
-        kernel_size=5,
-        pool_size=4,
-        dog_size=7,
-        dog_sigmas=(1.0, 2.0),
-        preprocessing="auto",
-        whiten_size=9,
-        whiten_eps=0.01,
-        whiten_patches=100000,
-        input_scaling="dataset",
-        training="patch",
-        max_iter=100,
-        max_train_samples=10000,
-        a_plus=0.1,
-        a_minus=-0.1,
-        beta=1.0,
-        annealing=0.95,
-        n_winners=8,
-        inhibition_radius=2,
-        threshold_init=8.0,
-        target_time=0.8,
-        threshold_lr=1.0,
-        adapt_on="pooled",
-        homeostasis=1.0,
-        threshold_min=1.0,
-        random_state=None,
-        n_epochs=DEPRECATED,
-    ):
+    def __init__(self, n_maps=128, kernel_size=5, pool_size=4, dog_size=7,
+                 dog_sigmas=(1.0, 2.0), preprocessing="auto", whiten_size=9,
+                 whiten_eps=0.01, whiten_patches=100000, input_scaling="dataset",
+                 training="patch", max_iter=100, max_train_samples=10000, a_plus=0.1,
+                 a_minus=-0.1, beta=1.0, annealing=0.95, n_winners=8, inhibition_radius=2,
+                 threshold_init=8.0, target_time=0.8, threshold_lr=1.0, adapt_on="pooled",
+                 homeostasis=1.0, threshold_min=1.0, random_state=None,
+                 n_epochs="deprecated"):
         self.n_maps = n_maps
         self.kernel_size = kernel_size
         self.pool_size = pool_size
@@ -549,38 +527,11 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     def _validate_images(self, X, *, reset):
         """Return ``X`` as (n, C, H, W) float64 images after all the checks."""
         name = type(self).__name__
-        if sp.issparse(X):
-            raise ValueError(f"{name} expects dense images, got a sparse {type(X).__name__}.")
         fitted_colors = 1 if reset else getattr(self, "n_colors_", 1)
-        shape = getattr(X, "shape", None)
-        if shape is None:
-            X = np.asarray(X)
-            shape = X.shape
-        if len(shape) not in (2, 3, 4):
-            raise ValueError(
-                f"{name} expects images of shape (n_samples, height, width), colour "
-                f"images of shape (n_samples, n_colors, height, width) or square "
-                f"images flattened to (n_samples, height * width); got an array of shape "
-                f"{tuple(shape)}."
-            )
-        if len(shape) >= 3:
-            img_shape = (int(shape[-2]), int(shape[-1]))
-            n_colors = int(shape[1]) if len(shape) == 4 else 1
-            X2 = np.asarray(X).reshape(shape[0], n_colors * img_shape[0] * img_shape[1])
-        else:
-            X2 = X
-            d = int(shape[1])
-            if not reset and d == fitted_colors * math.prod(self.image_shape_):
-                img_shape, n_colors = self.image_shape_, fitted_colors
-            else:
-                side = math.isqrt(d)
-                if side * side != d:
-                    raise ValueError(
-                        f"{name} got 2-D input with {d} features, not a square image; pass "
-                        "the images with shape (n_samples, height, width) (or (n_samples, "
-                        "n_colors, height, width))."
-                    )
-                img_shape, n_colors = (side, side), 1
+        X2, (*img_shape, n_colors), shape = image_rows(
+            X, name, channels_last=False,
+            fitted=None if reset else (*self.image_shape_, fitted_colors))
+        img_shape = tuple(img_shape)
         if n_colors < 1:
             raise ValueError(f"{name} got images with 0 colour channels (shape "
                              f"{tuple(shape)}).")

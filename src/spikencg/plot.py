@@ -694,8 +694,8 @@ def plot_firing_times(clf, X=None, y=None, *, bins=30):
     Raises
     ------
     TypeError
-        If ``clf`` is not a SpikingReadoutClassifier or a Pipeline ending in one, or
-        ``bins`` is not an int.
+        If ``bins`` is not an int, or ``clf`` is not a SpikingReadoutClassifier or a
+        Pipeline ending in one.
     ValueError
         If ``X`` has not as many values per sample as the model has inputs, ``y`` has
         not one label per sample or holds unknown labels, or ``bins`` < 1.

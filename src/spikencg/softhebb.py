@@ -19,13 +19,13 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import (
-    DEPRECATED,
     Interval,
     StrOptions,
     _fit_context,
     check_finite_params,
     check_is_fitted,
     deprecated_constraint,
+    image_rows,
     renamed_param,
     validate_data,
 )
@@ -186,10 +186,11 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the training subset and the order of the images.
     n_epochs : int, default="deprecated"
-        Former name of ``max_iter``.
+        The passes over the training images under their name before 0.2 (it wins over
+        ``max_iter`` when given).
 
         .. deprecated:: 0.2
-           Use ``max_iter``; ``n_epochs`` will be removed in 0.3.
+           Renamed ``max_iter``, as in the other estimators; removed in 0.3.
 
     Attributes
     ----------
@@ -269,26 +270,13 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                                                    closed="left")),
     }
 
-    def __init__(
-        self,
-        n_maps=(96, 384, 1536),
-        kernel_size=(5, 3, 3),
-        inverse_temperature=(1.0, 0.65, 0.25),
-        triangle_power=(0.7, 1.4, 1.0),
-        pool_type=("max", "max", "avg"),
-        pool_size=(4, 4, 2),
-        pool_stride=(2, 2, 2),
-        pool_padding=(1, 1, 0),
-        learning_rate=(0.08, 0.005, 0.01),
-        weight_scale=25.0,
-        batch_size=10,
-        max_iter=1,
-        max_train_samples=None,
-        bn_momentum=0.1,
-        verbose=0,
-        random_state=None,
-        n_epochs=DEPRECATED,
-    ):
+    def __init__(self, n_maps=(96, 384, 1536), kernel_size=(5, 3, 3),
+                 inverse_temperature=(1.0, 0.65, 0.25), triangle_power=(0.7, 1.4, 1.0),
+                 pool_type=("max", "max", "avg"), pool_size=(4, 4, 2),
+                 pool_stride=(2, 2, 2), pool_padding=(1, 1, 0),
+                 learning_rate=(0.08, 0.005, 0.01), weight_scale=25.0, batch_size=10,
+                 max_iter=1, max_train_samples=None, bn_momentum=0.1, verbose=0,
+                 random_state=None, n_epochs="deprecated"):
         self.n_maps = n_maps
         self.kernel_size = kernel_size
         self.inverse_temperature = inverse_temperature
@@ -397,42 +385,14 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     def _validate_images(self, X, *, reset):
         """Return ``X`` as (n, H, W, C) float32 images after all the checks."""
         name = type(self).__name__
-        if sp.issparse(X):
-            raise ValueError(f"{name} expects dense images, got a sparse {type(X).__name__}.")
-        shape = getattr(X, "shape", None)
-        if shape is None:
-            X = np.asarray(X)
-            shape = X.shape
-        if len(shape) not in (2, 3, 4):
-            raise ValueError(
-                f"{name} expects images of shape (n_samples, height, width), "
-                f"(n_samples, height, width, channels) or square grayscale images "
-                f"flattened to (n_samples, height * width); got an array of shape "
-                f"{tuple(shape)}."
-            )
+        X2, img_shape, shape = image_rows(X, name, channels_last=True,
+                                          fitted=None if reset else self.image_shape_)
         if len(shape) == 4 and shape[1] in (1, 3, 4) and shape[3] > 4:
             raise ValueError(
                 f"{name} expects channels last, (n_samples, height, width, channels); "
                 f"the array of shape {tuple(shape)} looks channels-first: pass "
                 f"X.transpose(0, 2, 3, 1)."
             )
-        if len(shape) >= 3:
-            img_shape = (int(shape[1]), int(shape[2]), int(shape[3]) if len(shape) == 4 else 1)
-            X2 = np.asarray(X).reshape(shape[0], math.prod(img_shape))
-        else:
-            X2 = X
-            d = int(shape[1])
-            if not reset and d == math.prod(self.image_shape_):
-                img_shape = self.image_shape_
-            else:
-                side = math.isqrt(d)
-                if side * side != d:
-                    raise ValueError(
-                        f"{name} got 2-D input with {d} features, not a square grayscale "
-                        "image; pass the images with shape (n_samples, height, width) or "
-                        "(n_samples, height, width, channels)."
-                    )
-                img_shape = (side, side, 1)
         if not reset and len(shape) >= 3 and img_shape != self.image_shape_:
             raise ValueError(
                 f"X has images of shape {img_shape}, but {name} was fitted on images of "

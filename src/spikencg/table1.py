@@ -270,31 +270,19 @@ _S2 = "S2-STDP paper (older STDP-CSNN features)"
 
 
 def _paper_values():
+    """The published accuracies of ``data/paper_results.json``, as fractions."""
+    from importlib import resources
+
+    text = (resources.files("spikencg") / "data" / "paper_results.json").read_text(
+        encoding="utf-8")
     rows = {}
-    table = {  # (dataset, config): (STDP-CSNN, SoftHebb-CNN), mean and std in %
-        ("fashion-mnist", "sstdp"): ((85.26, 0.17), (89.36, 0.24)),
-        ("fashion-mnist", "sstdp+ncg"): ((87.59, 0.11), (91.06, 0.10)),
-        ("fashion-mnist", "s2stdp"): ((85.89, 0.27), (90.61, 0.19)),
-        ("fashion-mnist", "s2stdp+ncg"): ((88.72, 0.23), (91.86, 0.14)),
-        ("cifar10", "sstdp"): ((60.87, 0.53), (76.57, 0.58)),
-        ("cifar10", "sstdp+ncg"): ((64.05, 0.48), (78.53, 0.32)),
-        ("cifar10", "s2stdp"): ((61.08, 0.17), (76.90, 0.27)),
-        ("cifar10", "s2stdp+ncg"): ((66.41, 0.17), (79.55, 0.23)),
-        ("cifar100", "sstdp"): ((28.49, 0.49), (48.73, 0.39)),
-        ("cifar100", "sstdp+ncg"): ((31.19, 0.27), (49.81, 0.23)),
-        ("cifar100", "s2stdp"): ((29.39, 0.19), (49.17, 0.29)),
-        ("cifar100", "s2stdp+ncg"): ((35.90, 0.42), (53.49, 0.18)),
-    }
-    for (ds, config), values in table.items():
-        for ext, (m, s) in zip(("STDP-CSNN", "SoftHebb-CNN"), values, strict=True):
-            rows[(ds, ext, config)] = (m / 100, s / 100, _NCG)
-    older = {  # the predecessor paper, on older STDP-CSNN features
-        ("mnist", "sstdp"): (96.37, 0.09), ("mnist", "s2stdp"): (97.81, 0.05),
-        ("mnist", "rstdp-20n"): (97.88, 0.13), ("fashion-mnist", "rstdp-20n"): (83.26, 0.22),
-        ("cifar10", "rstdp-20n"): (65.56, 0.38),
-    }
-    for (ds, config), (m, s) in older.items():
-        rows[(ds, "STDP-CSNN", config)] = (m / 100, s / 100, _S2)
+    for source, table in json.loads(text).items():
+        if source.startswith("_"):
+            continue
+        for cell, values in table["cells"].items():
+            ds, config = cell.split("/")
+            for ext, (m, s) in zip(table["extractors"], values, strict=True):
+                rows[(ds, ext, config)] = (m / 100, s / 100, source)
     return rows
 
 

@@ -153,6 +153,19 @@ def simulate_image(times, C, H, W, Wt, thr, T, need_potential, V, fire_t, fire_v
     return n_fired
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _window_first(fire_t, m, py, px, pool, T):
+    """First spike of map ``m`` in the pooling window ``(py, px)`` (``pool x pool``,
+    stride ``pool``), ``T`` when none of its neurons fires."""
+    best = T
+    for oy in range(py * pool, py * pool + pool):
+        for ox in range(px * pool, px * pool + pool):
+            t = fire_t[oy, ox, m]
+            if t < best:
+                best = t
+    return best
+
+
 @njit(cache=True, nogil=True)
 def _stdp(times, C, H, W, Wt, m, oy, ox, t_out, a_plus, a_minus, beta):
     """Multiplicative STDP of the filter of map ``m`` on the field at ``(oy, ox)``.
@@ -286,12 +299,7 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
                 for py in range(PH):
                     for px in range(PW):
                         for m in range(M):
-                            best = T
-                            for oy in range(py * pool, py * pool + pool):
-                                for ox in range(px * pool, px * pool + pool):
-                                    if fire_t[oy, ox, m] < best:
-                                        best = fire_t[oy, ox, m]
-                            first[m] += best / (PH * PW)
+                            first[m] += _window_first(fire_t, m, py, px, pool, T) / (PH * PW)
             else:
                 first[:] = T
                 for oy in range(OH):
@@ -434,13 +442,7 @@ def _transform_one(times, C, H, W, Wt, thr, T, pool, V, fire_t, fire_v, out):
     for m in range(M):
         for py in range(PH):
             for px in range(PW):
-                best = T
-                for oy in range(py * pool, py * pool + pool):
-                    for ox in range(px * pool, px * pool + pool):
-                        t = fire_t[oy, ox, m]
-                        if t < best:
-                            best = t
-                out[m * PH * PW + py * PW + px] = best
+                out[m * PH * PW + py * PW + px] = _window_first(fire_t, m, py, px, pool, T)
 
 
 @njit(cache=True, nogil=True)

@@ -126,6 +126,17 @@ def simulate(start, end, indices, times, W, thr32, active, T, leak, tau, stop_fi
 
 
 @njit(cache=True, nogil=True)
+def _pass_scratch(thr):
+    """What :func:`simulate` needs besides the sample, for passes with all neurons active:
+    the thresholds as float32 numbers (:func:`round_f32`), the potentials' and the alive
+    flags' scratch arrays, and the all-active mask."""
+    N = thr.shape[0]
+    thr32 = np.empty(N, np.float32)
+    round_f32(thr, thr32)
+    return thr32, np.empty(N, np.float32), np.empty(N, np.bool_), np.ones(N, np.bool_)
+
+
+@njit(cache=True, nogil=True)
 def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, tau, full,
                   winner, s_class, V_class):
     """Forward every sample with all neurons active and record the decision.
@@ -149,13 +160,9 @@ def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, t
     """
     n = starts.shape[0]
     N = W.shape[1]
-    thr32 = np.empty(N, np.float32)
-    round_f32(thr, thr32)
+    thr32, acc, alive, active = _pass_scratch(thr)
     s = np.empty(N, np.float64)
     V = np.empty(N, np.float32)
-    acc = np.empty(N, np.float32)
-    alive = np.empty(N, np.bool_)
-    active = np.ones(N, np.bool_)
     for r in range(n):
         simulate(starts[r], ends[r], indices, times, W, thr32, active, T, leak, tau,
                  not full, s, V, acc, alive)
@@ -190,16 +197,11 @@ def simulate_batch(starts, ends, indices, times, W, thr, T, leak, tau, s, V, win
     winner : ndarray of shape (n,), int64, output
         The decision's winner (:func:`spikencg._kernels._order.best_of_range`).
     """
-    N = W.shape[1]
-    thr32 = np.empty(N, np.float32)
-    round_f32(thr, thr32)
-    acc = np.empty(N, np.float32)
-    alive = np.empty(N, np.bool_)
-    active = np.ones(N, np.bool_)
+    thr32, acc, alive, active = _pass_scratch(thr)
     for r in range(starts.shape[0]):
         simulate(starts[r], ends[r], indices, times, W, thr32, active, T, leak, tau, False,
                  s[r], V[r], acc, alive)
-        winner[r] = best_of_range(np.int64(0), N, s[r], V[r], active)
+        winner[r] = best_of_range(np.int64(0), W.shape[1], s[r], V[r], active)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
