@@ -20,6 +20,7 @@ import numpy as np
 __all__ = [
     "DAMAGED_NUMPY_FILE",
     "NPY_MAGIC",
+    "array_summary",
     "check_entry_size",
     "check_file_path",
     "check_npy_size",
