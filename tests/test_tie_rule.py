@@ -12,7 +12,7 @@ def test_every_kernel_uses_the_rule_of_order():
     assert _forward.best_of_range is _order.best_of_range
     assert _train.better is _order.better
     assert _train.best_of_range is _order.best_of_range
-    assert _conv.ranks_before is _order.ranks_before
+    assert _conv.better is _order.better
 
 
 @pytest.mark.parametrize(
@@ -23,8 +23,10 @@ def test_every_kernel_uses_the_rule_of_order():
      (0.1, 1.0, 0.1, 2.0, False),
      (0.1, 1.0, 0.1, 1.0, False)],  # a full tie: not strictly before (index decides)
 )
-def test_ranks_before(t1, v1, t2, v2, before):
-    assert _order.ranks_before(t1, np.float32(v1), t2, np.float32(v2)) is before
+def test_better(t1, v1, t2, v2, before):
+    s = np.array([t1, t2])
+    V = np.array([v1, v2], dtype=np.float32)
+    assert _order.better(0, 1, s, V) is before
 
 
 def test_best_of_range_breaks_full_ties_by_index():

@@ -26,7 +26,7 @@ the time ``T``.
 import numpy as np
 
 from ._jit import njit
-from ._order import ranks_before
+from ._order import better
 from ._spikes import _insertion_sort
 
 __all__ = ["simulate_image", "train_epoch", "train_patches", "transform_batch"]
@@ -237,6 +237,9 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
     V = np.empty((OH, OW, M), np.float32)
     fire_t = np.empty((OH, OW, M), np.float64)
     fire_v = np.empty((OH, OW, M), np.float32)
+    # flat views of the neurons' firing times and potentials, for the decision order
+    ft = fire_t.reshape(OH * OW * M)
+    fv = fire_v.reshape(OH * OW * M)
     won = np.zeros(M, np.bool_)
     win_y = np.empty(max(n_winners, 1), np.int64)
     win_x = np.empty(max(n_winners, 1), np.int64)
@@ -250,11 +253,7 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
         won[:] = False
         n_win = 0
         while n_win < n_winners and n_fired > 0:
-            by = -1
-            bx = -1
-            bm = -1
-            bt = T
-            bv = np.float32(0.0)
+            best = np.int64(-1)  # (flat index (oy * OW + ox) * M + m)
             for oy in range(OH):
                 for ox in range(OW):
                     blocked = False
@@ -265,22 +264,19 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
                     if blocked:
                         continue
                     for m in range(M):
-                        t = fire_t[oy, ox, m]
-                        if t >= T or won[m]:
+                        q = (oy * OW + ox) * M + m
+                        if ft[q] >= T or won[m]:
                             continue
-                        if bm < 0 or ranks_before(t, fire_v[oy, ox, m], bt, bv):
-                            by = oy
-                            bx = ox
-                            bm = m
-                            bt = t
-                            bv = fire_v[oy, ox, m]
-            if bm < 0:
+                        if best < 0 or better(q, best, ft, fv):
+                            best = q
+            if best < 0:
                 break
+            bm = best % M
             won[bm] = True
-            win_y[n_win] = by
-            win_x[n_win] = bx
+            win_y[n_win] = best // (OW * M)
+            win_x[n_win] = (best // M) % OW
             win_m[n_win] = bm
-            win_t[n_win] = bt
+            win_t[n_win] = ft[best]
             n_win += 1
         for p in range(n_win):
             _stdp(times, C, H, W, Wt, win_m[p], win_y[p], win_x[p], win_t[p], a_plus,
@@ -357,6 +353,7 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
     st = np.empty(KK + 1, np.float64)  # the patch's spikes (t < T): times, positions
     srt = np.empty(KK + 1, np.int64)
     V = np.empty(M, np.float32)
+    fired_at = np.empty(M, np.float64)  # (the group's time: for the decision order)
     n_updates = 0
     for step in range(order.shape[0]):
         img = X[order[step]]
@@ -403,8 +400,9 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
             for m in range(M):
                 n_over += V[m] > thr[m]
             if n_over > 0:
+                fired_at[:] = t
                 for m in range(M):
-                    if V[m] > thr[m] and (win < 0 or ranks_before(t, V[m], t, V[win])):
+                    if V[m] > thr[m] and (win < 0 or better(m, win, fired_at, V)):
                         win = m
             t_win = t
         if win < 0:
