@@ -182,6 +182,51 @@ def test_results_equal_whatever_the_thread_count(fitted, monkeypatch):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_spike_lists_checked_in_the_chunks(fitted, monkeypatch, threads):
+    # a CSR input is checked block by block in the threads that predict it: rows that
+    # are not canonical (unsorted, spikes at or after max_time, from the middle of the
+    # batch on) give the same answers as the canonical list, and an invalid row late in
+    # the batch the same error as without threads
+    from scipy import sparse
+
+    from spikencg.spikes import spikes_to_dense
+
+    clf, X, S = fitted
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_NS", 0)
+    monkeypatch.setenv("SPIKENCG_NUM_THREADS", threads)
+    expected = (clf.predict(S), clf.predict_proba(S), clf.decision_function(S))
+    n = S.shape[0]
+    unsorted = S.copy()
+    for r in range(n // 2, n):  # reverse the stored order of the later rows
+        lo, hi = unsorted.indptr[r], unsorted.indptr[r + 1]
+        unsorted.indices[lo:hi] = unsorted.indices[lo:hi][::-1].copy()
+        unsorted.data[lo:hi] = unsorted.data[lo:hi][::-1].copy()
+    late = sparse.csr_matrix(S)
+    late.data = late.data.copy()
+    late.data[late.indptr[n - 3]] = 1.5  # no spike (>= max_time), stored
+    full = spikes_to_dense(S)
+    full[n - 3, S.indices[S.indptr[n - 3]]] = np.inf  # the same spike absent
+    for X_in, ref_in in ((unsorted, S), (late, full)):
+        ref = (clf.predict(ref_in), clf.predict_proba(ref_in), clf.decision_function(ref_in))
+        got = (clf.predict(X_in), clf.predict_proba(X_in), clf.decision_function(X_in))
+        for a, b in zip(got, ref, strict=True):
+            np.testing.assert_array_equal(a, b)
+    for a, b in zip((clf.predict(S), clf.predict_proba(S), clf.decision_function(S)),
+                    expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    bad = S.copy()
+    bad.data = bad.data.copy()
+    bad.data[bad.indptr[n - 2]] = np.nan
+    with pytest.raises(ValueError, match="NaN") as info:
+        clf.predict(bad)
+    monkeypatch.setenv("SPIKENCG_NUM_THREADS", "1")
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN_NS", 10**18)
+    with pytest.raises(ValueError) as info1:
+        clf.predict(bad)
+    assert str(info.value) == str(info1.value)
+
+
 def test_python_threads_predicting_at_once(fitted, monkeypatch):
     # several Python threads use the estimators at once (in chunks, sharing the helpers):
     # each gets what it gets alone

@@ -21,13 +21,38 @@ from ._compat import (
     validate_parameter_constraints,
 )
 from ._kernels import _proba, _train
+from ._kernels import _spikes as _spikes_kernels
 from ._kernels._forward import predict_batch
+from .spikes import check_csr_rows as _check_csr_rows
 from .spikes import check_sparse_structure as _check_sparse_structure
 from .spikes import row_block as _rows
 from .spikes import row_chunks as _row_chunks
 from .spikes import spike_arrays_and_shape as _spike_arrays_and_shape
+from .spikes import unchecked_csr_arrays as _unchecked_csr_arrays
 
 __all__ = ["SpikingReadoutClassifier", "ThresholdWarning"]
+
+
+class _UncheckedSpikes:
+    """A CSR input whose spikes are checked block by block, by the threads that predict
+    them (see ``SpikingReadoutClassifier._simulate``): ``arrays`` as the kernels read
+    them, ``X`` the input, ``check_rows(lo, hi)`` whether rows ``lo:hi`` may be read as
+    they are."""
+
+    def __init__(self, X, arrays, max_time):
+        self.X = X
+        self.arrays = arrays
+        self.max_time = max_time
+
+    @classmethod
+    def of(cls, X, max_time):
+        """The unchecked input of a validated CSR ``X``, or None where the rows cannot
+        be checked block by block (:func:`spikencg.spikes.unchecked_csr_arrays`)."""
+        arrays = _unchecked_csr_arrays(X)
+        return None if arrays is None else cls(X, arrays, max_time)
+
+    def check_rows(self, lo, hi):
+        return _check_csr_rows(self.arrays, self.X.shape[1], self.max_time, lo, hi)
 
 
 class ThresholdWarning(UserWarning):
@@ -1089,7 +1114,23 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ inference
     def _simulate(self, arrays, full, rows=None):
         """Forward pass of every sample (or of samples ``rows``) with the decision
-        thresholds."""
+        thresholds.
+
+        ``arrays`` may be an :class:`_UncheckedSpikes` (a CSR input from :meth:`_chunks`):
+        each block of rows is then checked in the thread that predicts it, just before
+        (so that the check shares the threads too); if a block is not a canonical spike
+        list, the input is converted (or refused) as usual and predicted again.
+        """
+        if isinstance(arrays, _UncheckedSpikes):
+            out = self._simulate_arrays(arrays.arrays, full, None, arrays.check_rows)
+            if out is not None:
+                return out
+            arrays = self._arrays(arrays.X)  # (raises for an invalid spike list)
+        return self._simulate_arrays(arrays, full, rows, None)
+
+    def _simulate_arrays(self, arrays, full, rows, check_rows):
+        """:meth:`_simulate` of checked arrays, or of arrays whose rows ``lo:hi``
+        ``check_rows(lo, hi)`` checks (None when one of them fails)."""
         indptr, indices, times = arrays
         if rows is None:
             starts, ends = indptr[:-1], indptr[1:]
@@ -1107,7 +1148,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         leak = self.neuron == "lif"
         tau = float(self.tau)
 
+        failed = []
+
         def run(lo, hi, direct):
+            if check_rows is not None and (failed or not check_rows(lo, hi)):
+                failed.append((lo, hi))
+                return None if direct else (lambda: None)
             if direct:
                 w, sc, vc = winner[lo:hi], s_class[lo:hi], V_class[lo:hi]
             else:
@@ -1125,7 +1171,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 return commit
 
         n_spikes = int(ends.sum() - starts.sum()) if n else 0
-        _parallel.run_chunks(run, n, n_spikes * W.shape[1] * _PREDICT_NS_PER_EVENT[full])
+        cost = n_spikes * W.shape[1] * _PREDICT_NS_PER_EVENT[full]
+        if check_rows is not None:
+            cost += (n_spikes + n) * _spikes_kernels.NS_SCAN_CSR
+        _parallel.run_chunks(run, n, cost)
+        if failed:
+            return None
         return winner, s_class, V_class
 
     def _winner_classes(self, arrays):
@@ -1144,7 +1195,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             # needed)
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
                               ensure_all_finite=False)
-            yield self._arrays(X)
+            unchecked = _UncheckedSpikes.of(X, float(self.max_time))
+            yield unchecked if unchecked is not None else self._arrays(X)
             return
         # dense input is converted block of rows by block of rows (bounded memory)
         for lo, hi in _row_chunks(X.shape[0], X.shape[1]):

@@ -571,6 +571,62 @@ def _csr_arrays(X, max_time, copy=True, whom="spike_arrays", name="X"):
     return out_indptr, out_indices, out_times
 
 
+def unchecked_csr_arrays(X):
+    """The kernels' arrays of a CSR spike list, before the check of its spikes.
+
+    For callers that check each block of rows with :func:`check_csr_rows` just before
+    using it (in the same thread, so that the check runs in parallel with the work): the
+    structure must have been checked (:func:`check_sparse_structure`) and the data be
+    float64. Nothing is copied.
+
+    Parameters
+    ----------
+    X : scipy.sparse CSR matrix or array of float64
+
+    Returns
+    -------
+    arrays : tuple of (ndarray, ndarray, ndarray) or None
+        ``(indptr, indices, times)``: int64, int32, float64; None when the rows cannot
+        be checked block by block as they are (indices not int32, or many more inputs
+        than stored entries): then use :func:`spike_arrays_and_shape`.
+    """
+    n, d = X.shape
+    indptr = X.indptr
+    nnz = int(indptr[-1]) if indptr.shape[0] else 0
+    if (X.format != "csr" or X.indices.dtype != np.int32 or X.data.dtype != np.float64
+            or 8 * d > max(_SCRATCH_BYTES // 64, 16 * nnz)):
+        return None
+    indptr = np.require(indptr, dtype=np.int64, requirements=["C", "A"])
+    indices = np.require(X.indices[:nnz], requirements=["C", "A"])
+    data = np.require(X.data[:nnz], requirements=["C", "A"])
+    return indptr, indices, data
+
+
+def check_csr_rows(arrays, n_features, max_time, lo, hi):
+    """Whether rows ``lo:hi`` of :func:`unchecked_csr_arrays` are canonical spike lists
+    (valid indices and times, no input twice, time-ordered, nothing at or after
+    ``max_time``): the kernels may then read them as they are.
+
+    Parameters
+    ----------
+    arrays : tuple of (ndarray, ndarray, ndarray)
+    n_features : int
+    max_time : float
+    lo, hi : int
+        The rows.
+
+    Returns
+    -------
+    ok : bool
+    """
+    indptr, indices, times = arrays
+    counts = np.empty(hi - lo, dtype=np.int64)
+    flags = np.empty(hi - lo, dtype=np.int64)
+    _spikes._scan_csr_seq(indptr[lo : hi + 1], indices, times, n_features, max_time,
+                          counts, flags)
+    return not flags.any()
+
+
 def spike_arrays_and_shape(X, max_time, copy=True, offset=0, whom="spike_arrays", name="X"):
     """Canonical arrays and 2-D shape of a spike list or of dense timestamps.
 
