@@ -20,6 +20,7 @@ Needs valgrind (Debian: ``apt-get install valgrind``); a run takes 3-4 minutes.
 """
 
 import argparse
+import copy
 import os
 import pickle
 import re
@@ -47,6 +48,9 @@ spec.loader.exec_module(package)
 train = importlib.import_module("_kernels_alone._train")
 with open(args_file, "rb") as f:
     args = pickle.load(f)
+# the kernel's named tuples were pickled as (name, fields): rebuilt with this package's
+args = [getattr(train, a[1])(*a[2]) if isinstance(a, tuple) and a[:1] == ("namedtuple",)
+        else a for a in args]
 for _ in range(reps):
     train.train_epoch(*copy.deepcopy(args))
 """
@@ -89,8 +93,8 @@ def _record_epoch(config, path, data="digits", samples=None):
 
     def record(*a):
         if len(calls) == 2:  # copies: the epoch updates its arrays in place
-            calls.append([v.copy() if hasattr(v, "copy") and hasattr(v, "dtype") else v
-                          for v in a])
+            calls.append([("namedtuple", type(v).__name__, copy.deepcopy(tuple(v)))
+                          if hasattr(v, "_fields") else copy.deepcopy(v) for v in a])
         else:
             calls.append(None)
         return kernel(*a)

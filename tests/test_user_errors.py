@@ -83,7 +83,7 @@ def test_changed_rate_is_annealed_by_the_epochs_run(digits):
     clf = _fit(X, y, warm_start=True, annealing=0.5)
     clf.set_params(a_plus=0.04)
     clf._continue_with(clf._resolve(10))
-    assert clf._rates[0] == 0.04 * 0.5
+    assert clf._state.rates.value[0] == 0.04 * 0.5
 
 
 def test_turning_weight_norm_on_keeps_the_current_row_sums(digits):
@@ -139,7 +139,7 @@ def test_edited_thresholds_set_the_cr2_floor(digits):
     with warnings.catch_warnings():  # (the thresholds may suit the data badly)
         warnings.simplefilter("ignore", ThresholdWarning)
         clf.fit(X, y)
-    assert clf._phi_floor == 4.0
+    assert clf._state.threshold_floor == 4.0
     assert clf.training_thresholds_.min() < 5.0
 
 

@@ -1,16 +1,27 @@
 """One training epoch of the spiking readout, compiled as a single call.
 
-Everything of ALGORITHM.md sections 3 to 7 that happens per sample lives here: dropout
-masks, training thresholds, forward pass, training prediction, competition regulation,
-intra-class winner-takes-all, the learning rules (S2-STDP/SSTDP, R-STDP, S4NN) with
-additive or multiplicative STDP, clipping and weight normalisation. What happens per
-epoch (annealing, threshold resets, validation) is done by the caller.
+Everything of ALGORITHM.md sections 3 to 7 that happens per sample is driven from here:
+dropout masks, training thresholds, forward pass, training prediction, competition
+regulation, intra-class winner-takes-all, the learning rule, then clipping and weight
+normalisation. The competition modes live in :mod:`.competition`, the learning rules in
+:mod:`.rules`, the update forms (additive, multiplicative) and the constraints on the
+weights in :mod:`._stdp`; each is chosen by a code of :data:`Settings`. What happens per
+epoch beyond the competition mode's own bookkeeping (annealing, validation, history) is
+done by the caller.
+
+The kernel's arguments are grouped in named tuples (numba compiles them as plain
+values): :data:`Settings` (constant over a fit), :data:`Rates` (one epoch's rates),
+:data:`Layer` (the arrays trained in place) and :data:`EpochRecord` (the statistics
+accumulated). Build them with :func:`settings`, :func:`rates`, :func:`new_record`, so that
+every field has the type the compiled code expects (another type would compile another
+copy of the kernel).
 """
 
+from collections import namedtuple
 
 import numpy as np
 
-from ._f32sum import abs_sum_f32, pairwise_plan, scale_abs_sum_f32
+from . import competition
 from ._forward import (
     best_of_range,
     better,
@@ -21,556 +32,402 @@ from ._forward import (
     simulate_nm_monotone,
 )
 from ._jit import njit
+from ._stdp import apply_updates, copy_back, new_updates, row_state
+from .competition import apply_competition
+from .rules import Learners, apply_rule
 
 __all__ = [
-    "train_epoch",
-    "RULE_S2STDP",
-    "RULE_RSTDP",
-    "RULE_S4NN",
-    "COMP_NONE",
-    "COMP_CR2",
-    "COMP_CR1",
+    "EpochRecord",
+    "Forward",
+    "Layer",
     "N_STATS",
+    "Rates",
+    "Settings",
+    "begin_epoch",
+    "end_epoch",
+    "new_record",
+    "rates",
+    "settings",
+    "train_epoch",
 ]
 
-RULE_S2STDP = 0
-RULE_RSTDP = 1
-RULE_S4NN = 2
-
-COMP_NONE = 0
-COMP_CR2 = 1
-COMP_CR1 = 2
-
-# epoch statistics returned in ``stats``
+# epoch statistics accumulated in ``EpochRecord.stats``
 STAT_CORRECT = 0
 STAT_SILENT = 1  # samples on which no output neuron fired
 STAT_ALL_FIRST = 2  # samples on which every active neuron fired at the first input group
 N_STATS = 3
 
+# Settings of a fit, and the type of each (see :func:`settings`):
+# n_classes, neurons_per_class (M), non_target_neurons (L): the layer; neuron n belongs
+#   to class n // M and is a target neuron when n % M >= L
+# class_inhibition: intra-class winner-takes-all in learning
+# competition: a code of competition.MODES; threshold_floor: CR-2's floor
+# rule: a code of rules.RULES; time_ranges, adaptive_rates: their options
+# leak, tau, max_time: LIF neurons (else IF), their time constant, T
+# w_min, w_max, weight_norm: the constraints on the weights
+# multiplicative, beta: the STDP update form; t_ltd: inputs at or after it are not
+#   depressed; t_gap: the rules' gap between desired times
+# output_dropout, input_dropout: probabilities
+# row_major: the layout of the forward pass (see train_epoch)
+_SETTINGS = (
+    ("n_classes", int), ("neurons_per_class", int), ("non_target_neurons", int),
+    ("class_inhibition", bool), ("competition", int), ("threshold_floor", float),
+    ("rule", int), ("time_ranges", bool), ("adaptive_rates", bool),
+    ("leak", bool), ("tau", float), ("max_time", float),
+    ("w_min", float), ("w_max", float), ("weight_norm", bool),
+    ("multiplicative", bool), ("beta", float), ("t_ltd", float), ("t_gap", float),
+    ("output_dropout", float), ("input_dropout", float), ("row_major", bool),
+)
+Settings = namedtuple("Settings", [name for name, _ in _SETTINGS])
 
-@njit(cache=True, nogil=True, boundscheck=False)
-def _update_column(col, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max,
-                   multiplicative, beta, span):
-    """STDP increment of one neuron's weights ``col`` (contiguous, one per input), clipped.
+# One epoch's rates (annealed by the caller): the STDP and anti-STDP rates, S4NN's
+# learning rate, the competition regulation's threshold rate, and the previous epoch's
+# training accuracy (R-STDP's adaptive rates)
+Rates = namedtuple("Rates", ["a_plus", "a_minus", "anti_a_plus", "anti_a_minus",
+                             "learning_rate", "threshold_lr", "accuracy"])
 
-    Causal inputs (``x_i <= s_j``) receive ``c``, the others with ``x_i < t_ltd`` receive
-    ``nc``; hidden inputs receive no increment but are clipped like every weight of an
-    updated row (normalisation may have pushed them out of range). Increments are
-    computed in float64 and the weight rounded back to ``col``'s dtype.
-    """
-    n_in = col.shape[0]
-    if multiplicative:
-        for i in range(n_in):
-            xi = x[i]
-            w = np.float64(col[i])
-            if use_hidden and hidden[i]:
-                pass
-            elif xi <= s_j:
-                w += c * np.exp(-beta * ((w - w_min) / span))
-            elif xi < t_ltd:
-                w += nc * np.exp(-beta * ((w_max - w) / span))
-            if w < w_min:
-                w = w_min
-            elif w > w_max:
-                w = w_max
-            col[i] = np.float32(w)
-    elif use_hidden:
-        # branch-free (selects only), so that LLVM vectorises it
-        for i in range(n_in):
-            xi = x[i]
-            w = np.float64(col[i])
-            causal = xi <= s_j
-            dep = xi < t_ltd
-            w2 = w + (c if causal else nc)
-            w2 = w2 if ((causal or dep) and not hidden[i]) else w
-            col[i] = np.float32(w_min if w2 < w_min else (w_max if w2 > w_max else w2))
-    elif t_ltd == np.inf:
-        # every input is causal or depressed (the S2-STDP default): fewer selects
-        for i in range(n_in):
-            w2 = np.float64(col[i]) + (c if x[i] <= s_j else nc)
-            w2 = w_min if w2 < w_min else w2
-            w2 = w_max if w2 > w_max else w2
-            col[i] = np.float32(w2)
-    else:
-        for i in range(n_in):
-            xi = x[i]
-            w = np.float64(col[i])
-            causal = xi <= s_j
-            dep = xi < t_ltd
-            w2 = w + (c if causal else nc)
-            w2 = w2 if (causal or dep) else w
-            w2 = w_min if w2 < w_min else w2
-            w2 = w_max if w2 > w_max else w2
-            col[i] = np.float32(w2)
+# The arrays trained in place: W (n_in, N) float32 input-major weights; theta (N,)
+# float64 decision thresholds; phi (N,) float64 training thresholds; norm_target (N,)
+# float64 row sums kept by weight normalisation
+Layer = namedtuple("Layer", ["W", "theta", "phi", "norm_target"])
+
+# Accumulated by train_epoch: prediction (n_samples,) int64, the training prediction of
+# every sample visited; updates_own, updates_other (N,) int64, the updates each neuron
+# received on samples of its own class / of another class; fire_count, fire_sum,
+# fire_min (N,) int64 / float64 / float64, per neuron the number of samples on which it
+# fired, the sum and minimum of its firing times (training pass, before intra-class
+# inhibition); stats (N_STATS,) int64
+EpochRecord = namedtuple("EpochRecord", ["prediction", "updates_own", "updates_other",
+                                         "fire_count", "fire_sum", "fire_min", "stats"])
+
+# A sample's forward-pass arrays: x (n_in,) dense input times (T between samples);
+# hidden (n_in,) inputs hidden by input dropout; active (N,) neurons not dropped out;
+# theta32 (N,) the decision thresholds as float32; thr32 (N,) the training thresholds as
+# float32 (set by the competition mode), thr (N,) the same as float64 (neuron-major
+# pass); s, V (N,) firing times and potentials; acc, alive: the row-by-row pass's
+# scratch; g_lo, g_f: the neuron-major pass's groups of equal timestamps
+Forward = namedtuple("Forward", ["x", "hidden", "active", "theta32", "thr32", "thr", "s",
+                                 "V", "acc", "alive", "g_lo", "g_f"])
 
 
-@njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _n_out_of_range(row, w_min, w_max):
-    """Number of weights of ``row`` outside ``[w_min, w_max]`` (bounds as float32; a
-    count vectorises)."""
-    lo = np.float32(w_min)
-    hi = np.float32(w_max)
-    bad = 0
-    for i in range(row.shape[0]):
-        v = row[i]
-        bad += (v < lo) | (v > hi)
-    return bad
-
-
-@njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _clip_row(row, w_min, w_max):
-    lo = np.float32(w_min)
-    hi = np.float32(w_max)
-    for i in range(row.shape[0]):
-        v = row[i]
-        row[i] = lo if v < lo else (hi if v > hi else v)
-
-
-@njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _norm_factor(row, target, leaves, pairs, part):
-    """The original's rescaling factor ``target / sum |w|``, both float32, in float32
-    (1 for a row of zeros, which the original would turn into NaN)."""
-    a = abs_sum_f32(row, leaves, pairs, part)
-    if a > np.float32(0.0):
-        return np.float32(target) / a
-    return np.float32(1.0)
-
-
-@njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _constrain_row(row, n, fresh, w_min, w_max, w_norm, target, nextf, inrange, leaves,
-                   pairs, part):
-    """Clip and normalise row ``n`` as the original does after every training step.
-
-    The original clips every row to ``[w_min, w_max]`` and then rescales it by the
-    float32 factor ``target / sum |w|`` after every step, updated or not; a row that is
-    in range and whose factor is exactly 1 does not change, the others change at every
-    step until they are. ``nextf[n]`` holds the factor the next normalisation of the
-    row will apply and ``inrange[n]`` whether every weight is in range: both are kept up
-    to date here, so that rows that would not change are skipped. ``fresh``: the row was
-    just updated (and clipped) and ``nextf[n]`` is stale.
-    """
-    if not fresh and not inrange[n]:
-        _clip_row(row, w_min, w_max)
-        fresh = True
-    one = np.float32(1.0)
-    f = one
-    if w_norm:
-        f = _norm_factor(row, target[n], leaves, pairs, part) if fresh else nextf[n]
-    nextf[n] = one
-    inrange[n] = True
-    if f != one:
-        # rescale, with the next factor's sum and the range check in the same pass
-        a, out = scale_abs_sum_f32(row, f, w_min, w_max, leaves, pairs, part)
-        nextf[n] = np.float32(target[n]) / a if a > np.float32(0.0) else one
-        inrange[n] = not out
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _apply_updates(W, WT, copy_back, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc,
-                   upd_s, t_ltd, w_min, w_max, multiplicative, beta, w_norm, norm_target,
-                   nextf, inrange, touched, rows, leaves, pairs, part):
-    """Add the STDP increments of ``n_upd`` neurons, then clip and normalise every row
-    that the original's step would change.
-
-    Neuron ``upd_n[j]`` receives ``upd_c[j]`` on causal inputs (``x_i <= upd_s[j]``) and
-    ``upd_nc[j]`` on the others with ``x_i < t_ltd``. Increments are computed in float64
-    and the weight rounded back to float32. Then the updated rows and every row not yet
-    settled (see :func:`_constrain_row`) are clipped and normalised.
-
-    The work is done on ``WT``, the neuron-major weights (contiguous rows per neuron).
-    With ``copy_back`` the changed rows are also written into the columns of ``W`` (the
-    input-major weights used by the row-by-row forward pass). ``touched`` (bool) and
-    ``rows`` (int64) are scratch arrays of shape (N,).
-    """
-    N = WT.shape[0]
-    n_in = WT.shape[1]
-    span = w_max - w_min
-    for j in range(n_upd):
-        _update_column(WT[upd_n[j]], x, hidden, use_hidden, upd_c[j], upd_nc[j],
-                       upd_s[j], t_ltd, w_min, w_max, multiplicative, beta, span)
-        touched[upd_n[j]] = True
-    # (updated rows are clipped by _update_column)
-    n_rows = 0
-    one = np.float32(1.0)
-    for n in range(N):
-        if touched[n] or not inrange[n] or nextf[n] != one:
-            _constrain_row(WT[n], n, touched[n], w_min, w_max, w_norm, norm_target,
-                           nextf, inrange, leaves, pairs, part)
-            rows[n_rows] = n
-            n_rows += 1
-            touched[n] = False
-    # then, with copy_back, the rows are copied into their columns of W, two at a time
-    # (one pass over W's rows per pair)
-    if not copy_back:
-        return
-    j = 0
-    while j + 1 < n_rows:
-        n0 = rows[j]
-        n1 = rows[j + 1]
-        c0 = WT[n0]
-        c1 = WT[n1]
-        for i in range(n_in):
-            W[i, n0] = c0[i]
-            W[i, n1] = c1[i]
-        j += 2
-    if j < n_rows:
-        n0 = rows[j]
-        c0 = WT[n0]
-        for i in range(n_in):
-            W[i, n0] = c0[i]
-
-
-@njit(cache=True, nogil=True)
-def train_epoch(indptr, indices, times, y, order, W, theta, phi, norm_target,
-                n_classes, M, L, class_inhib, comp, eta, phi_floor,
-                rule, time_ranges, leak, tau, T,
-                w_min, w_max, w_norm, multiplicative, beta,
-                t_gap, ap, am, anti_ap, anti_am, lr, t_ltd,
-                p_out, p_in, rng, row_major,
-                train_pred, upd_own, upd_other, fire_count, fire_sum, fire_min, stats):
-    """Train on every sample of ``order`` once, updating ``W`` and ``phi`` in place.
+def settings(**values):
+    """A :data:`Settings`, every field converted to its type (int, float or bool).
 
     Parameters
     ----------
-    indptr, indices, times : spike lists (CSR layout, each row sorted by time).
-    y : int64 array, class index of every sample.
-    order : int64 array, the samples to visit, in order.
-    W : float32 array (n_in, N), input-major, updated in place.
-    theta : float64 array (N,), decision thresholds (used for non-regulated neurons).
-    phi : float64 array (N,), training thresholds (CR-2 adaptive / CR-1 single), in place.
-    norm_target : float64 array (N,), row sums kept by weight normalisation.
-    comp : COMP_NONE, COMP_CR2 or COMP_CR1.
-    rule : RULE_S2STDP, RULE_RSTDP or RULE_S4NN.
-    ap, am, anti_ap, anti_am, lr : learning rates of this epoch (already annealed and,
-        for R-STDP, already scaled by the adaptive factors).
-    t_ltd : inputs with ``x_i >= t_ltd`` are never depressed.
-    p_out, p_in : output and input dropout probabilities.
-    rng : numpy.random.Generator, used only when a dropout probability is positive.
-    row_major : bool
-        How the forward pass reads the weights (the results are the same either way).
-        True: input spike by input spike, adding a row of the input-major ``W`` to all
-        potentials at once; the learning rules update a neuron-major copy whose changed
-        rows are written back into ``W``'s columns after each update. False: neuron by
-        neuron from the neuron-major copy alone (each neuron stops at its own first
-        spike), written back into ``W`` once, at the end of the epoch. Writing updated
-        rows back into ``W``'s columns is costly when many neurons are updated per sample
-        (S2-STDP: neuron-major is faster, measured on 64 to 4,608 inputs); with one
-        updated neuron (R-STDP) or few (S4NN) the faster row-by-row pass wins.
-    train_pred : int64 array (n_samples,), receives the training prediction of each sample.
-    upd_own, upd_other : int64 arrays (N,), incremented for every update a neuron receives
-        on a sample of its own class / of another class.
-    fire_count, fire_sum, fire_min : arrays (N,), int64 / float64 / float64
-        Per neuron: number of training samples on which it fired, sum and minimum of its
-        firing times (training pass, before intra-class inhibition); accumulated.
-    stats : int64 array (N_STATS,), incremented.
+    **values
+        Every field of :data:`Settings`.
+
+    Returns
+    -------
+    Settings
     """
-    n_in = W.shape[0]
-    N = W.shape[1]
-    s = np.empty(N, np.float64)
-    V = np.empty(N, np.float32)
-    acc = np.empty(N, np.float32)
-    alive = np.empty(N, np.bool_)
-    active = np.ones(N, np.bool_)
-    play = np.empty(N, np.bool_)  # takes part in learning after intra-class inhibition
+    missing = [name for name, _ in _SETTINGS if name not in values]
+    extra = sorted(set(values) - set(Settings._fields))
+    if missing or extra:
+        raise TypeError(f"settings: missing {missing}, unknown {extra}")
+    return Settings(*(kind(values[name]) for name, kind in _SETTINGS))
+
+
+def rates(a_plus, a_minus, anti_a_plus, anti_a_minus, learning_rate, threshold_lr,
+          accuracy):
+    """A :data:`Rates` of floats (see :data:`Rates` for the fields)."""
+    return Rates(float(a_plus), float(a_minus), float(anti_a_plus), float(anti_a_minus),
+                 float(learning_rate), float(threshold_lr), float(accuracy))
+
+
+def new_record(n_samples, n_neurons):
+    """An :data:`EpochRecord` of zeros (``fire_min``: +inf) for ``n_samples`` samples and
+    ``n_neurons`` neurons."""
+    return EpochRecord(np.empty(n_samples, np.int64), np.zeros(n_neurons, np.int64),
+                       np.zeros(n_neurons, np.int64), np.zeros(n_neurons, np.int64),
+                       np.zeros(n_neurons, np.float64), np.full(n_neurons, np.inf),
+                       np.zeros(N_STATS, np.int64))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _forward_arrays(theta, n_in, max_len, T):
+    """The :data:`Forward` arrays of a layer with thresholds ``theta``, ``n_in`` inputs,
+    for samples of up to ``max_len`` spikes."""
+    N = theta.shape[0]
     # thresholds are float32 numbers, as in the original (``theta`` and ``phi`` hold
     # float64 values; the kernel uses them rounded to float32)
-    thr = np.empty(N, np.float64)  # float32 values, for the neuron-major passes
-    thr32 = np.empty(N, np.float32)  # the same, for simulate
     theta32 = np.empty(N, np.float32)
     round_f32(theta, theta32)
-    x = np.full(n_in, T, np.float64)  # dense input times; back to T after each sample
-    hidden = np.zeros(n_in, np.bool_)
-    upd_n = np.empty(N, np.int64)
-    upd_c = np.empty(N, np.float64)
-    upd_nc = np.empty(N, np.float64)
-    upd_s = np.empty(N, np.float64)
-    err = np.empty(N, np.float64)
-    cbest = np.empty(n_classes, np.int64)  # each class's best neuron (intra-class WTA)
-    cand = np.empty(N, np.int64)  # neurons taking part in learning, increasing
-    # neuron-major copy of W: the learning rules work on its contiguous rows (and the
-    # neuron-major forward pass reads it); W is kept equal to it (see ``row_major``)
-    WT = np.empty((N, n_in), dtype=W.dtype)
-    for i in range(n_in):
-        for n in range(N):
-            WT[n, i] = W[i, n]
-    # potentials never decrease when there is no leak and every weight is >= 0; the
-    # weights stay >= 0 through the epoch when clipping keeps them above w_min >= 0 and
-    # normalisation rescales by positive factors: then the neuron-major pass may test the
-    # thresholds less often (simulate_nm_monotone, same results)
-    monotone = (not row_major) and (not leak) and w_min >= 0.0 and WT.min() >= 0.0
-    if monotone and w_norm:
-        monotone = norm_target.min() >= 0.0
+    return Forward(np.full(n_in, T, np.float64), np.zeros(n_in, np.bool_),
+                   np.ones(N, np.bool_), theta32, np.empty(N, np.float32),
+                   np.empty(N, np.float64), np.empty(N, np.float64),
+                   np.empty(N, np.float32), np.empty(N, np.float32), np.empty(N, np.bool_),
+                   np.empty(max_len + 1, np.int64), np.empty(max_len + 1, np.float32))
+
+
+@njit(cache=True, nogil=True)
+def begin_epoch(layer, cfg, rates):
+    """The competition mode's work before an epoch (CR-2 and none: ``phi = theta``).
+
+    Parameters
+    ----------
+    layer : Layer, updated in place.
+    cfg : Settings.
+    rates : Rates.
+    """
+    fwd = _forward_arrays(layer.theta, 0, 0, cfg.max_time)
+    apply_competition(cfg.competition, competition.EPOCH_START, 0, cfg, rates, layer, fwd)
+
+
+@njit(cache=True, nogil=True)
+def end_epoch(layer, cfg, rates):
+    """The competition mode's work after an epoch (CR-1: ``theta = phi``).
+
+    Parameters
+    ----------
+    layer : Layer, updated in place.
+    cfg : Settings.
+    rates : Rates.
+    """
+    fwd = _forward_arrays(layer.theta, 0, 0, cfg.max_time)
+    apply_competition(cfg.competition, competition.EPOCH_END, 0, cfg, rates, layer, fwd)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _longest_sample(indptr, order):
+    """The largest number of spikes of a sample of ``order``."""
     max_len = 0
     for pos in range(order.shape[0]):
         r = order[pos]
         if indptr[r + 1] - indptr[r] > max_len:
             max_len = indptr[r + 1] - indptr[r]
-    g_lo = np.empty(max_len + 1, np.int64)  # the sample's groups of equal timestamps
-    g_f = np.empty(max_len + 1, np.float32)
-    use_hidden = p_in > 0.0
-    # S2-STDP gaps: k target slots per class out of u updated neurons
-    if class_inhib:
-        k_slots = 1
-        u_count = n_classes
-    else:
-        k_slots = M
-        u_count = N
-    g_nt = t_gap * (k_slots / u_count)
-    g_t = t_gap * ((u_count - k_slots) / u_count)
-    # clipping and normalisation state of every row (see _constrain_row)
-    nextf = np.ones(N, np.float32)
-    inrange = np.ones(N, np.bool_)
-    touched = np.zeros(N, np.bool_)
-    rows = np.empty(N, np.int64)
-    leaves, pairs = pairwise_plan(n_in)
-    part = np.empty(2 * leaves.shape[0], np.float32)
-    for n in range(N):
-        inrange[n] = _n_out_of_range(WT[n], w_min, w_max) == 0
-        if w_norm and inrange[n]:
-            nextf[n] = _norm_factor(WT[n], norm_target[n], leaves, pairs, part)
+    return max_len
 
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_monotone(cfg, WT, norm_target):
+    """Whether the potentials never decrease through the epoch.
+
+    They never decrease when there is no leak and every weight is >= 0; the weights stay
+    >= 0 through the epoch when clipping keeps them above ``w_min >= 0`` and
+    normalisation rescales by positive factors: then the neuron-major pass may test the
+    thresholds less often (simulate_nm_monotone, same results).
+    """
+    monotone = (not cfg.row_major) and (not cfg.leak) and cfg.w_min >= 0.0 and WT.min() >= 0.0
+    if monotone and cfg.weight_norm:
+        monotone = norm_target.min() >= 0.0
+    return monotone
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _draw_dropout(cfg, rng, fwd):
+    """Step 1: the sample's dropout masks (output neurons, then inputs)."""
+    if cfg.output_dropout > 0.0:
+        for n in range(fwd.active.shape[0]):
+            fwd.active[n] = rng.random() >= cfg.output_dropout
+    if cfg.input_dropout > 0.0:
+        for i in range(fwd.hidden.shape[0]):
+            fwd.hidden[i] = rng.random() < cfg.input_dropout
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _forward_pass(start, end, indices, times, cfg, fwd, W, WT, monotone):
+    """Step 3: the forward pass with the training thresholds; returns the number of
+    neurons that fired.
+
+    Writes the sample's dense input times into ``fwd.x`` (which holds T everywhere
+    between samples; the caller resets it). Unsigned positions and indices: no
+    negative-index wraparound code.
+    """
+    x = fwd.x
+    for q in range(np.uint64(start), np.uint64(end)):
+        x[np.uint64(indices[q])] = times[q]
+    T = cfg.max_time
+    if cfg.row_major:
+        return simulate(start, end, indices, times, W, fwd.thr32, fwd.active, T, cfg.leak,
+                        cfg.tau, np.bool_(False), fwd.s, fwd.V, fwd.acc, fwd.alive)
+    if monotone:
+        return simulate_nm_monotone(start, end, indices, times, WT, fwd.thr, fwd.active, T,
+                                    fwd.s, fwd.V)
+    G = sample_groups(start, end, times, cfg.leak, cfg.tau, fwd.g_lo, fwd.g_f)
+    return simulate_nm(G, fwd.g_lo, fwd.g_f, indices, times, WT, fwd.thr, fwd.active, T,
+                       cfg.leak, fwd.s, fwd.V)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _training_winner(cfg, fwd, cbest):
+    """Step 4: the training prediction's neuron, and whether any neuron is active.
+
+    With intra-class inhibition, each class's best neuron (needed again in step 6) is
+    found first, into ``cbest``; the best of them is the overall best (ties still go to
+    the smallest index).
+    """
+    s, V, active = fwd.s, fwd.V, fwd.active
+    N = s.shape[0]
+    M = cfg.neurons_per_class
+    any_active = True
+    if cfg.output_dropout > 0.0:
+        any_active = False
+        for n in range(N):
+            if active[n]:
+                any_active = True
+                break
+    if cfg.class_inhibition:
+        gw = np.int64(-1)  # (np.int64: no extra compiled copy of better for -1)
+        for c in range(cfg.n_classes):
+            b = best_of_range(c * M, (c + 1) * M, s, V, active)
+            cbest[c] = b
+            if b >= 0 and (gw < 0 or better(b, gw, s, V)):
+                gw = b
+        if gw < 0:
+            gw = 0
+    elif any_active:
+        gw = best_of_range(np.int64(0), N, s, V, active)
+    else:
+        gw = 0
+    return gw, any_active
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _record_sample(record, r, pred, label, fwd, n_fired, start, end, times, T):
+    """Step 4's statistics: the prediction of sample ``r`` (spikes ``start:end``), and
+    the firing statistics."""
+    s = fwd.s
+    record.prediction[r] = pred
+    stats = record.stats
+    if pred == label:
+        stats[STAT_CORRECT] += 1
+    for n in range(s.shape[0]):
+        if s[n] < T:
+            record.fire_count[n] += 1
+            record.fire_sum[n] += s[n]
+            if s[n] < record.fire_min[n]:
+                record.fire_min[n] = s[n]
+    if n_fired == 0:
+        stats[STAT_SILENT] += 1
+    elif end > start:
+        all_first = True
+        t0 = times[start]
+        for n in range(s.shape[0]):
+            if fwd.active[n] and s[n] != t0:
+                all_first = False
+                break
+        if all_first:
+            stats[STAT_ALL_FIRST] += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _select_learners(cfg, fwd, cbest, play, cand):
+    """Step 6, intra-class winner-takes-all: only each class's best neuron takes part in
+    learning (without it, every active neuron). Sets ``play`` and lists those neurons in
+    ``cand``, in increasing order; returns their number."""
+    n_cand = 0
+    N = play.shape[0]
+    if cfg.class_inhibition:
+        for n in range(N):
+            play[n] = False
+        for c in range(cfg.n_classes):
+            b = cbest[c]
+            if b >= 0:
+                play[b] = True
+                cand[n_cand] = b
+                n_cand += 1
+    else:
+        for n in range(N):
+            play[n] = fwd.active[n]
+            if fwd.active[n]:
+                cand[n_cand] = n
+                n_cand += 1
+    return n_cand
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _count_updates(record, upd, n_upd, label, M):
+    """Step 8: who was updated, on a sample of its own class or of another."""
+    lo_c = label * M
+    hi_c = lo_c + M
+    for j in range(n_upd):
+        n = upd.neuron[j]
+        if lo_c <= n < hi_c:
+            record.updates_own[np.uint64(n)] += 1
+        else:
+            record.updates_other[np.uint64(n)] += 1
+
+
+@njit(cache=True, nogil=True)
+def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
+    """Train on every sample of ``order`` once, updating ``layer`` in place.
+
+    Parameters
+    ----------
+    spikes : tuple (indptr, indices, times), the spike lists (CSR layout, each row
+        sorted by time).
+    y : int64 array, class index of every sample.
+    order : int64 array, the samples to visit, in order.
+    layer : Layer
+        ``W`` (input-major weights) and the training thresholds ``phi`` are updated in
+        place (and the decision thresholds ``theta`` by a competition mode that trains
+        them).
+    cfg : Settings
+        ``cfg.row_major``: how the forward pass reads the weights (the results are the
+        same either way). True: input spike by input spike, adding a row of the
+        input-major ``W`` to all potentials at once; the learning rules update a
+        neuron-major copy whose changed rows are written back into ``W``'s columns after
+        each update. False: neuron by neuron from the neuron-major copy alone (each
+        neuron stops at its own first spike), written back into ``W`` once, at the end
+        of the epoch. Writing updated rows back into ``W``'s columns is costly when many
+        neurons are updated per sample (S2-STDP: neuron-major is faster, measured on 64
+        to 4,608 inputs); with one updated neuron (R-STDP) or few (S4NN) the faster
+        row-by-row pass wins.
+    rates : Rates, this epoch's rates (already annealed).
+    rng : numpy.random.Generator, used only when a dropout probability is positive.
+    record : EpochRecord, accumulated.
+
+    Returns
+    -------
+    n_correct : int, ``record.stats[STAT_CORRECT]``.
+    """
+    indptr, indices, times = spikes
+    W = layer.W
+    n_in = W.shape[0]
+    N = W.shape[1]
+    M = cfg.neurons_per_class
+    T = cfg.max_time
+    fwd = _forward_arrays(layer.theta, n_in, _longest_sample(indptr, order), T)
+    rs = row_state(W, layer.norm_target, cfg.w_min, cfg.w_max, cfg.weight_norm)
+    monotone = _is_monotone(cfg, rs.WT, layer.norm_target)
+    play = np.empty(N, np.bool_)  # takes part in learning after intra-class inhibition
+    cbest = np.empty(cfg.n_classes, np.int64)  # each class's best neuron
+    cand = np.empty(N, np.int64)  # neurons taking part in learning, increasing
+    upd = new_updates(N)
+    use_hidden = cfg.input_dropout > 0.0
     for pos in range(order.shape[0]):
         r = order[pos]
         label = y[r]
         start = indptr[r]
         end = indptr[r + 1]
-
-        # 1. dropout masks
-        if p_out > 0.0:
+        # 1. dropout masks; 2. training thresholds (float64 for the neuron-major pass)
+        _draw_dropout(cfg, rng, fwd)
+        apply_competition(cfg.competition, competition.THRESHOLDS, label, cfg, rates, layer,
+                          fwd)
+        if not cfg.row_major:
             for n in range(N):
-                active[n] = rng.random() >= p_out
-        if use_hidden:
-            for i in range(n_in):
-                hidden[i] = rng.random() < p_in
-
-        # 2. training thresholds (float64 for the neuron-major pass, rounded down to
-        # float32 for the row-by-row one)
-        if comp == COMP_CR1:
-            round_f32(phi, thr32)
-        else:
-            for n in range(N):
-                thr32[n] = theta32[n]
-            if comp == COMP_CR2:
-                lo_r = label * M + L
-                round_f32(phi[lo_r:(label + 1) * M], thr32[lo_r:(label + 1) * M])
-        if not row_major:
-            for n in range(N):
-                thr[n] = thr32[n]
-
-        # 3. forward pass with the training thresholds; dense input times (x holds T
-        # everywhere between samples: only this sample's spikes are written, then reset)
-        # (unsigned positions and indices: no negative-index wraparound code)
-        for q in range(np.uint64(start), np.uint64(end)):
-            x[np.uint64(indices[q])] = times[q]
-        if row_major:
-            n_fired = simulate(start, end, indices, times, W, thr32, active, T, leak, tau,
-                               np.bool_(False), s, V, acc, alive)
-        elif monotone:
-            n_fired = simulate_nm_monotone(start, end, indices, times, WT, thr, active, T,
-                                           s, V)
-        else:
-            G = sample_groups(start, end, times, leak, tau, g_lo, g_f)
-            n_fired = simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, T, leak,
-                                  s, V)
-
-        # 4. training prediction. With intra-class inhibition, each class's best neuron
-        # (needed again in step 6) is found first; the best of them is the overall best
-        # (ties still go to the smallest index).
-        any_active = True
-        if p_out > 0.0:
-            any_active = False
-            for n in range(N):
-                if active[n]:
-                    any_active = True
-                    break
-        if class_inhib:
-            gw = np.int64(-1)  # (np.int64: no extra compiled copy of better for -1)
-            for c in range(n_classes):
-                b = best_of_range(c * M, (c + 1) * M, s, V, active)
-                cbest[c] = b
-                if b >= 0 and (gw < 0 or better(b, gw, s, V)):
-                    gw = b
-            if gw < 0:
-                gw = 0
-        elif any_active:
-            gw = best_of_range(np.int64(0), N, s, V, active)
-        else:
-            gw = 0
-        pred = gw // M
-        train_pred[r] = pred
-        if pred == label:
-            stats[STAT_CORRECT] += 1
-        for n in range(N):
-            if s[n] < T:
-                fire_count[n] += 1
-                fire_sum[n] += s[n]
-                if s[n] < fire_min[n]:
-                    fire_min[n] = s[n]
-        if n_fired == 0:
-            stats[STAT_SILENT] += 1
-        elif end > start:
-            all_first = True
-            t0 = times[start]
-            for n in range(N):
-                if active[n] and s[n] != t0:
-                    all_first = False
-                    break
-            if all_first:
-                stats[STAT_ALL_FIRST] += 1
-
+                fwd.thr[n] = fwd.thr32[n]
+        # 3. forward pass; 4. training prediction and statistics
+        n_fired = _forward_pass(start, end, indices, times, cfg, fwd, W, rs.WT, monotone)
+        gw, any_active = _training_winner(cfg, fwd, cbest)
+        _record_sample(record, r, gw // M, label, fwd, n_fired, start, end, times, T)
         # 5. competition regulation, on the outputs before intra-class inhibition
-        if comp != COMP_NONE:
-            lo = label * M + L
-            hi = (label + 1) * M
-            K = 0
-            for n in range(lo, hi):
-                if active[n]:
-                    K += 1
-            if K >= 2:
-                g_star = best_of_range(lo, hi, s, V, active)
-                # float32 thresholds, each update rounded (as the original)
-                for n in range(lo, hi):
-                    if not active[n]:
-                        continue
-                    if n == g_star:
-                        phi[n] = np.float32(np.float32(phi[n]) + eta * (K - 1) / K)
-                    else:
-                        phi[n] = np.float32(np.float32(phi[n]) - eta / K)
-                    if comp == COMP_CR2 and phi[n] < phi_floor:
-                        phi[n] = phi_floor
-
-        # 6. intra-class winner-takes-all: only each class's best neuron takes part in
-        # learning; ``cand`` lists the neurons that do, in increasing order
-        n_cand = 0
-        if class_inhib:
-            for n in range(N):
-                play[n] = False
-            for c in range(n_classes):
-                b = cbest[c]
-                if b >= 0:
-                    play[b] = True
-                    cand[n_cand] = b
-                    n_cand += 1
-        else:
-            for n in range(N):
-                play[n] = active[n]
-                if active[n]:
-                    cand[n_cand] = n
-                    n_cand += 1
-
-        # 7. learning rule
-        # constants passed to compiled helpers are typed np.int64 / np.bool_: a bare
-        # 0, 1 or False would make numba compile an extra copy of the helper for that
-        # literal value (same results, seconds more of compilation and a larger cache)
-        n_upd = np.int64(0)
-        if rule == RULE_S2STDP:
-            total = 0.0
-            cnt = 0
-            for j in range(n_cand):
-                n = cand[j]
-                if s[n] < T:
-                    total += s[n]
-                    cnt += 1
-            t_base = T - g_nt
-            if cnt > 0:
-                mean = total / cnt
-                if mean < t_base:
-                    t_base = mean
-            # target neurons by a range test (no n // M, n % M per neuron)
-            lo_t = label * M + L  # target neurons of the label: [lo_t, hi_t)
-            hi_t = (label + 1) * M
-            for j in range(n_cand):
-                n = cand[j]
-                if lo_t <= n < hi_t:
-                    tau_n = t_base - g_t
-                    if time_ranges and s[n] < tau_n:
-                        tau_n = s[n]
-                else:
-                    tau_n = t_base + g_nt
-                    if time_ranges and s[n] > tau_n:
-                        tau_n = s[n]
-                # the error is a float32 number, as in the original
-                e = np.float64(np.float32((s[n] - tau_n) / T))
-                if e > 0.0:
-                    upd_n[n_upd] = n
-                    upd_c[n_upd] = e * ap
-                    upd_nc[n_upd] = e * am
-                    upd_s[n_upd] = s[n]
-                    n_upd += 1
-                elif e < 0.0:
-                    upd_n[n_upd] = n
-                    upd_c[n_upd] = -e * anti_ap
-                    upd_nc[n_upd] = -e * anti_am
-                    upd_s[n_upd] = s[n]
-                    n_upd += 1
-        elif rule == RULE_RSTDP:
-            if any_active:
-                rewarded = (gw // M == label) and (gw % M >= L)
-                upd_n[0] = gw
-                upd_s[0] = s[gw]
-                if rewarded:
-                    upd_c[0] = ap
-                    upd_nc[0] = am
-                else:
-                    upd_c[0] = anti_ap
-                    upd_nc[0] = anti_am
-                n_upd = np.int64(1)
-        else:  # S4NN
-            t_base = T
-            for n in range(N):
-                if play[n] and s[n] < t_base:
-                    t_base = s[n]
-            if t_base + t_gap > T:
-                t_base = T - t_gap
-            norm2 = 0.0
-            for n in range(N):
-                err[n] = 0.0
-                if not play[n]:
-                    continue
-                if label * M + L <= n < (label + 1) * M:
-                    tau_n = t_base
-                    if time_ranges and s[n] < tau_n:
-                        tau_n = s[n]
-                else:
-                    tau_n = t_base + t_gap
-                    if time_ranges and s[n] > tau_n:
-                        tau_n = s[n]
-                # float32 errors, their float32 norm and quotients, as the original
-                err[n] = np.float32((s[n] - tau_n) / T)
-                norm2 += err[n] * err[n]
-            if norm2 > 0.0:
-                nrm = np.float32(np.sqrt(norm2))
-                for n in range(N):
-                    if err[n] != 0.0:
-                        upd_n[n_upd] = n
-                        upd_c[n_upd] = np.float64(np.float32(np.float32(err[n]) / nrm)) * lr
-                        upd_nc[n_upd] = 0.0
-                        upd_s[n_upd] = s[n]
-                        n_upd += 1
-        # the updates, then clipping and normalisation of every row that they change
-        # (S4NN: causal inputs only, additive)
-        if rule == RULE_S4NN:
-            _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
-                           upd_nc, upd_s, -np.inf, w_min, w_max, np.bool_(False), 0.0,
-                           w_norm, norm_target, nextf, inrange, touched, rows, leaves, pairs, part)
-        else:
-            _apply_updates(W, WT, row_major, x, hidden, use_hidden, n_upd, upd_n, upd_c,
-                           upd_nc, upd_s, t_ltd, w_min, w_max, multiplicative, beta,
-                           w_norm, norm_target, nextf, inrange, touched, rows, leaves, pairs, part)
-
+        apply_competition(cfg.competition, competition.REGULATE, label, cfg, rates, layer,
+                          fwd)
+        # 6. intra-class winner-takes-all; 7. learning rule, then the updates, clipping
+        # and normalisation of every row that they change
+        n_cand = _select_learners(cfg, fwd, cbest, play, cand)
+        learners = Learners(fwd.s, play, cand, n_cand, gw, any_active)
+        n_upd, t_ltd, multiplicative = apply_rule(cfg.rule, label, learners, cfg, rates, upd)
+        apply_updates(W, rs, upd, n_upd, fwd.x, fwd.hidden, use_hidden, t_ltd,
+                      multiplicative, cfg.beta, cfg.w_min, cfg.w_max, cfg.weight_norm,
+                      layer.norm_target, cfg.row_major)
         # 8. statistics of who was updated
-        lo_c = label * M
-        hi_c = lo_c + M
-        for j in range(n_upd):
-            n = upd_n[j]
-            if lo_c <= n < hi_c:
-                upd_own[np.uint64(n)] += 1
-            else:
-                upd_other[np.uint64(n)] += 1
+        _count_updates(record, upd, n_upd, label, M)
         for q in range(np.uint64(start), np.uint64(end)):
-            x[np.uint64(indices[q])] = T
-    if not row_major:
-        for i in range(n_in):
-            for n in range(N):
-                W[i, n] = WT[n, i]
-    return stats[STAT_CORRECT]
+            fwd.x[np.uint64(indices[q])] = T
+    if not cfg.row_major:
+        copy_back(W, rs.WT)
+    return record.stats[STAT_CORRECT]
