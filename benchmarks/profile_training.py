@@ -60,6 +60,8 @@ CONFIGS = {
     "s2stdp+ncg": dict(rule="s2stdp", ncg=True),
     "s2stdp": dict(rule="s2stdp", ncg=False),
     "rstdp-5n": dict(rule="rstdp", ncg=False, neurons_per_class=5),
+    "sstdp+ncg": dict(rule="sstdp", ncg=True),
+    "s4nn": dict(rule="s4nn", ncg=False),
 }
 
 
