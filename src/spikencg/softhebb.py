@@ -217,8 +217,9 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     The work runs on the package's thread count (``SPIKENCG_NUM_THREADS``, else the
     usable CPUs, ``numba.set_num_threads`` and the OpenMP limit; 1 in a process-pool
-    worker; see :ref:`threads`), each thread calling BLAS single-threaded, in a partition of the work that does not depend
-    on the number of threads: the result does not either. A row of :meth:`transform`
+    worker; see :ref:`threads`), each thread calling BLAS single-threaded, in a
+    partition of the work that does not depend on the number of threads: the result
+    does not either. A row of :meth:`transform`
     does depend, at the level of float32 rounding, on the other images processed with
     it (its group of 32), as BLAS sums in an order that depends on the matrix shapes.
 
