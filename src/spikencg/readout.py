@@ -623,6 +623,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                       self.weights_)
 
     def __setstate__(self, state):
+        """Restore a pickled model; one saved before the training state was one object
+        gets its state from the loose attributes it had."""
         super().__setstate__(state)
         if "_state" not in self.__dict__ and "_p" in self.__dict__:
             self._state = self._legacy_training_state()
