@@ -49,8 +49,8 @@ train = importlib.import_module("_kernels_alone._train")
 with open(args_file, "rb") as f:
     args = pickle.load(f)
 # the kernel's named tuples were pickled as (name, fields): rebuilt with this package's
-args = [getattr(train, a[1])(*a[2]) if isinstance(a, tuple) and a[:1] == ("namedtuple",)
-        else a for a in args]
+args = [getattr(train, a[1])(*a[2]) if isinstance(a, tuple) and len(a) == 3
+        and isinstance(a[0], str) and a[0] == "namedtuple" else a for a in args]
 for _ in range(reps):
     train.train_epoch(*copy.deepcopy(args))
 """
