@@ -13,7 +13,7 @@ import numpy as np
 from ._f32sum import abs_sum_f32, pairwise_plan, scale_abs_sum_f32
 from ._jit import njit
 
-__all__ = ["RowState", "Updates", "apply_updates", "copy_back", "new_updates", "row_state"]
+__all__ = ["RowState", "apply_updates", "copy_back", "row_state"]
 
 # the neuron-major weights and what the constraints know of every row:
 # WT (N, n_in) float32, the neuron-major copy of the weights; nextf (N,) float32, the
@@ -22,10 +22,6 @@ __all__ = ["RowState", "Updates", "apply_updates", "copy_back", "new_updates", "
 # pairs, part: the plan and scratch of the float32 pairwise row sums
 RowState = namedtuple("RowState",
                       ["WT", "nextf", "inrange", "touched", "rows", "leaves", "pairs", "part"])
-# the increments chosen by a learning rule: neuron (N,) int64, the updated neurons;
-# causal and other (N,) float64, the increments of their causal / other inputs; time (N,)
-# float64, their firing times; scratch (N,) float64, free for the rule's own use
-Updates = namedtuple("Updates", ["neuron", "causal", "other", "time", "scratch"])
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
@@ -169,42 +165,38 @@ def row_state(W, norm_target, w_min, w_max, w_norm):
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def apply_updates(W, rs, upd, n_upd, x, hidden, use_hidden, t_ltd, multiplicative, beta,
-                  w_min, w_max, w_norm, norm_target, copy_back):
+def apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s, t_ltd,
+                  multiplicative, beta, w_min, w_max, w_norm, norm_target, copy_back):
     """Add the STDP increments of ``n_upd`` neurons, then clip and normalise every row
     that the original's step would change.
 
-    Neuron ``upd.neuron[j]`` receives ``upd.causal[j]`` on causal inputs
-    (``x_i <= upd.time[j]``) and ``upd.other[j]`` on the others with ``x_i < t_ltd``
-    (``hidden`` inputs, with ``use_hidden``, on none), scaled by the soft bounds when
-    ``multiplicative``. Increments are computed in float64 and the weight rounded back
-    to float32. Then the updated rows and every row not yet settled (see
-    :func:`_constrain_row`) are clipped and normalised (to ``norm_target``, with
-    ``w_norm``).
+    Neuron ``upd_n[j]`` receives ``upd_c[j]`` on causal inputs (``x_i <= upd_s[j]``) and
+    ``upd_nc[j]`` on the others with ``x_i < t_ltd`` (``hidden`` inputs, with
+    ``use_hidden``, on none), scaled by the soft bounds when ``multiplicative``.
+    Increments are computed in float64 and the weight rounded back to float32. Then the
+    updated rows and every row not yet settled (see :func:`_constrain_row`) are clipped
+    and normalised (to ``norm_target``, with ``w_norm``).
 
-    The work is done on ``rs.WT``, the neuron-major weights (contiguous rows per
-    neuron). With ``copy_back`` the changed rows are also written into the columns of
-    ``W`` (the input-major weights used by the row-by-row forward pass).
+    The work is done on ``rs.WT`` (:data:`RowState`), the neuron-major weights
+    (contiguous rows per neuron). With ``copy_back`` the changed rows are also written
+    into the columns of ``W`` (the input-major weights used by the row-by-row forward
+    pass).
     """
-    WT = rs.WT
-    touched = rs.touched
-    rows = rs.rows
-    nextf = rs.nextf
-    inrange = rs.inrange
+    WT, nextf, inrange, touched, rows, leaves, pairs, part = rs
     N = WT.shape[0]
     n_in = WT.shape[1]
     span = w_max - w_min
     for j in range(n_upd):
-        _update_column(WT[upd.neuron[j]], x, hidden, use_hidden, upd.causal[j], upd.other[j],
-                       upd.time[j], t_ltd, w_min, w_max, multiplicative, beta, span)
-        touched[upd.neuron[j]] = True
+        _update_column(WT[upd_n[j]], x, hidden, use_hidden, upd_c[j], upd_nc[j], upd_s[j],
+                       t_ltd, w_min, w_max, multiplicative, beta, span)
+        touched[upd_n[j]] = True
     # (updated rows are clipped by _update_column)
     n_rows = 0
     one = np.float32(1.0)
     for n in range(N):
         if touched[n] or not inrange[n] or nextf[n] != one:
             _constrain_row(WT[n], n, touched[n], w_min, w_max, w_norm, norm_target,
-                           nextf, inrange, rs.leaves, rs.pairs, rs.part)
+                           nextf, inrange, leaves, pairs, part)
             rows[n_rows] = n
             n_rows += 1
             touched[n] = False
@@ -236,9 +228,3 @@ def copy_back(W, WT):
         for n in range(W.shape[1]):
             W[i, n] = WT[n, i]
 
-
-@njit(cache=True, nogil=True, inline="always")
-def new_updates(N):
-    """Empty :data:`Updates` arrays for a layer of ``N`` neurons."""
-    return Updates(np.empty(N, np.int64), np.empty(N, np.float64), np.empty(N, np.float64),
-                   np.empty(N, np.float64), np.empty(N, np.float64))

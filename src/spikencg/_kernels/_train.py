@@ -21,7 +21,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import competition
+from . import competition, rules
 from ._forward import (
     best_of_range,
     better,
@@ -32,13 +32,12 @@ from ._forward import (
     simulate_nm_monotone,
 )
 from ._jit import njit
-from ._stdp import apply_updates, copy_back, new_updates, row_state
+from ._stdp import apply_updates, copy_back, row_state
 from .competition import apply_competition
-from .rules import Learners, apply_rule
+from .rules import apply_rule
 
 __all__ = [
     "EpochRecord",
-    "Forward",
     "Layer",
     "N_STATS",
     "Rates",
@@ -126,7 +125,13 @@ def settings(**values):
     extra = sorted(set(values) - set(Settings._fields))
     if missing or extra:
         raise TypeError(f"settings: missing {missing}, unknown {extra}")
-    return Settings(*(kind(values[name]) for name, kind in _SETTINGS))
+    cfg = Settings(*(kind(values[name]) for name, kind in _SETTINGS))
+    # (the compiled dispatch runs the last rule / mode for any other code)
+    if cfg.rule not in rules.RULES.values():
+        raise ValueError(f"settings: unknown learning rule code {cfg.rule}")
+    if cfg.competition not in competition.MODES.values():
+        raise ValueError(f"settings: unknown competition mode code {cfg.competition}")
+    return cfg
 
 
 def rates(a_plus, a_minus, anti_a_plus, anti_a_minus, learning_rate, threshold_lr,
@@ -161,6 +166,15 @@ def _forward_arrays(theta, n_in, max_len, T):
                    np.empty(max_len + 1, np.int64), np.empty(max_len + 1, np.float32))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _epoch_phase(phase, layer, cfg, rates):
+    """Run the competition mode at an epoch phase (its per-sample arrays empty)."""
+    W, theta, phi, norm_target = layer
+    e32 = np.empty(0, np.float32)
+    apply_competition(cfg.competition, phase, 0, cfg, rates, theta, phi, e32, e32,
+                      np.empty(0, np.float64), e32, np.empty(0, np.bool_))
+
+
 @njit(cache=True, nogil=True)
 def begin_epoch(layer, cfg, rates):
     """The competition mode's work before an epoch (CR-2 and none: ``phi = theta``).
@@ -171,8 +185,7 @@ def begin_epoch(layer, cfg, rates):
     cfg : Settings.
     rates : Rates.
     """
-    fwd = _forward_arrays(layer.theta, 0, 0, cfg.max_time)
-    apply_competition(cfg.competition, competition.EPOCH_START, 0, cfg, rates, layer, fwd)
+    _epoch_phase(competition.EPOCH_START, layer, cfg, rates)
 
 
 @njit(cache=True, nogil=True)
@@ -185,8 +198,7 @@ def end_epoch(layer, cfg, rates):
     cfg : Settings.
     rates : Rates.
     """
-    fwd = _forward_arrays(layer.theta, 0, 0, cfg.max_time)
-    apply_competition(cfg.competition, competition.EPOCH_END, 0, cfg, rates, layer, fwd)
+    _epoch_phase(competition.EPOCH_END, layer, cfg, rates)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -216,49 +228,24 @@ def _is_monotone(cfg, WT, norm_target):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _draw_dropout(cfg, rng, fwd):
+def _draw_dropout(cfg, rng, active, hidden):
     """Step 1: the sample's dropout masks (output neurons, then inputs)."""
     if cfg.output_dropout > 0.0:
-        for n in range(fwd.active.shape[0]):
-            fwd.active[n] = rng.random() >= cfg.output_dropout
+        for n in range(active.shape[0]):
+            active[n] = rng.random() >= cfg.output_dropout
     if cfg.input_dropout > 0.0:
-        for i in range(fwd.hidden.shape[0]):
-            fwd.hidden[i] = rng.random() < cfg.input_dropout
+        for i in range(hidden.shape[0]):
+            hidden[i] = rng.random() < cfg.input_dropout
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _forward_pass(start, end, indices, times, cfg, fwd, W, WT, monotone):
-    """Step 3: the forward pass with the training thresholds; returns the number of
-    neurons that fired.
-
-    Writes the sample's dense input times into ``fwd.x`` (which holds T everywhere
-    between samples; the caller resets it). Unsigned positions and indices: no
-    negative-index wraparound code.
-    """
-    x = fwd.x
-    for q in range(np.uint64(start), np.uint64(end)):
-        x[np.uint64(indices[q])] = times[q]
-    T = cfg.max_time
-    if cfg.row_major:
-        return simulate(start, end, indices, times, W, fwd.thr32, fwd.active, T, cfg.leak,
-                        cfg.tau, np.bool_(False), fwd.s, fwd.V, fwd.acc, fwd.alive)
-    if monotone:
-        return simulate_nm_monotone(start, end, indices, times, WT, fwd.thr, fwd.active, T,
-                                    fwd.s, fwd.V)
-    G = sample_groups(start, end, times, cfg.leak, cfg.tau, fwd.g_lo, fwd.g_f)
-    return simulate_nm(G, fwd.g_lo, fwd.g_f, indices, times, WT, fwd.thr, fwd.active, T,
-                       cfg.leak, fwd.s, fwd.V)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _training_winner(cfg, fwd, cbest):
+def _training_winner(cfg, s, V, active, cbest):
     """Step 4: the training prediction's neuron, and whether any neuron is active.
 
     With intra-class inhibition, each class's best neuron (needed again in step 6) is
     found first, into ``cbest``; the best of them is the overall best (ties still go to
     the smallest index).
     """
-    s, V, active = fwd.s, fwd.V, fwd.active
     N = s.shape[0]
     M = cfg.neurons_per_class
     any_active = True
@@ -285,27 +272,23 @@ def _training_winner(cfg, fwd, cbest):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _record_sample(record, r, pred, label, fwd, n_fired, start, end, times, T):
-    """Step 4's statistics: the prediction of sample ``r`` (spikes ``start:end``), and
-    the firing statistics."""
-    s = fwd.s
-    record.prediction[r] = pred
-    stats = record.stats
-    if pred == label:
-        stats[STAT_CORRECT] += 1
+def _record_firing(fire_count, fire_sum, fire_min, stats, n_fired, s, active, start, end,
+                   times, T):
+    """Step 4's statistics: who fired when, silent samples, samples on which every
+    active neuron fired at the first input group (spikes ``start:end``)."""
     for n in range(s.shape[0]):
         if s[n] < T:
-            record.fire_count[n] += 1
-            record.fire_sum[n] += s[n]
-            if s[n] < record.fire_min[n]:
-                record.fire_min[n] = s[n]
+            fire_count[n] += 1
+            fire_sum[n] += s[n]
+            if s[n] < fire_min[n]:
+                fire_min[n] = s[n]
     if n_fired == 0:
         stats[STAT_SILENT] += 1
     elif end > start:
         all_first = True
         t0 = times[start]
         for n in range(s.shape[0]):
-            if fwd.active[n] and s[n] != t0:
+            if active[n] and s[n] != t0:
                 all_first = False
                 break
         if all_first:
@@ -313,7 +296,7 @@ def _record_sample(record, r, pred, label, fwd, n_fired, start, end, times, T):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _select_learners(cfg, fwd, cbest, play, cand):
+def _select_learners(cfg, active, cbest, play, cand):
     """Step 6, intra-class winner-takes-all: only each class's best neuron takes part in
     learning (without it, every active neuron). Sets ``play`` and lists those neurons in
     ``cand``, in increasing order; returns their number."""
@@ -330,24 +313,24 @@ def _select_learners(cfg, fwd, cbest, play, cand):
                 n_cand += 1
     else:
         for n in range(N):
-            play[n] = fwd.active[n]
-            if fwd.active[n]:
+            play[n] = active[n]
+            if active[n]:
                 cand[n_cand] = n
                 n_cand += 1
     return n_cand
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _count_updates(record, upd, n_upd, label, M):
+def _count_updates(upd_own, upd_other, upd_n, n_upd, label, M):
     """Step 8: who was updated, on a sample of its own class or of another."""
     lo_c = label * M
     hi_c = lo_c + M
     for j in range(n_upd):
-        n = upd.neuron[j]
+        n = upd_n[j]
         if lo_c <= n < hi_c:
-            record.updates_own[np.uint64(n)] += 1
+            upd_own[np.uint64(n)] += 1
         else:
-            record.updates_other[np.uint64(n)] += 1
+            upd_other[np.uint64(n)] += 1
 
 
 @njit(cache=True, nogil=True)
@@ -383,19 +366,27 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
     -------
     n_correct : int, ``record.stats[STAT_CORRECT]``.
     """
+    # (the named tuples are unpacked once: passed into the per-sample steps, they would
+    # make numba count the references of every array they carry at every call)
     indptr, indices, times = spikes
-    W = layer.W
-    n_in = W.shape[0]
-    N = W.shape[1]
+    W, theta, phi, norm_target = layer
+    prediction, upd_own, upd_other, fire_count, fire_sum, fire_min, stats = record
+    n_in, N = W.shape
     M = cfg.neurons_per_class
     T = cfg.max_time
-    fwd = _forward_arrays(layer.theta, n_in, _longest_sample(indptr, order), T)
-    rs = row_state(W, layer.norm_target, cfg.w_min, cfg.w_max, cfg.weight_norm)
-    monotone = _is_monotone(cfg, rs.WT, layer.norm_target)
+    x, hidden, active, theta32, thr32, thr, s, V, acc, alive, g_lo, g_f = _forward_arrays(
+        theta, n_in, _longest_sample(indptr, order), T)
+    rs = row_state(W, norm_target, cfg.w_min, cfg.w_max, cfg.weight_norm)
+    WT = rs.WT
+    monotone = _is_monotone(cfg, WT, norm_target)
     play = np.empty(N, np.bool_)  # takes part in learning after intra-class inhibition
     cbest = np.empty(cfg.n_classes, np.int64)  # each class's best neuron
     cand = np.empty(N, np.int64)  # neurons taking part in learning, increasing
-    upd = new_updates(N)
+    upd_n = np.empty(N, np.int64)  # the learning rule's updates (see rules)
+    upd_c = np.empty(N, np.float64)
+    upd_nc = np.empty(N, np.float64)
+    upd_s = np.empty(N, np.float64)
+    scratch = np.empty(N, np.float64)
     use_hidden = cfg.input_dropout > 0.0
     for pos in range(order.shape[0]):
         r = order[pos]
@@ -403,31 +394,50 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
         start = indptr[r]
         end = indptr[r + 1]
         # 1. dropout masks; 2. training thresholds (float64 for the neuron-major pass)
-        _draw_dropout(cfg, rng, fwd)
-        apply_competition(cfg.competition, competition.THRESHOLDS, label, cfg, rates, layer,
-                          fwd)
+        _draw_dropout(cfg, rng, active, hidden)
+        apply_competition(cfg.competition, competition.THRESHOLDS, label, cfg, rates, theta,
+                          phi, theta32, thr32, s, V, active)
         if not cfg.row_major:
             for n in range(N):
-                fwd.thr[n] = fwd.thr32[n]
-        # 3. forward pass; 4. training prediction and statistics
-        n_fired = _forward_pass(start, end, indices, times, cfg, fwd, W, rs.WT, monotone)
-        gw, any_active = _training_winner(cfg, fwd, cbest)
-        _record_sample(record, r, gw // M, label, fwd, n_fired, start, end, times, T)
+                thr[n] = thr32[n]
+        # 3. forward pass; dense input times (x holds T everywhere between samples: only
+        # this sample's spikes are written, then reset; unsigned positions and indices:
+        # no negative-index wraparound code)
+        for q in range(np.uint64(start), np.uint64(end)):
+            x[np.uint64(indices[q])] = times[q]
+        if cfg.row_major:
+            n_fired = simulate(start, end, indices, times, W, thr32, active, T, cfg.leak,
+                               cfg.tau, np.bool_(False), s, V, acc, alive)
+        elif monotone:
+            n_fired = simulate_nm_monotone(start, end, indices, times, WT, thr, active, T,
+                                           s, V)
+        else:
+            G = sample_groups(start, end, times, cfg.leak, cfg.tau, g_lo, g_f)
+            n_fired = simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, T,
+                                  cfg.leak, s, V)
+        # 4. training prediction and statistics
+        gw, any_active = _training_winner(cfg, s, V, active, cbest)
+        prediction[r] = gw // M
+        if gw // M == label:
+            stats[STAT_CORRECT] += 1
+        _record_firing(fire_count, fire_sum, fire_min, stats, n_fired, s, active, start,
+                       end, times, T)
         # 5. competition regulation, on the outputs before intra-class inhibition
-        apply_competition(cfg.competition, competition.REGULATE, label, cfg, rates, layer,
-                          fwd)
+        apply_competition(cfg.competition, competition.REGULATE, label, cfg, rates, theta,
+                          phi, theta32, thr32, s, V, active)
         # 6. intra-class winner-takes-all; 7. learning rule, then the updates, clipping
         # and normalisation of every row that they change
-        n_cand = _select_learners(cfg, fwd, cbest, play, cand)
-        learners = Learners(fwd.s, play, cand, n_cand, gw, any_active)
-        n_upd, t_ltd, multiplicative = apply_rule(cfg.rule, label, learners, cfg, rates, upd)
-        apply_updates(W, rs, upd, n_upd, fwd.x, fwd.hidden, use_hidden, t_ltd,
-                      multiplicative, cfg.beta, cfg.w_min, cfg.w_max, cfg.weight_norm,
-                      layer.norm_target, cfg.row_major)
+        n_cand = _select_learners(cfg, active, cbest, play, cand)
+        n_upd, t_ltd, multiplicative = apply_rule(
+            cfg.rule, label, cfg, rates, s, play, cand, n_cand, gw, any_active, upd_n,
+            upd_c, upd_nc, upd_s, scratch)
+        apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s,
+                      t_ltd, multiplicative, cfg.beta, cfg.w_min, cfg.w_max,
+                      cfg.weight_norm, norm_target, cfg.row_major)
         # 8. statistics of who was updated
-        _count_updates(record, upd, n_upd, label, M)
+        _count_updates(upd_own, upd_other, upd_n, n_upd, label, M)
         for q in range(np.uint64(start), np.uint64(end)):
-            fwd.x[np.uint64(indices[q])] = T
+            x[np.uint64(indices[q])] = T
     if not cfg.row_major:
-        copy_back(W, rs.WT)
-    return record.stats[STAT_CORRECT]
+        copy_back(W, WT)
+    return stats[STAT_CORRECT]

@@ -1,13 +1,14 @@
 """The competition modes, one compiled function each, and their registry.
 
-Every mode has the signature ``mode(phase, label, cfg, rates, layer, fwd)``: the epoch
-loop calls it at each ``phase`` (:mod:`._phases`): at the start and end of an epoch
-(:func:`~spikencg._kernels._train.begin_epoch`, ``end_epoch``), and per sample to set
-the training thresholds of the forward pass and to regulate them after it. ``cfg`` is
-the epoch's :data:`~spikencg._kernels._train.Settings`, ``rates`` its
-:data:`~spikencg._kernels._train.Rates`, ``layer`` the
-:data:`~spikencg._kernels._train.Layer` (weights and thresholds, updated in place) and
-``fwd`` the sample's :data:`~spikencg._kernels._train.Forward` arrays.
+Every mode has the signature::
+
+    mode(phase, label, cfg, rates, theta, phi, theta32, thr32, s, V, active)
+
+(see :func:`~spikencg._kernels.competition.two_compartment.two_compartment` for the
+parameters): the epoch loop calls it at each ``phase`` (:mod:`._phases`): at the start
+and end of an epoch (:func:`~spikencg._kernels._train.begin_epoch`, ``end_epoch``), and
+per sample to set the training thresholds of the forward pass and to regulate them after
+it. The arrays are passed one by one, not in a named tuple (see ``rules``).
 
 A mode is selected by its code (``Settings.competition``), which :data:`MODES` gives for
 every name the estimator accepts. Adding a mode: its function in a file of its own here,
@@ -40,14 +41,17 @@ MODES = {
 
 
 @njit(cache=True, nogil=True, inline="always")
-def apply_competition(code, phase, label, cfg, rates, layer, fwd):
-    """Run the competition mode of code ``code`` at ``phase`` (inlined: with a constant
-    ``phase`` only the mode's branch for it remains)."""
+def apply_competition(code, phase, label, cfg, rates, theta, phi, theta32, thr32, s, V,
+                      active):
+    """Run the competition mode of code ``code``, one of :data:`MODES` (checked by
+    :func:`~spikencg._kernels._train.settings`), at ``phase``.
+
+    Inlined: with a constant ``phase`` only the mode's branch for it remains. The last
+    mode needs no test of its code, and none may raise (see ``rules.apply_rule``).
+    """
     if code == TWO_COMPARTMENT:
-        two_compartment(phase, label, cfg, rates, layer, fwd)
+        two_compartment(phase, label, cfg, rates, theta, phi, theta32, thr32, s, V, active)
     elif code == ONE_THRESHOLD:
-        one_threshold(phase, label, cfg, rates, layer, fwd)
-    elif code == NONE:
-        no_regulation(phase, label, cfg, rates, layer, fwd)
+        one_threshold(phase, label, cfg, rates, theta, phi, theta32, thr32, s, V, active)
     else:
-        raise ValueError("unknown competition mode code")
+        no_regulation(phase, label, cfg, rates, theta, phi, theta32, thr32, s, V, active)

@@ -8,14 +8,13 @@ __all__ = ["no_regulation"]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def no_regulation(phase, label, cfg, rates, layer, fwd):
+def no_regulation(phase, label, cfg, rates, theta, phi, theta32, thr32, s, V, active):
     """Every neuron trains with its decision threshold; ``phi`` follows ``theta`` (it is
     reset to it at the start of every epoch, for the history). Parameters as for
     :func:`~spikencg._kernels.competition.two_compartment.two_compartment`.
     """
     if phase == EPOCH_START:
-        layer.phi[:] = layer.theta
+        phi[:] = theta
     elif phase == THRESHOLDS:
-        thr32 = fwd.thr32
         for n in range(thr32.shape[0]):
-            thr32[n] = fwd.theta32[n]
+            thr32[n] = theta32[n]

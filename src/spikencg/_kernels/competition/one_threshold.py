@@ -9,7 +9,7 @@ __all__ = ["one_threshold"]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def one_threshold(phase, label, cfg, rates, layer, fwd):
+def one_threshold(phase, label, cfg, rates, theta, phi, theta32, thr32, s, V, active):
     """CR-1: a single threshold ``phi`` per neuron, used by every neuron in training.
 
     ``phi`` receives the CR-2 update after each sample, without floor, and is never
@@ -17,8 +17,8 @@ def one_threshold(phase, label, cfg, rates, layer, fwd):
     :func:`~spikencg._kernels.competition.two_compartment.two_compartment`.
     """
     if phase == THRESHOLDS:
-        round_f32(layer.phi, fwd.thr32)
+        round_f32(phi, thr32)
     elif phase == REGULATE:
-        regulate_group(label, cfg, rates, layer.phi, fwd, False)
+        regulate_group(label, cfg, rates, phi, s, V, active, False)
     elif phase == EPOCH_END:
-        layer.theta[:] = layer.phi
+        theta[:] = phi

@@ -1,12 +1,18 @@
 """The learning rules, one compiled function each, and their registry.
 
-Every rule has the signature ``rule(label, learners, cfg, rates, upd)`` and returns
-``(n_upd, t_ltd, multiplicative)``: it writes the increments of the ``n_upd`` neurons it
-updates into ``upd`` (:data:`~spikencg._kernels._stdp.Updates`) and names the update
-form; the epoch loop (:func:`~spikencg._kernels._train.train_epoch`) applies them, then
-clips and normalises the weights. ``learners`` is a :data:`Learners`, ``cfg`` the
-epoch's :data:`~spikencg._kernels._train.Settings` and ``rates`` its
-:data:`~spikencg._kernels._train.Rates`.
+Every rule has the signature::
+
+    rule(label, cfg, rates, s, play, cand, n_cand, winner, any_active,
+         upd_n, upd_c, upd_nc, upd_s, scratch) -> (n_upd, t_ltd, multiplicative)
+
+(see :func:`~spikencg._kernels.rules.s2stdp.s2stdp` for the parameters): from the
+sample's class, the epoch's :data:`~spikencg._kernels._train.Settings` and
+:data:`~spikencg._kernels._train.Rates`, and the training pass's outcome, it writes the
+increments of the ``n_upd`` neurons it updates into ``upd_*`` and names the update form;
+the epoch loop (:func:`~spikencg._kernels._train.train_epoch`) applies them, then clips
+and normalises the weights. The arrays are passed one by one, not in a named tuple: in
+the loop, numba counts the references of every array a named tuple carries, at every
+call (measured: 2,000 instructions more per sample).
 
 A rule is selected by its code (``Settings.rule``), which :data:`RULES` gives for every
 name the estimator accepts. Adding a rule: its function in a file of its own here, its
@@ -14,21 +20,12 @@ code and registry line below, and its branch in :func:`apply_rule` (see
 docs/architecture.md).
 """
 
-from collections import namedtuple
-
 from .._jit import njit
 from .rstdp import rstdp
 from .s2stdp import s2stdp
 from .s4nn import s4nn
 
-__all__ = ["RULES", "Learners", "apply_rule", "S2STDP", "RSTDP", "S4NN"]
-
-# The forward pass's outcome as the rules see it, after intra-class inhibition:
-# s (N,) float64, firing times (T: silent); play (N,) bool, the neurons that take part
-# in learning; cand (N,) int64, the same neurons in increasing order, n_cand of them;
-# winner (int), the training prediction's neuron; any_active (bool), not every neuron
-# sat out the sample (output dropout)
-Learners = namedtuple("Learners", ["s", "play", "cand", "n_cand", "winner", "any_active"])
+__all__ = ["RULES", "apply_rule", "S2STDP", "RSTDP", "S4NN"]
 
 # codes (Settings.rule)
 S2STDP = 0
@@ -46,12 +43,20 @@ RULES = {
 
 
 @njit(cache=True, nogil=True, inline="always")
-def apply_rule(code, label, learners, cfg, rates, upd):
-    """Run the rule of code ``code`` (inlined: the branch costs one comparison)."""
+def apply_rule(code, label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n,
+               upd_c, upd_nc, upd_s, scratch):
+    """Run the rule of code ``code``, one of :data:`RULES` (checked by
+    :func:`~spikencg._kernels._train.settings`).
+
+    Inlined, the branch costs one comparison. The last rule needs no test of its code,
+    and none may raise: a ``raise`` here keeps numba from pruning the reference counts
+    of the arrays passed.
+    """
     if code == S2STDP:
-        return s2stdp(label, learners, cfg, rates, upd)
+        return s2stdp(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n,
+                      upd_c, upd_nc, upd_s, scratch)
     if code == RSTDP:
-        return rstdp(label, learners, cfg, rates, upd)
-    if code == S4NN:
-        return s4nn(label, learners, cfg, rates, upd)
-    raise ValueError("unknown learning rule code")
+        return rstdp(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n,
+                     upd_c, upd_nc, upd_s, scratch)
+    return s4nn(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n, upd_c,
+                upd_nc, upd_s, scratch)

@@ -8,10 +8,11 @@ __all__ = ["s2stdp"]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def s2stdp(label, learners, cfg, rates, upd):
+def s2stdp(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n, upd_c, upd_nc,
+           upd_s, scratch):
     """Desired firing times around the mean firing time; STDP towards them.
 
-    The neurons that take part in learning (``learners.cand``) get a desired time: the
+    The neurons that take part in learning (``cand[:n_cand]``) get a desired time: the
     target neurons of the sample's class ``t_base - g_t``, the others ``t_base + g_nt``,
     where ``t_base`` is the mean firing time of those that fired (at most ``T - g_nt``);
     with ``cfg.time_ranges`` (SSTDP) a desired time never moves past the actual one. A
@@ -19,13 +20,24 @@ def s2stdp(label, learners, cfg, rates, upd):
     one that fired earlier anti-STDP with ``(anti_a_plus, anti_a_minus)``, both scaled
     by the error ``|s_n - desired| / T`` (a float32 number, as in the original).
 
+    The parameters and returned values are those of every rule.
+
     Parameters
     ----------
     label : int, class index of the sample.
-    learners : Learners, the forward pass's outcome and the neurons that learn.
     cfg : Settings, the epoch's settings.
     rates : Rates, the epoch's (annealed) rates.
-    upd : Updates, filled with the updates, in increasing neuron order.
+    s : (N,) float64, firing times of the training pass (T: silent).
+    play : (N,) bool, the neurons that take part in learning (after intra-class
+        inhibition).
+    cand, n_cand : (N,) int64 and int, the same neurons, in increasing order, in
+        ``cand[:n_cand]``.
+    winner : int, the neuron of the training prediction.
+    any_active : bool, not every neuron sat out the sample (output dropout).
+    upd_n, upd_c, upd_nc, upd_s : (N,) arrays, filled for each updated neuron ``j``:
+        the neuron, the increment of its causal inputs (``x_i <= s_n``), that of its
+        other inputs, and its firing time.
+    scratch : (N,) float64, free for the rule's own use.
 
     Returns
     -------
@@ -33,8 +45,6 @@ def s2stdp(label, learners, cfg, rates, upd):
     t_ltd : float, inputs at or after ``t_ltd`` are not depressed (``cfg.t_ltd``).
     multiplicative : bool, the update form (``cfg.multiplicative``).
     """
-    s = learners.s
-    cand = learners.cand
     T = cfg.max_time
     M = cfg.neurons_per_class
     # gaps: k target slots per class out of u updated neurons
@@ -48,7 +58,7 @@ def s2stdp(label, learners, cfg, rates, upd):
     g_t = cfg.t_gap * ((u_count - k_slots) / u_count)
     total = 0.0
     cnt = 0
-    for j in range(learners.n_cand):
+    for j in range(n_cand):
         n = cand[j]
         if s[n] < T:
             total += s[n]
@@ -62,7 +72,7 @@ def s2stdp(label, learners, cfg, rates, upd):
     lo_t = label * M + cfg.non_target_neurons  # target neurons of the label: [lo_t, hi_t)
     hi_t = (label + 1) * M
     n_upd = np.int64(0)
-    for j in range(learners.n_cand):
+    for j in range(n_cand):
         n = cand[j]
         if lo_t <= n < hi_t:
             tau_n = t_base - g_t
@@ -75,15 +85,15 @@ def s2stdp(label, learners, cfg, rates, upd):
         # the error is a float32 number, as in the original
         e = np.float64(np.float32((s[n] - tau_n) / T))
         if e > 0.0:
-            upd.neuron[n_upd] = n
-            upd.causal[n_upd] = e * rates.a_plus
-            upd.other[n_upd] = e * rates.a_minus
-            upd.time[n_upd] = s[n]
+            upd_n[n_upd] = n
+            upd_c[n_upd] = e * rates.a_plus
+            upd_nc[n_upd] = e * rates.a_minus
+            upd_s[n_upd] = s[n]
             n_upd += 1
         elif e < 0.0:
-            upd.neuron[n_upd] = n
-            upd.causal[n_upd] = -e * rates.anti_a_plus
-            upd.other[n_upd] = -e * rates.anti_a_minus
-            upd.time[n_upd] = s[n]
+            upd_n[n_upd] = n
+            upd_c[n_upd] = -e * rates.anti_a_plus
+            upd_nc[n_upd] = -e * rates.anti_a_minus
+            upd_s[n_upd] = s[n]
             n_upd += 1
     return n_upd, cfg.t_ltd, cfg.multiplicative

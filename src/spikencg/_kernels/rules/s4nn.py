@@ -9,7 +9,8 @@ __all__ = ["s4nn"]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def s4nn(label, learners, cfg, rates, upd):
+def s4nn(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n, upd_c, upd_nc,
+         upd_s, scratch):
     """Errors to desired times ``t_base`` (target neurons) and ``t_base + t_gap`` (the
     others), L2-normalised, times ``learning_rate``, on causal inputs only (additive).
 
@@ -19,9 +20,7 @@ def s4nn(label, learners, cfg, rates, upd):
     :func:`~spikencg._kernels.rules.s2stdp.s2stdp`; the update form is always additive,
     on causal inputs only (``t_ltd = -inf``), whatever ``cfg`` says.
     """
-    s = learners.s
-    play = learners.play
-    err = upd.scratch
+    err = scratch
     T = cfg.max_time
     M = cfg.neurons_per_class
     N = s.shape[0]
@@ -52,10 +51,10 @@ def s4nn(label, learners, cfg, rates, upd):
         nrm = np.float32(np.sqrt(norm2))
         for n in range(N):
             if err[n] != 0.0:
-                upd.neuron[n_upd] = n
-                upd.causal[n_upd] = (np.float64(np.float32(np.float32(err[n]) / nrm))
-                                     * rates.learning_rate)
-                upd.other[n_upd] = 0.0
-                upd.time[n_upd] = s[n]
+                upd_n[n_upd] = n
+                upd_c[n_upd] = (np.float64(np.float32(np.float32(err[n]) / nrm))
+                                * rates.learning_rate)
+                upd_nc[n_upd] = 0.0
+                upd_s[n_upd] = s[n]
                 n_upd += 1
     return n_upd, -np.inf, np.bool_(False)
