@@ -54,7 +54,7 @@ from spikencg._kernels._forward import (
     simulate_nm,
     simulate_nm_monotone,
 )
-from spikencg._kernels._stdp import RowState, Updates, _update_column, apply_updates
+from spikencg._kernels._stdp import RowState, _update_column, apply_updates
 
 CONFIGS = {
     "s2stdp+ncg": dict(rule="s2stdp", ncg=True),
@@ -115,8 +115,9 @@ def _gathers(indptr, indices, WT, out):
 def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
     n_upd = upd_n.shape[0]
     hidden = np.zeros(x.shape[0], np.bool_)
-    upd = Updates(upd_n, np.full(n_upd, 1e-4), np.full(n_upd, -1e-4), np.full(n_upd, 0.5),
-                  np.empty(n_upd))
+    c = np.full(n_upd, 1e-4)
+    nc = np.full(n_upd, -1e-4)
+    s_n = np.full(n_upd, 0.5)
     N = WT.shape[0]
     leaves, pairs = _f32sum.pairwise_plan(WT.shape[1])
     rs = RowState(WT, np.ones(N, np.float32), np.ones(N, np.bool_), np.zeros(N, np.bool_),
@@ -128,8 +129,8 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
                 _update_column(WT[upd_n[j]], x, hidden, False, 1e-4, -1e-4, 0.5, np.inf,
                                0.0, 1.0, False, 0.0, 1.0)
         else:
-            apply_updates(W, rs, upd, n_upd, x, hidden, False, np.inf, False, 0.0, 0.0, 1.0,
-                          w_norm, norm_target, copy_back)
+            apply_updates(W, rs, x, hidden, False, n_upd, upd_n, c, nc, s_n, np.inf, False,
+                          0.0, 0.0, 1.0, w_norm, norm_target, copy_back)
 
 
 @njit(cache=False, nogil=True)

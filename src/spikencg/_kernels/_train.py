@@ -33,7 +33,7 @@ from ._forward import (
 )
 from ._jit import njit
 from ._stdp import apply_updates, copy_back, row_state
-from .competition import apply_competition
+from .competition import competition_range, regulate, training_thresholds
 from .rules import apply_rule
 
 __all__ = [
@@ -166,39 +166,34 @@ def _forward_arrays(theta, n_in, max_len, T):
                    np.empty(max_len + 1, np.int64), np.empty(max_len + 1, np.float32))
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _epoch_phase(phase, layer, cfg, rates):
-    """Run the competition mode at an epoch phase (its per-sample arrays empty)."""
-    W, theta, phi, norm_target = layer
-    e32 = np.empty(0, np.float32)
-    apply_competition(cfg.competition, phase, 0, cfg, rates, theta, phi, e32, e32,
-                      np.empty(0, np.float64), e32, np.empty(0, np.bool_))
-
-
 @njit(cache=True, nogil=True)
 def begin_epoch(layer, cfg, rates):
-    """The competition mode's work before an epoch (CR-2 and none: ``phi = theta``).
+    """The competition mode's work before an epoch: the training thresholds it names
+    are reset to the decision thresholds (CR-2 and none: all).
 
     Parameters
     ----------
     layer : Layer, updated in place.
     cfg : Settings.
-    rates : Rates.
+    rates : Rates (unused; every epoch step takes the same arguments).
     """
-    _epoch_phase(competition.EPOCH_START, layer, cfg, rates)
+    lo, hi, _ = competition_range(cfg.competition, competition.EPOCH_START, 0, cfg)
+    layer.phi[lo:hi] = layer.theta[lo:hi]
 
 
 @njit(cache=True, nogil=True)
 def end_epoch(layer, cfg, rates):
-    """The competition mode's work after an epoch (CR-1: ``theta = phi``).
+    """The competition mode's work after an epoch: the decision thresholds it names take
+    the values of the training thresholds (CR-1: all).
 
     Parameters
     ----------
     layer : Layer, updated in place.
     cfg : Settings.
-    rates : Rates.
+    rates : Rates (unused; every epoch step takes the same arguments).
     """
-    _epoch_phase(competition.EPOCH_END, layer, cfg, rates)
+    lo, hi, _ = competition_range(cfg.competition, competition.EPOCH_END, 0, cfg)
+    layer.theta[lo:hi] = layer.phi[lo:hi]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -395,8 +390,8 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
         end = indptr[r + 1]
         # 1. dropout masks; 2. training thresholds (float64 for the neuron-major pass)
         _draw_dropout(cfg, rng, active, hidden)
-        apply_competition(cfg.competition, competition.THRESHOLDS, label, cfg, rates, theta,
-                          phi, theta32, thr32, s, V, active)
+        lo, hi, _ = competition_range(cfg.competition, competition.THRESHOLDS, label, cfg)
+        training_thresholds(lo, hi, theta32, phi, thr32)
         if not cfg.row_major:
             for n in range(N):
                 thr[n] = thr32[n]
@@ -423,8 +418,9 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
         _record_firing(fire_count, fire_sum, fire_min, stats, n_fired, s, active, start,
                        end, times, T)
         # 5. competition regulation, on the outputs before intra-class inhibition
-        apply_competition(cfg.competition, competition.REGULATE, label, cfg, rates, theta,
-                          phi, theta32, thr32, s, V, active)
+        lo, hi, floor = competition_range(cfg.competition, competition.REGULATE, label, cfg)
+        if hi > lo:
+            regulate(lo, hi, floor, cfg, rates, phi, s, V, active)
         # 6. intra-class winner-takes-all; 7. learning rule, then the updates, clipping
         # and normalisation of every row that they change
         n_cand = _select_learners(cfg, active, cbest, play, cand)
