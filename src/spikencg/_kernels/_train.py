@@ -33,7 +33,7 @@ from ._forward import (
 )
 from ._jit import njit
 from ._stdp import apply_updates, copy_back, row_state
-from .competition import competition_range, regulate, training_thresholds
+from .competition import competition_range, count_active, regulate, training_thresholds
 from .rules import apply_rule
 
 __all__ = [
@@ -222,102 +222,93 @@ def _is_monotone(cfg, WT, norm_target):
     return monotone
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _draw_dropout(cfg, rng, active, hidden):
-    """Step 1: the sample's dropout masks (output neurons, then inputs)."""
-    if cfg.output_dropout > 0.0:
-        for n in range(active.shape[0]):
-            active[n] = rng.random() >= cfg.output_dropout
-    if cfg.input_dropout > 0.0:
-        for i in range(hidden.shape[0]):
-            hidden[i] = rng.random() < cfg.input_dropout
+# The per-sample steps below are inlined into the epoch loop. Each uses every array it
+# takes on every path through it (the choices between paths are made in the loop): numba
+# counts the references of the arrays passed to an inlined function, and drops the
+# counting only then (an array left unused on some path costs about 10 instructions per
+# sample).
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _training_winner(cfg, s, V, active, cbest):
-    """Step 4: the training prediction's neuron, and whether any neuron is active.
-
-    With intra-class inhibition, each class's best neuron (needed again in step 6) is
-    found first, into ``cbest``; the best of them is the overall best (ties still go to
-    the smallest index).
-    """
-    N = s.shape[0]
-    M = cfg.neurons_per_class
-    any_active = True
-    if cfg.output_dropout > 0.0:
-        any_active = False
-        for n in range(N):
-            if active[n]:
-                any_active = True
-                break
-    if cfg.class_inhibition:
-        gw = np.int64(-1)  # (np.int64: no extra compiled copy of better for -1)
-        for c in range(cfg.n_classes):
-            b = best_of_range(c * M, (c + 1) * M, s, V, active)
-            cbest[c] = b
-            if b >= 0 and (gw < 0 or better(b, gw, s, V)):
-                gw = b
-        if gw < 0:
-            gw = 0
-    elif any_active:
-        gw = best_of_range(np.int64(0), N, s, V, active)
-    else:
-        gw = 0
-    return gw, any_active
+def _any(active):
+    """Whether any neuron is active."""
+    found = False
+    for n in range(active.shape[0]):
+        if active[n]:
+            found = True
+            break
+    return found
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _record_firing(fire_count, fire_sum, fire_min, stats, n_fired, s, active, start, end,
-                   times, T):
-    """Step 4's statistics: who fired when, silent samples, samples on which every
-    active neuron fired at the first input group (spikes ``start:end``)."""
+def _class_winners(n_classes, M, s, V, active, cbest):
+    """Each class's best neuron (-1: none active), into ``cbest``, and the best of them
+    (ties to the smallest index; 0 when none is active): the training prediction's
+    neuron under intra-class inhibition."""
+    gw = np.int64(-1)  # (np.int64: no extra compiled copy of better for -1)
+    for c in range(n_classes):
+        b = best_of_range(c * M, (c + 1) * M, s, V, active)
+        cbest[c] = b
+        if b >= 0 and (gw < 0 or better(b, gw, s, V)):
+            gw = b
+    return gw if gw >= 0 else np.int64(0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fire_stats(fire_count, fire_sum, fire_min, s, T):
+    """Per neuron: samples on which it fired, sum and minimum of its firing times."""
     for n in range(s.shape[0]):
         if s[n] < T:
             fire_count[n] += 1
             fire_sum[n] += s[n]
             if s[n] < fire_min[n]:
                 fire_min[n] = s[n]
-    if n_fired == 0:
-        stats[STAT_SILENT] += 1
-    elif end > start:
-        all_first = True
-        t0 = times[start]
-        for n in range(s.shape[0]):
-            if active[n] and s[n] != t0:
-                all_first = False
-                break
-        if all_first:
-            stats[STAT_ALL_FIRST] += 1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _select_learners(cfg, active, cbest, play, cand):
-    """Step 6, intra-class winner-takes-all: only each class's best neuron takes part in
-    learning (without it, every active neuron). Sets ``play`` and lists those neurons in
-    ``cand``, in increasing order; returns their number."""
+def _all_fired_at(s, active, t0):
+    """Whether every active neuron fired at ``t0``."""
+    all_first = True
+    for n in range(s.shape[0]):
+        if active[n] and s[n] != t0:
+            all_first = False
+            break
+    return all_first
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _class_learners(cbest, play, cand):
+    """Intra-class winner-takes-all: each class's best neuron (``cbest``) takes part in
+    learning. Sets ``play`` and lists those neurons in ``cand``, in increasing order;
+    returns their number."""
+    for n in range(play.shape[0]):
+        play[n] = False
     n_cand = 0
-    N = play.shape[0]
-    if cfg.class_inhibition:
-        for n in range(N):
-            play[n] = False
-        for c in range(cfg.n_classes):
-            b = cbest[c]
-            if b >= 0:
-                play[b] = True
-                cand[n_cand] = b
-                n_cand += 1
-    else:
-        for n in range(N):
-            play[n] = active[n]
-            if active[n]:
-                cand[n_cand] = n
-                n_cand += 1
+    for c in range(cbest.shape[0]):
+        b = cbest[c]
+        if b >= 0:
+            play[b] = True
+            cand[n_cand] = b
+            n_cand += 1
+    return n_cand
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _active_learners(active, play, cand):
+    """Without intra-class inhibition every active neuron takes part in learning (see
+    :func:`_class_learners`)."""
+    n_cand = 0
+    for n in range(play.shape[0]):
+        play[n] = active[n]
+        if active[n]:
+            cand[n_cand] = n
+            n_cand += 1
     return n_cand
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _count_updates(upd_own, upd_other, upd_n, n_upd, label, M):
-    """Step 8: who was updated, on a sample of its own class or of another."""
+    """Who was updated, on a sample of its own class or of another."""
     lo_c = label * M
     hi_c = lo_c + M
     for j in range(n_upd):
@@ -388,8 +379,14 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
         label = y[r]
         start = indptr[r]
         end = indptr[r + 1]
-        # 1. dropout masks; 2. training thresholds (float64 for the neuron-major pass)
-        _draw_dropout(cfg, rng, active, hidden)
+        # 1. dropout masks
+        if cfg.output_dropout > 0.0:
+            for n in range(N):
+                active[n] = rng.random() >= cfg.output_dropout
+        if use_hidden:
+            for i in range(n_in):
+                hidden[i] = rng.random() < cfg.input_dropout
+        # 2. training thresholds (float64 for the neuron-major pass)
         lo, hi, _ = competition_range(cfg.competition, competition.THRESHOLDS, label, cfg)
         training_thresholds(lo, hi, theta32, phi, thr32)
         if not cfg.row_major:
@@ -410,27 +407,41 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
             G = sample_groups(start, end, times, cfg.leak, cfg.tau, g_lo, g_f)
             n_fired = simulate_nm(G, g_lo, g_f, indices, times, WT, thr, active, T,
                                   cfg.leak, s, V)
-        # 4. training prediction and statistics
-        gw, any_active = _training_winner(cfg, s, V, active, cbest)
+        # 4. training prediction (with intra-class inhibition, each class's best neuron,
+        # needed again in step 6, is found first) and statistics
+        any_active = _any(active) if cfg.output_dropout > 0.0 else True
+        if cfg.class_inhibition:
+            gw = _class_winners(cfg.n_classes, M, s, V, active, cbest)
+        elif any_active:
+            gw = best_of_range(np.int64(0), N, s, V, active)
+        else:
+            gw = np.int64(0)
         prediction[r] = gw // M
         if gw // M == label:
             stats[STAT_CORRECT] += 1
-        _record_firing(fire_count, fire_sum, fire_min, stats, n_fired, s, active, start,
-                       end, times, T)
+        _fire_stats(fire_count, fire_sum, fire_min, s, T)
+        if n_fired == 0:
+            stats[STAT_SILENT] += 1
+        elif end > start and _all_fired_at(s, active, times[start]):
+            stats[STAT_ALL_FIRST] += 1
         # 5. competition regulation, on the outputs before intra-class inhibition
         lo, hi, floor = competition_range(cfg.competition, competition.REGULATE, label, cfg)
-        if hi > lo:
-            regulate(lo, hi, floor, cfg, rates, phi, s, V, active)
-        # 6. intra-class winner-takes-all; 7. learning rule, then the updates, clipping
-        # and normalisation of every row that they change
-        n_cand = _select_learners(cfg, active, cbest, play, cand)
+        K = count_active(active, lo, hi)
+        if K >= 2:
+            regulate(lo, hi, K, floor, cfg, rates, phi, s, V, active)
+        # 6. intra-class winner-takes-all: the neurons that take part in learning
+        if cfg.class_inhibition:
+            n_cand = _class_learners(cbest, play, cand)
+        else:
+            n_cand = _active_learners(active, play, cand)
+        # 7. learning rule, then the updates, clipping and normalisation of every row
+        # that they change; 8. statistics of who was updated
         n_upd, t_ltd, multiplicative = apply_rule(
             cfg.rule, label, cfg, rates, s, play, cand, n_cand, gw, any_active, upd_n,
             upd_c, upd_nc, upd_s, scratch)
         apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s,
                       t_ltd, multiplicative, cfg.beta, cfg.w_min, cfg.w_max,
                       cfg.weight_norm, norm_target, cfg.row_major)
-        # 8. statistics of who was updated
         _count_updates(upd_own, upd_other, upd_n, n_upd, label, M)
         for q in range(np.uint64(start), np.uint64(end)):
             x[np.uint64(indices[q])] = T

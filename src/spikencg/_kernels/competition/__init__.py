@@ -20,12 +20,12 @@ docs/architecture.md).
 
 from .._jit import njit
 from ._phases import EPOCH_END, EPOCH_START, REGULATE, THRESHOLDS
-from ._regulation import regulate, training_thresholds
+from ._regulation import count_active, regulate, training_thresholds
 from .none import no_regulation
 from .one_threshold import one_threshold
 from .two_compartment import two_compartment
 
-__all__ = ["MODES", "competition_range", "regulate", "training_thresholds", "NONE",
+__all__ = ["MODES", "competition_range", "count_active", "regulate", "training_thresholds", "NONE",
            "TWO_COMPARTMENT", "ONE_THRESHOLD", "EPOCH_START", "THRESHOLDS", "REGULATE",
            "EPOCH_END"]
 
