@@ -147,7 +147,11 @@ def main():
         n = _record_epoch(args.config, args_file, args.data, args.samples)
         # a fixed hash seed: with a random one, the two processes' start-ups (dict and
         # set layouts of the imports) differ by tens of millions of instructions
+        # (and one BLAS thread: the idle worker threads of an OpenBLAS that an import
+        # loads spin, under valgrind, for as long as the run lasts: instructions that
+        # grow with the epochs counted but vary from run to run)
         env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(tmp, "numba"), PYTHONHASHSEED="0",
+                   OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    NUMBA_CPU_NAME=ll.get_host_cpu_name(),
                    NUMBA_CPU_FEATURES=ll.get_host_cpu_features().flatten())
         if "+avx512f" in env["NUMBA_CPU_FEATURES"]:

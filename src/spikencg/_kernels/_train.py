@@ -277,29 +277,24 @@ def _all_fired_at(s, active, t0):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _class_learners(cbest, play, cand):
+def _class_learners(cbest, cand):
     """Intra-class winner-takes-all: each class's best neuron (``cbest``) takes part in
-    learning. Sets ``play`` and lists those neurons in ``cand``, in increasing order;
-    returns their number."""
-    for n in range(play.shape[0]):
-        play[n] = False
+    learning. Lists those neurons in ``cand``, in increasing order; returns their
+    number."""
     n_cand = 0
     for c in range(cbest.shape[0]):
-        b = cbest[c]
-        if b >= 0:
-            play[b] = True
-            cand[n_cand] = b
+        if cbest[c] >= 0:
+            cand[n_cand] = cbest[c]
             n_cand += 1
     return n_cand
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _active_learners(active, play, cand):
+def _active_learners(active, cand):
     """Without intra-class inhibition every active neuron takes part in learning (see
     :func:`_class_learners`)."""
     n_cand = 0
-    for n in range(play.shape[0]):
-        play[n] = active[n]
+    for n in range(active.shape[0]):
         if active[n]:
             cand[n_cand] = n
             n_cand += 1
@@ -365,14 +360,12 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
     rs = row_state(W, norm_target, cfg.w_min, cfg.w_max, cfg.weight_norm)
     WT = rs.WT
     monotone = _is_monotone(cfg, WT, norm_target)
-    play = np.empty(N, np.bool_)  # takes part in learning after intra-class inhibition
     cbest = np.empty(cfg.n_classes, np.int64)  # each class's best neuron
     cand = np.empty(N, np.int64)  # neurons taking part in learning, increasing
     upd_n = np.empty(N, np.int64)  # the learning rule's updates (see rules)
     upd_c = np.empty(N, np.float64)
     upd_nc = np.empty(N, np.float64)
     upd_s = np.empty(N, np.float64)
-    scratch = np.empty(N, np.float64)
     use_hidden = cfg.input_dropout > 0.0
     for pos in range(order.shape[0]):
         r = order[pos]
@@ -431,14 +424,13 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
             regulate(lo, hi, K, floor, cfg, rates, phi, s, V, active)
         # 6. intra-class winner-takes-all: the neurons that take part in learning
         if cfg.class_inhibition:
-            n_cand = _class_learners(cbest, play, cand)
+            n_cand = _class_learners(cbest, cand)
         else:
-            n_cand = _active_learners(active, play, cand)
+            n_cand = _active_learners(active, cand)
         # 7. learning rule, then the updates, clipping and normalisation of every row
         # that they change; 8. statistics of who was updated
-        n_upd, t_ltd, multiplicative = apply_rule(
-            cfg.rule, label, cfg, rates, s, play, cand, n_cand, gw, any_active, upd_n,
-            upd_c, upd_nc, upd_s, scratch)
+        n_upd, t_ltd, multiplicative = apply_rule(cfg.rule, label, cfg, rates, s, cand, n_cand,
+                                                  gw, any_active, upd_n, upd_c, upd_nc, upd_s)
         apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s,
                       t_ltd, multiplicative, cfg.beta, cfg.w_min, cfg.w_max,
                       cfg.weight_norm, norm_target, cfg.row_major)

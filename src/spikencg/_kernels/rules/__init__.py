@@ -2,8 +2,8 @@
 
 Every rule has the signature::
 
-    rule(label, cfg, rates, s, play, cand, n_cand, winner, any_active,
-         upd_n, upd_c, upd_nc, upd_s, scratch) -> (n_upd, t_ltd, multiplicative)
+    rule(label, cfg, rates, s, cand, n_cand, winner, any_active, upd_n, upd_c, upd_nc, upd_s)
+        -> (n_upd, t_ltd, multiplicative)
 
 (see :func:`~spikencg._kernels.rules.s2stdp.s2stdp` for the parameters): from the
 sample's class, the epoch's :data:`~spikencg._kernels._train.Settings` and
@@ -43,8 +43,8 @@ RULES = {
 
 
 @njit(cache=True, nogil=True, inline="always")
-def apply_rule(code, label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n,
-               upd_c, upd_nc, upd_s, scratch):
+def apply_rule(code, label, cfg, rates, s, cand, n_cand, winner, any_active, upd_n, upd_c,
+               upd_nc, upd_s):
     """Run the rule of code ``code``, one of :data:`RULES` (checked by
     :func:`~spikencg._kernels._train.settings`).
 
@@ -53,10 +53,10 @@ def apply_rule(code, label, cfg, rates, s, play, cand, n_cand, winner, any_activ
     of the arrays passed.
     """
     if code == S2STDP:
-        return s2stdp(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n,
-                      upd_c, upd_nc, upd_s, scratch)
+        return s2stdp(label, cfg, rates, s, cand, n_cand, winner, any_active, upd_n, upd_c,
+                      upd_nc, upd_s)
     if code == RSTDP:
-        return rstdp(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n,
-                     upd_c, upd_nc, upd_s, scratch)
-    return s4nn(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n, upd_c,
-                upd_nc, upd_s, scratch)
+        return rstdp(label, cfg, rates, s, cand, n_cand, winner, any_active, upd_n, upd_c,
+                     upd_nc, upd_s)
+    return s4nn(label, cfg, rates, s, cand, n_cand, winner, any_active, upd_n, upd_c,
+                upd_nc, upd_s)

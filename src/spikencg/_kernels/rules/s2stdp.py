@@ -8,8 +8,7 @@ __all__ = ["s2stdp"]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def s2stdp(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n, upd_c, upd_nc,
-           upd_s, scratch):
+def s2stdp(label, cfg, rates, s, cand, n_cand, winner, any_active, upd_n, upd_c, upd_nc, upd_s):
     """Desired firing times around the mean firing time; STDP towards them.
 
     The neurons that take part in learning (``cand[:n_cand]``) get a desired time: the
@@ -28,16 +27,13 @@ def s2stdp(label, cfg, rates, s, play, cand, n_cand, winner, any_active, upd_n, 
     cfg : Settings, the epoch's settings.
     rates : Rates, the epoch's (annealed) rates.
     s : (N,) float64, firing times of the training pass (T: silent).
-    play : (N,) bool, the neurons that take part in learning (after intra-class
-        inhibition).
-    cand, n_cand : (N,) int64 and int, the same neurons, in increasing order, in
-        ``cand[:n_cand]``.
+    cand, n_cand : (N,) int64 and int, the neurons that take part in learning (after
+        intra-class inhibition), in increasing order, in ``cand[:n_cand]``.
     winner : int, the neuron of the training prediction.
     any_active : bool, not every neuron sat out the sample (output dropout).
     upd_n, upd_c, upd_nc, upd_s : (N,) arrays, filled for each updated neuron ``j``:
         the neuron, the increment of its causal inputs (``x_i <= s_n``), that of its
         other inputs, and its firing time.
-    scratch : (N,) float64, free for the rule's own use.
 
     Returns
     -------
