@@ -48,11 +48,18 @@ spec.loader.exec_module(package)
 train = importlib.import_module("_kernels_alone._train")
 with open(args_file, "rb") as f:
     args = pickle.load(f)
-# the kernel's named tuples were pickled as (name, fields): rebuilt with this package's
-args = [getattr(train, a[1])(*a[2]) if isinstance(a, tuple) and len(a) == 3
-        and isinstance(a[0], str) and a[0] == "namedtuple" else a for a in args]
+
+
+def fresh():
+    # a copy of the recorded arguments; the kernel's named tuples were pickled as
+    # (name, fields), and are rebuilt (with this package's classes) from copied fields
+    return [getattr(train, a[1])(*copy.deepcopy(a[2]))
+            if isinstance(a, tuple) and len(a) == 3 and isinstance(a[0], str)
+            else copy.deepcopy(a) for a in args]
+
+
 for _ in range(reps):
-    train.train_epoch(*copy.deepcopy(args))
+    train.train_epoch(*fresh())
 """
 
 

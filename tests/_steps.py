@@ -72,7 +72,7 @@ def kernel_train_steps(arrays, y, n_classes, W0, params, n_epochs, row_major, rn
               "train_prediction": []}
     for _ in range(n_epochs):
         epoch_rates = _train.rates(*rates, eta, acc_prev)
-        _train.begin_epoch(layer, cfg, epoch_rates)
+        _train.begin_epoch(layer, cfg)
         epoch = {key: [] for key in record}
         correct = 0
         for k in range(n):
@@ -85,7 +85,7 @@ def kernel_train_steps(arrays, y, n_classes, W0, params, n_epochs, row_major, rn
             epoch["training_thresholds"].append(
                 layer.theta.copy() if comp == competition.NONE else layer.phi.copy())
             epoch["train_prediction"].append(rec.prediction[k])
-        _train.end_epoch(layer, cfg, epoch_rates)
+        _train.end_epoch(layer, cfg)
         for key, values in epoch.items():
             record[key].append(np.array(values))
         acc_prev = correct / max(n, 1)

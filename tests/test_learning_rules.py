@@ -130,10 +130,10 @@ def test_every_registered_competition_mode_runs():
         layer = _train.Layer(np.full((n_in, N), 0.3, np.float32), theta, theta.copy(),
                              np.ones(N))
         rates = _train.rates(0.1, -0.1, -0.1, 0.1, 0.0, 0.05, 0.5)
-        _train.begin_epoch(layer, cfg, rates)
+        _train.begin_epoch(layer, cfg)
         _train.train_epoch(spikes, np.array([0], np.int64), np.array([0], np.int64), layer,
                            cfg, rates, np.random.default_rng(0), _train.new_record(1, N))
-        _train.end_epoch(layer, cfg, rates)
+        _train.end_epoch(layer, cfg)
 
 
 def test_settings_refuse_unknown_codes_and_missing_fields():

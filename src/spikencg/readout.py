@@ -757,13 +757,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         record = _train.new_record(arrays[0].shape[0] - 1, W.shape[1])
         n = order.shape[0]
         chunk = n if bar is None else max(1, min(n, _PROGRESS_CHUNK))
-        _train.begin_epoch(layer, cfg, rates)
+        _train.begin_epoch(layer, cfg)
         for lo in range(0, n, chunk):
             _train.train_epoch(arrays, y_enc, order[lo : lo + chunk], layer, cfg, rates,
                                state.rng, record)
             if bar is not None:
                 bar.update(min(chunk, n - lo))
-        _train.end_epoch(layer, cfg, rates)
+        _train.end_epoch(layer, cfg)
         acc = record.stats[_train.STAT_CORRECT] / max(n, 1)
         state.end_epoch(acc, self.annealing, self.threshold_annealing)
         self.n_iter_ += 1

@@ -14,7 +14,8 @@ values): :data:`Settings` (constant over a fit), :data:`Rates` (one epoch's rate
 :data:`Layer` (the arrays trained in place) and :data:`EpochRecord` (the statistics
 accumulated). Build them with :func:`settings`, :func:`rates`, :func:`new_record`, so that
 every field has the type the compiled code expects (another type would compile another
-copy of the kernel).
+copy of the kernel). Inside, the tuples of arrays are unpacked once, and the per-sample
+steps receive arrays one by one (see ``rules`` for why).
 """
 
 from collections import namedtuple
@@ -102,7 +103,7 @@ EpochRecord = namedtuple("EpochRecord", ["prediction", "updates_own", "updates_o
 # A sample's forward-pass arrays: x (n_in,) dense input times (T between samples);
 # hidden (n_in,) inputs hidden by input dropout; active (N,) neurons not dropped out;
 # theta32 (N,) the decision thresholds as float32; thr32 (N,) the training thresholds as
-# float32 (set by the competition mode), thr (N,) the same as float64 (neuron-major
+# float32 (named by the competition mode), thr (N,) the same as float64 (neuron-major
 # pass); s, V (N,) firing times and potentials; acc, alive: the row-by-row pass's
 # scratch; g_lo, g_f: the neuron-major pass's groups of equal timestamps
 Forward = namedtuple("Forward", ["x", "hidden", "active", "theta32", "thr32", "thr", "s",
@@ -167,7 +168,7 @@ def _forward_arrays(theta, n_in, max_len, T):
 
 
 @njit(cache=True, nogil=True)
-def begin_epoch(layer, cfg, rates):
+def begin_epoch(layer, cfg):
     """The competition mode's work before an epoch: the training thresholds it names
     are reset to the decision thresholds (CR-2 and none: all).
 
@@ -175,14 +176,13 @@ def begin_epoch(layer, cfg, rates):
     ----------
     layer : Layer, updated in place.
     cfg : Settings.
-    rates : Rates (unused; every epoch step takes the same arguments).
     """
     lo, hi, _ = competition_range(cfg.competition, competition.EPOCH_START, 0, cfg)
     layer.phi[lo:hi] = layer.theta[lo:hi]
 
 
 @njit(cache=True, nogil=True)
-def end_epoch(layer, cfg, rates):
+def end_epoch(layer, cfg):
     """The competition mode's work after an epoch: the decision thresholds it names take
     the values of the training thresholds (CR-1: all).
 
@@ -190,7 +190,6 @@ def end_epoch(layer, cfg, rates):
     ----------
     layer : Layer, updated in place.
     cfg : Settings.
-    rates : Rates (unused; every epoch step takes the same arguments).
     """
     lo, hi, _ = competition_range(cfg.competition, competition.EPOCH_END, 0, cfg)
     layer.theta[lo:hi] = layer.phi[lo:hi]

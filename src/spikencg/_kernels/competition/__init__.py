@@ -8,9 +8,10 @@ per sample, those that fire with their training thresholds in the forward pass, 
 group whose training thresholds are regulated after it (with or without the floor); at
 the end of an epoch, those whose decision thresholds take the training thresholds'
 values. The epoch loop does the work (:mod:`._regulation`, and
-:func:`~spikencg._kernels._train.begin_epoch` / ``end_epoch``). A mode passes no array:
-in the loop, a choice between compiled functions that take arrays makes numba count the
-references of each array at every call (measured: 450 instructions more per sample).
+:func:`~spikencg._kernels._train.begin_epoch` / ``end_epoch``). A mode takes no array:
+in the loop, a choice between inlined functions that take arrays keeps numba counting
+their references at every call (measured: 450 instructions more per sample, 5 % of a
+training step on digits; see ``rules``).
 
 A mode is selected by its code (``Settings.competition``), which :data:`MODES` gives for
 every name the estimator accepts. Adding a mode: its function in a file of its own here,

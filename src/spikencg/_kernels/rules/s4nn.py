@@ -45,17 +45,19 @@ def s4nn(label, cfg, rates, s, cand, n_cand, winner, any_active, upd_n, upd_c, u
             t_base = s[cand[j]]
     if t_base + cfg.t_gap > T:
         t_base = T - cfg.t_gap
-    # the float32 errors' norm (in float64, as the original), then the quotients (the
-    # errors computed again: the same numbers)
+    # the float32 errors' norm (in float64, as the original), then the quotients; the
+    # error of cand[j] waits in upd_c[j], which the updates overwrite in place (update
+    # n_upd <= j is written after that error is read)
     norm2 = 0.0
     for j in range(n_cand):
         e = _error(cand[j], s[cand[j]], t_base, lo_t, hi_t, cfg)
+        upd_c[j] = e
         norm2 += e * e
     nrm = np.float32(np.sqrt(norm2))
     n_upd = np.int64(0)
     for j in range(n_cand):
         n = cand[j]
-        e = _error(n, s[n], t_base, lo_t, hi_t, cfg)
+        e = upd_c[j]
         if norm2 > 0.0 and e != 0.0:
             upd_n[n_upd] = n
             upd_c[n_upd] = np.float64(np.float32(np.float32(e) / nrm)) * rates.learning_rate
