@@ -81,9 +81,12 @@ def _features_path(cache_dir, quick):
     import hashlib
 
     from spikencg.features import STDPConvFeatures
+    from spikencg.table1 import _extractor_params
 
     n, n_fit = _feature_sizes(quick)
-    params = json.dumps(STDPConvFeatures(random_state=0).get_params(), sort_keys=True)
+    # (written as table1's feature cache writes them: the names they had before 0.2, so
+    # that the tag, and the cached features, stay those of earlier versions)
+    params = json.dumps(_extractor_params(STDPConvFeatures(random_state=0)), sort_keys=True)
     tag = hashlib.sha1(params.encode()).hexdigest()[:10]
     return Path(cache_dir) / f"bench_fmnist_stdpcsnn_fit{n_fit}_n{n}_{tag}.npz"
 

@@ -126,7 +126,7 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
     for _ in range(reps):
         if stdp_only:
             for j in range(n_upd):
-                _update_column(WT[upd_n[j]], x, hidden, False, 1e-4, -1e-4, 0.5, np.inf,
+                _update_column(WT, upd_n[j], x, hidden, False, 1e-4, -1e-4, 0.5, np.inf,
                                0.0, 1.0, False, 0.0, 1.0)
         else:
             apply_updates(W, rs, x, hidden, False, n_upd, upd_n, c, nc, s_n, np.inf, False,

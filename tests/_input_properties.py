@@ -52,7 +52,7 @@ def _fitted():
         intensity_enc = TTFSEncoder(encoding="intensity").fit(X)
         population_enc = TTFSEncoder(encoding="population").fit(X)
         images = rng.integers(0, 255, (6, 8, 8)).astype(np.float64)
-        ext = STDPConvFeatures(n_maps=2, kernel_size=3, pool_size=2, n_epochs=1,
+        ext = STDPConvFeatures(n_maps=2, kernel_size=3, pool_size=2, max_iter=1,
                                random_state=0).fit(images)
     return clf, {"time": time_enc, "intensity": intensity_enc,
                  "population": population_enc}, ext
@@ -163,7 +163,7 @@ def call(name, X):
     owner, _, method = name.partition(".")
     if owner == "features":
         if method == "fit":
-            return STDPConvFeatures(n_maps=2, kernel_size=3, pool_size=2, n_epochs=1,
+            return STDPConvFeatures(n_maps=2, kernel_size=3, pool_size=2, max_iter=1,
                                     random_state=0).fit(X)
         return EXTRACTOR.transform(X)
     enc = ENCODERS[owner]

@@ -1,4 +1,4 @@
-"""Tests of spikencg.encoding: TTFSEncoder, the spike-list format and its helpers."""
+"""Tests of spikencg.encoding (TTFSEncoder) and spikencg.spikes (the spike-list format)."""
 
 import numpy as np
 import pytest
@@ -18,14 +18,28 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import _safe_indexing, check_array
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from spikencg.encoding import (
-    TTFSEncoder,
+from spikencg.encoding import TTFSEncoder
+from spikencg.spikes import (
     load_spikes,
     save_spikes,
     spike_arrays,
     spikes_from_dense,
     spikes_to_dense,
 )
+
+
+def test_format_functions_still_importable_from_encoding():
+    # the spike-list format moved to spikencg.spikes; the names of encoding's __all__
+    # stay importable from there (the same objects), and from the package
+    import spikencg
+    from spikencg import encoding, spikes
+
+    for name in spikes.__all__:
+        assert name in encoding.__all__
+        assert getattr(encoding, name) is getattr(spikes, name)
+        if name != "spike_arrays":
+            assert getattr(spikencg, name) is getattr(spikes, name)
+
 
 # --------------------------------------------------------------------------------------
 # helpers
@@ -428,7 +442,7 @@ def test_rows_are_sorted_like_lexsort(kind):
 def test_block_by_block_conversion_equals_one_block(digits, monkeypatch, params):
     # dense input is converted a block of rows at a time (bounded memory): the same
     # encoder, spike lists and error messages as in one block
-    from spikencg import encoding
+    from spikencg import spikes
 
     X, _ = digits
     if "encoding" not in params:
@@ -437,7 +451,7 @@ def test_block_by_block_conversion_equals_one_block(digits, monkeypatch, params)
     ref_enc = TTFSEncoder(**params).fit(X3)
     ref = ref_enc.transform(X3)
     ref_arrays = spike_arrays(X) if "encoding" not in params else None
-    monkeypatch.setattr(encoding, "_CHUNK_VALUES", 7 * 64)  # blocks of 7 rows
+    monkeypatch.setattr(spikes, "_CHUNK_VALUES", 7 * 64)  # blocks of 7 rows
     enc = TTFSEncoder(**params).fit(X3)
     if "encoding" in params:
         np.testing.assert_array_equal(enc.x_min_, ref_enc.x_min_)
@@ -465,12 +479,12 @@ def test_block_by_block_conversion_equals_one_block(digits, monkeypatch, params)
 
 def test_data_frame_blocks(digits, monkeypatch):
     pd = pytest.importorskip("pandas")
-    from spikencg import encoding
+    from spikencg import spikes
 
     X, _ = digits
     df = pd.DataFrame(X, columns=[f"px{i}" for i in range(64)], index=np.arange(64, 64 + len(X)))
     ref = TTFSEncoder(encoding="intensity").fit(df).transform(df)
-    monkeypatch.setattr(encoding, "_CHUNK_VALUES", 100 * 64)
+    monkeypatch.setattr(spikes, "_CHUNK_VALUES", 100 * 64)
     enc = TTFSEncoder(encoding="intensity").fit(df)
     np.testing.assert_array_equal(enc.feature_names_in_, df.columns)
     assert (enc.transform(df) != ref).nnz == 0

@@ -149,7 +149,7 @@ def test_output_shape_range_and_dtype(fitted, images):
 
 
 def test_default_feature_count_is_4608():
-    ext = STDPConvFeatures(random_state=0, max_train_samples=2, n_epochs=2)
+    ext = STDPConvFeatures(random_state=0, max_train_samples=2, max_iter=2)
     F = ext.fit(_images(2)).transform(_images(1))
     assert F.shape == (1, 4608)
 
@@ -272,7 +272,7 @@ def _patch_reference(times, order, pos, C, H, W, Wt, thr, a_plus, a_minus, beta,
         wins[winner] += 1
         w = Wt[..., winner].astype(np.float64)
         causal = patch <= t_win
-        w = np.where(causal, w + a_plus * np.exp(-beta * w), w - a_minus * np.exp(-beta * (1 - w)))
+        w = np.where(causal, w + a_plus * np.exp(-beta * w), w + a_minus * np.exp(-beta * (1 - w)))
         Wt[..., winner] = np.clip(w, 0.0, 1.0).astype(np.float32)
         th = thr.astype(np.float64) - th_lr * (t_win - t_obj) - hom / (M - 1)
         th[winner] += hom + hom / (M - 1)
@@ -293,7 +293,7 @@ def test_patch_training_matches_its_definition(images):
     thr = np.full(5, 6.0, np.float32)
     Wt2, thr2 = Wt.copy(), thr.copy()
     wins = np.zeros(5, dtype=np.int64)
-    args = (0.1, 0.1, 1.0, 0.8, 0.5, 0.3, 1.0)
+    args = (0.1, -0.1, 1.0, 0.8, 0.5, 0.3, 1.0)
     n = _conv.train_patches(times, order, pos[:, 0].copy(), pos[:, 1].copy(), 2, 28, 28,
                             Wt, thr, 1.0, *args, wins)
     ref = _patch_reference(times, order, pos, 2, 28, 28, Wt2, thr2, *args)
@@ -304,12 +304,12 @@ def test_patch_training_matches_its_definition(images):
 
 
 def test_patch_training_balances_wins_and_anneals(images):
-    ext = STDPConvFeatures(**{**SMALL, "n_epochs": 20}).fit(images)
+    ext = STDPConvFeatures(**{**SMALL, "max_iter": 20}).fit(images)
     assert ext.n_updates_ == ext.win_counts_.sum() > 0.9 * 20 * len(images)
     # the win-balancing threshold term shares the wins among the maps
     assert ext.win_counts_.min() > 0.5 * ext.win_counts_.mean()
     # annealing changes the result; annealing=1 keeps the rates
-    ext2 = STDPConvFeatures(**{**SMALL, "n_epochs": 20, "annealing": 1.0}).fit(images)
+    ext2 = STDPConvFeatures(**{**SMALL, "max_iter": 20, "annealing": 1.0}).fit(images)
     assert not np.array_equal(ext.filters_, ext2.filters_)
     with pytest.raises(ValueError, match="training"):
         STDPConvFeatures(training="layer").fit(images)
@@ -324,9 +324,9 @@ def test_max_train_samples_and_zero_epochs(images):
                               "random_state": 0})
     ext.fit(images)
     assert ext.n_updates_ <= 3 * 2
-    ext = STDPConvFeatures(n_maps=4, max_train_samples=3, n_epochs=5, random_state=0)
+    ext = STDPConvFeatures(n_maps=4, max_train_samples=3, max_iter=5, random_state=0)
     assert ext.fit(images).n_updates_ <= 3 * 5
-    none = STDPConvFeatures(n_maps=4, n_epochs=0, random_state=0).fit(images)
+    none = STDPConvFeatures(n_maps=4, max_iter=0, random_state=0).fit(images)
     np.testing.assert_array_equal(none.filters_, none.initial_filters_)
     assert none.n_updates_ == 0
 
@@ -590,7 +590,7 @@ def _smooth_colour(n=40, size=32, seed=0):
 
 def test_colour_images_give_the_cifar_variant_shapes():
     X = _smooth_colour(12)
-    ext = STDPConvFeatures(n_epochs=1, random_state=0).fit(X)
+    ext = STDPConvFeatures(max_iter=1, random_state=0).fit(X)
     F = ext.transform(X)
     assert F.shape == (12, 7 * 7 * 128) and ext.output_shape_ == (128, 7, 7)
     assert ext.filters_.shape == (128, 6, 5, 5) and ext.input_min_.shape == (6, 32, 32)
@@ -602,11 +602,11 @@ def test_colour_images_give_the_cifar_variant_shapes():
     with pytest.raises(ValueError, match="3 channel"):
         ext.transform(X[:, :1])
     # grey-level images keep the DoG pre-processing, no whitening
-    grey = STDPConvFeatures(n_maps=4, n_epochs=1, random_state=0).fit(X[:, 0])
+    grey = STDPConvFeatures(n_maps=4, max_iter=1, random_state=0).fit(X[:, 0])
     assert grey.n_colors_ == 1 and not hasattr(grey, "whitening_")
     assert grey.filters_.shape == (4, 2, 5, 5)
     # DoG on colour images: on/off of each channel
-    dog = STDPConvFeatures(n_maps=4, n_epochs=1, preprocessing="dog", random_state=0).fit(X)
+    dog = STDPConvFeatures(n_maps=4, max_iter=1, preprocessing="dog", random_state=0).fit(X)
     assert not hasattr(dog, "whitening_") and dog.filters_.shape == (4, 6, 5, 5)
     with pytest.raises(ValueError, match="whiten_size must be odd"):
         STDPConvFeatures(whiten_size=4).fit(X)
@@ -642,3 +642,26 @@ def test_whitening_filters_errors(kwargs, message):
         whitening_filters(np.ones((2, 3, 32, 32)), **kwargs)
     with pytest.raises(ValueError, match="n_channels"):
         whitening_filters(np.ones((2, 32, 32)))
+
+
+def test_renamed_parameters_keep_working_for_a_release(images):
+    # n_epochs became max_iter and a_minus became signed (< 0: depression, as in
+    # SpikingReadoutClassifier) in 0.2: the former name and convention still give the
+    # same model, with a FutureWarning, until 0.3
+    from sklearn.base import clone
+
+    params = dict(n_maps=4, max_train_samples=6, random_state=0)
+    ref = STDPConvFeatures(**params, max_iter=2, a_minus=-0.05).fit(images)
+    assert ref.get_params()["n_epochs"] == "deprecated"
+    with pytest.warns(FutureWarning, match="'n_epochs' was renamed to 'max_iter'"):
+        old = STDPConvFeatures(**params, n_epochs=2, max_iter=7, a_minus=-0.05).fit(images)
+    np.testing.assert_array_equal(old.filters_, ref.filters_)
+    np.testing.assert_array_equal(old.thresholds_, ref.thresholds_)
+    with pytest.warns(FutureWarning, match="a_minus=0.05 > 0 is read as the size"):
+        old = clone(STDPConvFeatures(**params, max_iter=2, a_minus=0.05)).fit(images)
+    np.testing.assert_array_equal(old.filters_, ref.filters_)
+    np.testing.assert_array_equal(old.thresholds_, ref.thresholds_)
+    assert STDPConvFeatures().a_minus == -0.1 and STDPConvFeatures().max_iter == 100
+    assert WHOLE_IMAGE_SETTINGS["a_minus"] < 0 and "n_epochs" not in WHOLE_IMAGE_SETTINGS
+    with pytest.raises(ValueError, match="n_epochs"):
+        STDPConvFeatures(n_epochs=-1).fit(images)

@@ -138,7 +138,7 @@ def test_row_sums_are_numpys_float32_sums(scale):
         row[rng.random(n) < 0.2] = 0.0
         leaves, pairs = _f32sum.pairwise_plan(n)
         part = np.empty(2 * len(leaves), np.float32)
-        assert _f32sum.abs_sum_f32(row, leaves, pairs, part) == np.abs(row).sum(), n
+        assert _f32sum.abs_sum_f32(row[None], 0, leaves, pairs, part) == np.abs(row).sum(), n
     # values whose sum depends on the order of the additions
     row = np.full(4608, np.float32(2.0**-25))  # below half a unit of 1.0 in float32
     row[0] = 1.0
@@ -147,7 +147,7 @@ def test_row_sums_are_numpys_float32_sums(scale):
     for v in row:
         in_order = np.float32(in_order + v)
     part = np.empty(2 * len(leaves), np.float32)
-    assert _f32sum.abs_sum_f32(row, leaves, pairs, part) == row.sum() != in_order
+    assert _f32sum.abs_sum_f32(row[None], 0, leaves, pairs, part) == row.sum() != in_order
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e-3, 1e4])
@@ -161,7 +161,7 @@ def test_rescaling_pass_gives_numpys_products_and_sums(scale):
         expected = row * f
         w_min, w_max = np.sort(rng.choice(expected, 2))
         leaves, pairs = _f32sum.pairwise_plan(n)
-        total, out = _f32sum.scale_abs_sum_f32(row, f, w_min, w_max, leaves, pairs,
+        total, out = _f32sum.scale_abs_sum_f32(row[None], 0, f, w_min, w_max, leaves, pairs,
                                                np.empty(2 * len(leaves), np.float32))
         np.testing.assert_array_equal(row, expected)
         assert total == np.abs(expected).sum()

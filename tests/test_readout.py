@@ -177,13 +177,13 @@ def test_parallel_prediction_equals_one_thread(digits_times):
 
 
 def test_chunked_prediction_equals_one_chunk(digits_times, monkeypatch):
-    from spikencg import encoding
+    from spikencg import spikes
 
     X, y = digits_times
     clf = SpikingReadoutClassifier(max_iter=2, random_state=0).fit(X[:500], y[:500])
     S = TTFSEncoder().fit_transform(X)
     ref = (clf.predict(X), clf.decision_function(X), clf.predict_proba(S))
-    monkeypatch.setattr(encoding, "_CHUNK_VALUES", 100 * X.shape[1])  # 100 rows
+    monkeypatch.setattr(spikes, "_CHUNK_VALUES", 100 * X.shape[1])  # 100 rows
     np.testing.assert_array_equal(clf.predict(X), ref[0])
     np.testing.assert_array_equal(clf.predict(S), ref[0])
     np.testing.assert_array_equal(clf.decision_function(X), ref[1])

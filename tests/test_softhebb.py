@@ -377,11 +377,11 @@ def test_thread_count_with_many_maps_and_images():
 
 
 def test_max_train_samples_epochs_and_verbose(images, capsys):
-    ext = SoftHebbFeatures(**TINY, batch_size=4, max_train_samples=8, n_epochs=2,
+    ext = SoftHebbFeatures(**TINY, batch_size=4, max_train_samples=8, max_iter=2,
                            random_state=0, verbose=1).fit(images)
     assert ext.n_updates_ == 4
     ext.transform(images)
-    none = SoftHebbFeatures(**TINY, n_epochs=0, random_state=0).fit(images)
+    none = SoftHebbFeatures(**TINY, max_iter=0, random_state=0).fit(images)
     assert none.n_updates_ == 0
     frozen = SoftHebbFeatures(**{**TINY, "learning_rate": 0.0}, random_state=0).fit(images)
     np.testing.assert_array_equal(none.filters_[1], frozen.filters_[1])
@@ -498,3 +498,16 @@ def test_tags():
     tags = get_tags(SoftHebbFeatures())
     assert tags.input_tags.three_d_array and not tags.input_tags.sparse
     assert tags.transformer_tags.preserves_dtype == []
+
+
+def test_n_epochs_renamed_max_iter(images):
+    # the former name still gives the same model, with a FutureWarning, until 0.3
+    ref = SoftHebbFeatures(**TINY, batch_size=4, max_train_samples=8, max_iter=2,
+                           random_state=0).fit(images)
+    assert ref.get_params()["n_epochs"] == "deprecated"
+    with pytest.warns(FutureWarning, match="'n_epochs' was renamed to 'max_iter'"):
+        old = SoftHebbFeatures(**TINY, batch_size=4, max_train_samples=8, n_epochs=2,
+                               random_state=0).fit(images)
+    assert old.n_updates_ == ref.n_updates_ == 4
+    for a, b in zip(old.filters_, ref.filters_, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from spikencg import table1
+from spikencg._results import table1_fold_path
 from spikencg.cli import main
 from spikencg.features import STDPConvFeatures
 
@@ -44,7 +45,7 @@ def tiny_extractor():
     """A small STDP-CSNN variant (4 maps, 2 epochs) that uses the STDP-CSNN presets."""
 
     def factory(dataset, random_state):
-        return STDPConvFeatures(n_maps=4, n_epochs=2, random_state=random_state)
+        return STDPConvFeatures(n_maps=4, max_iter=2, random_state=random_state)
 
     table1.register_extractor("tiny", factory, "test extractor", presets="STDP-CSNN")
     yield "tiny"
@@ -190,7 +191,7 @@ def test_paper_values_match_the_reference_table():
 
 
 def _fake_fold(out, config, fold, acc, updates=None, M=1, L=0):
-    path = table1._fold_file(out, "fashion-mnist", "STDP-CSNN", "once", config, fold)
+    path = table1_fold_path(out, "fashion-mnist", "STDP-CSNN", "once", config, fold)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "key": "k", "dataset": "fashion-mnist", "extractor": "STDP-CSNN",

@@ -119,6 +119,10 @@ def test_run_chunks_splits_and_covers(monkeypatch):
     assert _parallel.chunk_bounds(1000, 1e6, 1, min_ns=100.0) == [0, 1000]
     b = _parallel.chunk_bounds(1000, 1e6, 2, min_ns=100.0)
     assert b == [1000 * c // 8 for c in range(9)]
+    # 3 chunks' worth on 2 threads: 2 chunks (3 would take 2 chunks' time)
+    assert _parallel.chunk_bounds(1000, 330.0, 2, min_ns=100.0, min_chunk_ns=110.0) == [
+        0, 500, 1000]
+    assert len(_parallel.chunk_bounds(1000, 1e6, 3, min_ns=100.0)) - 1 == 12
 
 
 def test_run_chunks_never_waits_for_a_stalled_helper(monkeypatch):

@@ -228,7 +228,7 @@ def test_silent_because_no_input_spike_says_so(digits):
 @pytest.fixture(scope="module")
 def extractor():
     imgs = np.random.default_rng(0).integers(0, 255, (10, 28, 28)).astype(np.uint8)
-    return STDPConvFeatures(n_maps=4, n_epochs=1, random_state=0).fit(imgs), imgs
+    return STDPConvFeatures(n_maps=4, max_iter=1, random_state=0).fit(imgs), imgs
 
 
 @pytest.mark.parametrize("name, cut, match", [
@@ -254,7 +254,7 @@ def test_extractor_checks_edited_arrays(extractor, name, cut, match):
 def test_extractor_warns_when_it_learned_nothing(extractor):
     _, imgs = extractor
     with pytest.warns(UserWarning, match="No STDP update took place"):
-        ext = STDPConvFeatures(n_maps=4, kernel_size=3, threshold_init=30.0, n_epochs=1,
+        ext = STDPConvFeatures(n_maps=4, kernel_size=3, threshold_init=30.0, max_iter=1,
                                random_state=0).fit(imgs)
     assert ext.n_updates_ == 0
 

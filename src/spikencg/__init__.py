@@ -13,17 +13,12 @@ SpikingReadoutClassifier
     S4NN, with Neuronal Competition Groups.
 """
 
-from .encoding import (
-    TTFSEncoder,
-    load_spikes,
-    save_spikes,
-    spikes_from_dense,
-    spikes_to_dense,
-)
+from .encoding import TTFSEncoder
 from .features import STDPConvFeatures, load_features, save_features
 from .presets import params_from_config
 from .readout import SpikingReadoutClassifier, ThresholdWarning
 from .softhebb import SoftHebbFeatures
+from .spikes import load_spikes, save_spikes, spikes_from_dense, spikes_to_dense
 
 __version__ = "0.1.0"
 

@@ -12,12 +12,14 @@ import functools
 import math
 import numbers
 import os
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn import config_context, get_config
 from sklearn.utils import check_array as _sklearn_check_array
 from sklearn.utils._param_validation import (
+    Hidden,
     Interval,
     InvalidParameterError,
     Options,
@@ -34,9 +36,69 @@ except ImportError:  # pragma: no cover
     def _openmp_effective_n_threads():
         return os.cpu_count() or 1
 
-__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "_openmp_effective_n_threads",
-           "check_array", "check_finite_params", "check_is_fitted", "check_params",
+__all__ = ["DEPRECATED", "Hidden", "Interval", "Options", "StrOptions", "_fit_context",
+           "_openmp_effective_n_threads", "check_array", "check_finite_params",
+           "check_is_fitted", "check_params", "deprecated_constraint", "image_rows",
+           "renamed_param",
            "validate_data", "validate_parameter_constraints", "wrap_dense_output"]
+
+#: The default of a parameter kept for one release under its former name.
+DEPRECATED = "deprecated"
+# the releases of the renames of issue 27 (epochs as max_iter, STDPConvFeatures' signed
+# a_minus) and of the end of their deprecation
+_RENAMED_IN, _REMOVED_IN = "0.2", "0.3"
+
+
+def deprecated_constraint(*constraints):
+    """The constraints of a parameter kept under its former name for one release.
+
+    Parameters
+    ----------
+    *constraints
+        The constraints of the values it still accepts.
+
+    Returns
+    -------
+    constraints : list
+        Those, and the hidden default ``"deprecated"``.
+    """
+    return [*constraints, Hidden(StrOptions({DEPRECATED}))]
+
+
+def renamed_param(estimator, old, new, *, stacklevel=4):
+    """The value of a renamed parameter, taken from its former name when that is set.
+
+    scikit-learn's way of renaming a parameter: for one release the former name is
+    still accepted (its default is ``"deprecated"``), with a FutureWarning, and wins
+    over the new one.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator.
+    old, new : str
+        The former and the new name of the parameter.
+    stacklevel : int, default=4
+        Of the warning: 4 points at the caller of a ``fit`` wrapped by
+        :func:`_fit_context` that calls this function.
+
+    Returns
+    -------
+    value : object
+        ``getattr(estimator, old)`` when it is not ``"deprecated"``, else
+        ``getattr(estimator, new)``.
+    """
+    value = getattr(estimator, old)
+    if isinstance(value, str) and value == DEPRECATED:
+        return getattr(estimator, new)
+    warnings.warn(
+        f"{type(estimator).__name__}: the parameter '{old}' was renamed to '{new}' in "
+        f"spikencg {_RENAMED_IN}; '{old}' will be removed in {_REMOVED_IN}. Use "
+        f"{new}={value!r} instead.",
+        FutureWarning,
+        stacklevel=stacklevel,
+    )
+    return value
 
 
 def wrap_dense_output(estimator, data, original_input):
@@ -48,6 +110,80 @@ def wrap_dense_output(estimator, data, original_input):
         return data
     return ADAPTERS_MANAGER.adapters[container].create_container(
         data, original_input, columns=estimator.get_feature_names_out)
+
+
+# how the feature extractors' messages describe the images they take: channels first
+# (STDPConvFeatures) or last (SoftHebbFeatures): the shapes, the shapes to pass instead
+# of rows that are not square, and what a row is
+_IMAGE_WORDS = {
+    False: ("images of shape (n_samples, height, width), colour images of shape "
+            "(n_samples, n_colors, height, width) or square images flattened to "
+            "(n_samples, height * width)",
+            "(n_samples, height, width) (or (n_samples, n_colors, height, width))", "image"),
+    True: ("images of shape (n_samples, height, width), (n_samples, height, width, "
+           "channels) or square grayscale images flattened to (n_samples, height * width)",
+           "(n_samples, height, width) or (n_samples, height, width, channels)",
+           "grayscale image"),
+}
+
+
+def image_rows(X, whom, *, channels_last, fitted=None):
+    """Images given to a feature extractor, as rows, and their shape.
+
+    The checks the feature extractors share: dense input of 2 to 4 dimensions; images
+    of shape ``(n, height, width)``, ``(n, height, width, channels)`` (channels last) or
+    ``(n, channels, height, width)`` (channels first), or rows of ``d`` values: images
+    of the fitted shape flattened, or square single-channel images.
+
+    Parameters
+    ----------
+    X : array-like
+        The images given to the extractor.
+    whom : str
+        The extractor named in the messages.
+    channels_last : bool
+        Where 4-D input has its channels.
+    fitted : tuple of (int, int, int), default=None
+        ``(height, width, channels)`` of the fitted images, for rows of that many
+        values; None: rows are square single-channel images.
+
+    Returns
+    -------
+    X2 : array-like of shape (n_samples, height * width * channels)
+        The images as rows (``X`` itself when it is 2-D).
+    image_shape : tuple of (int, int, int)
+        ``(height, width, channels)``.
+    shape : tuple of int
+        The shape of ``X``.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is sparse, has another number of dimensions, or has rows that are
+        neither of the fitted size nor square.
+    """
+    expected, shapes, image = _IMAGE_WORDS[bool(channels_last)]
+    if sp.issparse(X):
+        raise ValueError(f"{whom} expects dense images, got a sparse {type(X).__name__}.")
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        X = np.asarray(X)
+        shape = X.shape
+    if len(shape) not in (2, 3, 4):
+        raise ValueError(f"{whom} expects {expected}; got an array of shape {tuple(shape)}.")
+    if len(shape) == 2:
+        d = int(shape[1])
+        if fitted is not None and d == math.prod(fitted):
+            return X, tuple(fitted), shape
+        side = math.isqrt(d)
+        if side * side != d:
+            raise ValueError(f"{whom} got 2-D input with {d} features, not a square "
+                             f"{image}; pass the images with shape {shapes}.")
+        return X, (side, side, 1), shape
+    C = int(shape[-1 if channels_last else 1]) if len(shape) == 4 else 1
+    H, W = (int(shape[1]), int(shape[2])) if channels_last else (int(shape[-2]),
+                                                                   int(shape[-1]))
+    return np.asarray(X).reshape(shape[0], H * W * C), (H, W, C), shape
 
 
 def check_finite_params(estimator):

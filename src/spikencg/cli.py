@@ -7,7 +7,6 @@ configurations and output folders are checked before any training.
 """
 
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -18,6 +17,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+from . import _results
 
 __all__ = ["main"]
 
@@ -39,25 +40,6 @@ class _Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-
-
-def _write_json(path, obj):
-    """Write JSON atomically: a temporary file in the same folder, then os.replace."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, default=_json_default)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
 
 
 def _prepare_dir(path, option):
@@ -121,21 +103,6 @@ def _parse_value(text):
         raise UserError(f"--set value nested too deeply: {text[:40]}...") from None
 
 
-# original keys that --set hands to the configuration before it is translated (they do
-# not map one-to-one onto an estimator parameter), and the estimator parameters (or
-# protocol keys) they set: an earlier --set of one of those is replaced
-_AFFECTS = {
-    "n_neurons": ("neurons_per_class",),
-    "method": ("rule",),
-    "use_time_ranges": ("rule", "time_ranges"),
-    "w_init_normal": ("w_init",),
-    "regularizer.use_two_thr": ("competition",),
-    "uses_regularizer": ("competition",),
-    "trainer.early_stopping": ("_patience",),
-    "trainer.gridsearch_stop_acc": ("_stop_acc",),
-}
-
-
 def _positive_ints(value):
     """True when ``value`` is an integer >= 1 or a non-empty list of them."""
     values = value if isinstance(value, list) and value else [value]
@@ -154,7 +121,7 @@ def _overrides(pairs, n_classes):
     the configuration's ``n_neurons`` (which need not be a multiple of the number of
     classes of the data then).
     """
-    from .presets import _DIRECT
+    from .presets import estimator_name, translated_targets
 
     config_over, est_over = {}, {}
     for pair in pairs or ():
@@ -170,13 +137,17 @@ def _overrides(pairs, n_classes):
             key = "n_neurons"
             value = ([v * n_classes for v in value] if isinstance(value, list)
                      else value * n_classes)
-        if key in _AFFECTS:
+        # original keys that do not map one-to-one onto an estimator parameter go to the
+        # configuration before its translation; an earlier --set of what they set is
+        # replaced
+        targets = translated_targets(key)
+        if targets is not None:
             config_over.pop(key, None)
             config_over[key] = value
-            for name in _AFFECTS[key]:
+            for name in targets:
                 est_over.pop(name, None)
             continue
-        key = _DIRECT.get(key, key)
+        key = estimator_name(key)
         est_over.pop(key, None)  # (re-inserted: the order of the --set is kept)
         est_over[key] = value
     return config_over, est_over
@@ -245,7 +216,7 @@ def _grid_points(grids):
 def _check_params(params, n_classes):
     """Check the values of one parameter set before any work (UserError naming the key),
     their combination included (as ``fit`` would on ``n_classes`` classes)."""
-    from .presets import _DIRECT
+    from .presets import original_name
     from .readout import SpikingReadoutClassifier
 
     est, proto = _split_protocol(params)
@@ -264,10 +235,9 @@ def _check_params(params, n_classes):
             warnings.simplefilter("ignore")
             clf._resolve(n_classes)  # finite values, the rules between parameters
     except (ValueError, TypeError) as exc:
-        original = {v: k for k, v in _DIRECT.items()}
         names = [n for n in est if f"'{n}'" in str(exc) or str(exc).startswith(f"{n} ")]
-        hint = "".join(f" ({original[n]} in the original configuration format)"
-                       for n in names if n in original)
+        hint = "".join(f" ({original_name(n)} in the original configuration format)"
+                       for n in names if original_name(n) is not None)
         raise UserError(f"{exc}{hint}") from None
 
 
@@ -278,7 +248,7 @@ def _split_protocol(params):
 
 
 def _load_set(data_dir, name, required):
-    from .encoding import load_spikes
+    from .spikes import load_spikes
 
     path = Path(data_dir) / f"{name}.npz"
     if not path.is_file():
@@ -336,29 +306,6 @@ def _make_estimator(est_params, max_time, seed):
     return SpikingReadoutClassifier(**est_params)
 
 
-def _history_rows(clf):
-    rows = []
-    for e in range(clf.n_iter_):
-        rows.append({
-            "epoch": e + 1,
-            "train_accuracy": float(clf.train_accuracy_[e]),
-            "validation_accuracy": float(clf.validation_accuracy_[e]),
-            "silent_fraction": float(clf.silent_fraction_[e]),
-        })
-    return rows
-
-
-def _write_csv(path, rows, fields=None):
-    path = Path(path)
-    fields = fields or (list(rows[0]) if rows else [])
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, path)
-
-
 def _acc(clf, data):
     if data is None:
         return None
@@ -398,26 +345,11 @@ def _convert_output(output):
     return out
 
 
-def _check_entry_size(npz, key, where):
-    """UserError when the entry ``key`` of the open .npz archive ``npz`` announces more
-    data than it holds (reading it would first ask for that much memory)."""
-    from .datasets import _check_npy_size, _npy_header
-
-    member = f"{key}.npy"
-    if member not in npz.zip.namelist():
-        return
-    with npz.zip.open(member) as stream:
-        header = _npy_header(stream)
-        offset = stream.tell()
-    try:
-        _check_npy_size(header, npz.zip.getinfo(member).file_size - offset, where)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-
-
 def _read_x_max(path, n_features):
     """The intensity scaling stored by `convert --intensity` in ``path``."""
     import zipfile
+
+    from ._npz import check_entry_size
 
     path = Path(path)
     if not path.is_file():
@@ -432,7 +364,10 @@ def _read_x_max(path, n_features):
                         "convert` (it holds a single array, not an .npz archive).")
     with loaded as f:
         try:
-            _check_entry_size(f, _X_MAX_ENTRY, f"--x-max-from {path}")
+            check_entry_size(f, _X_MAX_ENTRY, f"--x-max-from {path}")
+        except ValueError as exc:  # (it announces more data than the file holds)
+            raise UserError(str(exc)) from None
+        try:
             x_max = f[_X_MAX_ENTRY] if _X_MAX_ENTRY in f.files else None
         except (ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise UserError(f"--x-max-from {path}: damaged file, its x_max cannot be "
@@ -453,7 +388,8 @@ def _read_x_max(path, n_features):
 
 def _cmd_convert(args):
     from .datasets import load_npy
-    from .encoding import TTFSEncoder, save_spikes
+    from .encoding import TTFSEncoder
+    from .spikes import save_spikes
 
     if not args.intensity and (args.x_max is not None or args.x_max_from is not None):
         raise UserError(f"{'--x-max' if args.x_max is not None else '--x-max-from'} "
@@ -509,8 +445,6 @@ def _append_array(path, name, array):
 
 
 def _cmd_run(args):
-    import joblib
-
     train, val, test = _load_data(args.data_dir)
     params = _load_params(args, _n_classes(train[1]))
     if isinstance(params, list):
@@ -529,9 +463,6 @@ def _cmd_run(args):
     t0 = time.perf_counter()
     caught = _fit_recording(clf, train[0], train[1], **fit_kw)
     seconds = time.perf_counter() - t0
-    rows = _history_rows(clf)
-    _write_csv(out / "metrics.csv", rows,
-               ["epoch", "train_accuracy", "validation_accuracy", "silent_fraction"])
     scores = {
         "train_accuracy": _acc(clf, train),
         "validation_accuracy": _acc(clf, val),
@@ -543,20 +474,15 @@ def _cmd_run(args):
         "protocol": proto,
         "warnings": caught,
     }
-    _write_json(out / "scores.json", scores)
-    joblib.dump(clf, out / "model.joblib")
-    with open(out / "log.txt", "w", encoding="utf-8") as f:
-        f.write(f"spikencg run {_shown(args.data_dir)}\n")
-        f.write(f"params: {json.dumps(clf.get_params(), default=_json_default)}\n")
-        for r in rows:
-            f.write(f"epoch {r['epoch']}: train acc {r['train_accuracy']:.4f}, "
-                    f"validation acc {r['validation_accuracy']:.4f}, "
-                    f"silent {r['silent_fraction']:.1%}\n")
-        for w in caught:
-            f.write(f"warning: {w}\n")
-        for k in ("train_accuracy", "validation_accuracy", "test_accuracy"):
-            if scores[k] is not None:
-                f.write(f"{k}: {scores[k]:.4f}\n")
+    log = [f"spikencg run {_shown(args.data_dir)}",
+           f"params: {json.dumps(clf.get_params(), default=_results.json_default)}"]
+    log += [f"epoch {r['epoch']}: train acc {r['train_accuracy']:.4f}, "
+            f"validation acc {r['validation_accuracy']:.4f}, "
+            f"silent {r['silent_fraction']:.1%}" for r in _results.history_rows(clf)]
+    log += [f"warning: {w}" for w in caught]
+    log += [f"{k}: {scores[k]:.4f}" for k in ("train_accuracy", "validation_accuracy",
+                                             "test_accuracy") if scores[k] is not None]
+    _results.write_run(out, clf, scores, log)
     for w in caught:
         print(f"warning: {w}", file=sys.stderr)
     msg = ", ".join(f"{k.split('_')[0]} accuracy {scores[k]:.4f}"
@@ -609,21 +535,14 @@ def _cmd_kfold(args):
             for i, (tr, va) in enumerate(folds))
     for r in Parallel(n_jobs=args.n_jobs, return_as="generator")(jobs):
         results.append(r)
-        _write_json(out / f"fold_{r['fold']}.json", r)
+        _results.write_fold(out, r)
         test_msg = (f", test acc {r['test_accuracy']:.4f}"
                     if r["test_accuracy"] is not None else "")
         print(f"fold {r['fold'] + 1}/{args.k}: validation acc "
               f"{r['validation_accuracy']:.4f}{test_msg} ({r['epochs']} epochs)", flush=True)
-    _write_csv(out / "folds.csv", results,
-               ["fold", "validation_accuracy", "test_accuracy", "epochs", "fit_seconds"])
-    summary = {"k": args.k, "seed": args.seed, "params": est, "protocol": proto,
-               "folds": results}
-    for key in ("validation_accuracy", "test_accuracy"):
-        vals = [r[key] for r in results if r[key] is not None]
-        if vals:
-            summary[f"{key}_mean"] = float(np.mean(vals))
-            summary[f"{key}_std"] = float(np.std(vals))
-    _write_json(out / "kfold.json", summary)
+    summary = _results.kfold_summary(results, k=args.k, seed=args.seed, params=est,
+                                     protocol=proto)
+    _results.write_kfold(out, summary)
     _print_kfold(summary)
     print(f"outputs in {_shown(out)}")
     return 0
@@ -658,14 +577,6 @@ def _data_fingerprint(*sets):
     return h.hexdigest()[:16]
 
 
-def _run_key(params, setup):
-    """The key (and file name) of a gridsearch run: a hash of everything that changes its
-    result: its parameters and the ``setup`` (data, seed, validation, procedure)."""
-    text = json.dumps({"params": params, "setup": setup}, sort_keys=True,
-                      default=_json_default)
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
 def _grid_run(params, setup, seed, max_time, train, val, runs_dir):
     """One gridsearch run; writes runs_dir/<hash>.json atomically when finished."""
     est, proto = _split_protocol(params)
@@ -686,7 +597,7 @@ def _grid_run(params, setup, seed, max_time, train, val, runs_dir):
         clf.set_params(max_iter=max_iter - first, restore_best=False, **stopping)
         caught += _fit_recording(clf, train[0], train[1], X_val=val[0], y_val=val[1])
     result = {
-        "key": _run_key(params, setup),
+        "key": _results.run_key(params, setup),
         "params": params,
         "setup": setup,
         "status": status,
@@ -697,24 +608,8 @@ def _grid_run(params, setup, seed, max_time, train, val, runs_dir):
         "fit_seconds": time.perf_counter() - t0,
         "warnings": caught,
     }
-    _write_json(Path(runs_dir) / f"{result['key']}.json", result)
+    _results.write_grid_run(runs_dir, result)
     return result
-
-
-def _is_number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
-
-
-def _read_result(path):
-    """A finished gridsearch run read from ``path``, or None (unreadable, unfinished or
-    not a run written by `gridsearch`, or a file named after another key than its own:
-    it is redone on the next `gridsearch`)."""
-    r = _read_json_or_none(path)
-    ok = (isinstance(r, dict) and _is_number(r.get("validation_accuracy"))
-          and isinstance(r.get("params"), dict) and isinstance(r.get("epochs"), int)
-          and r.get("status") in ("done", "aborted")
-          and r.get("key", Path(path).stem) == Path(path).stem)
-    return r if ok else None
 
 
 def _cmd_gridsearch(args):
@@ -762,14 +657,12 @@ def _cmd_gridsearch(args):
                             else {"fraction": split, "split_seed": args.seed or 0}),
              "procedure": _GRID_PROCEDURE}
     out = _prepare_dir(args.output_dir, "output_dir")
-    runs = _prepare_dir(out / "runs", "output_dir")
-    for stale in runs.glob(".*.tmp"):
-        stale.unlink()  # left by an interrupted run
-    keys = [_run_key(p, setup) for p in points]
-    _write_json(out / "grid.json", {"grid": grid, "seed": args.seed, "setup": setup,
-                                    "n_runs": len(points), "keys": keys})
+    _prepare_dir(out / _results.RUNS, "output_dir")
+    keys = [_results.run_key(p, setup) for p in points]
+    runs = _results.write_grid(out, {"grid": grid, "seed": args.seed, "setup": setup,
+                                     "n_runs": len(points), "keys": keys})
     todo = [(p, k) for p, k in zip(points, keys, strict=True)
-            if _read_result(runs / f"{k}.json") is None]
+            if _results.read_grid_run(runs / f"{k}.json") is None]
     others = len({p.stem for p in runs.glob("*.json")} - set(keys))
     also = (f"; {others} run file(s) of other settings (parameters, data, seed or "
             "validation) in runs/ are kept, not used" if others else "")
@@ -787,32 +680,10 @@ def _cmd_gridsearch(args):
     return 0
 
 
-def _grid_results(out, keys=None):
-    """The finished runs (best first), the names of the run files left out, and the
-    number of finished runs of other settings (keys not in ``keys``; None: all taken)."""
-    runs = Path(out) / "runs"
-    results, skipped, others = [], [], 0
-    for p in sorted(runs.glob("*.json")):
-        if keys is not None and p.stem not in keys:
-            others += _read_result(p) is not None
-            continue
-        r = _read_result(p)
-        if r is None:
-            skipped.append(p.name)
-        else:
-            results.append(r)
-    results.sort(key=lambda r: -r["validation_accuracy"])
-    return results, skipped, others
-
-
 def _print_grid(out, top):
-    meta = _read_json_or_none(Path(out) / "grid.json")
-    keys = meta.get("keys") if isinstance(meta, dict) else None
-    # (a grid.json of an earlier version lists no keys: every run is taken)
-    keys = set(keys) if isinstance(keys, list) and all(isinstance(k, str) for k in keys) else None
-    results, skipped, others = _grid_results(out, keys)
-    n_total = len(keys) if keys is not None else (
-        meta.get("n_runs") if isinstance(meta, dict) else None)
+    keys, n_total = _results.grid_keys(Path(out))
+    results, skipped, others = _results.grid_runs(Path(out), keys)
+    results.sort(key=lambda r: -r["validation_accuracy"])  # best first
     if others:
         print(f"note: {others} finished run(s) in {_shown(Path(out) / 'runs')} are of other "
               "settings (parameters, data, seed or validation) than the last gridsearch "
@@ -844,48 +715,11 @@ def _print_grid(out, top):
     return results
 
 
-def _read_json_or_none(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError, RecursionError):  # (not JSON, not UTF-8, nested too deeply)
-        return None
-
-
-def _read_json(path):
-    """The JSON content of ``path``, or a UserError naming the file."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not a JSON text file (not UTF-8).") from None
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path} is not valid JSON ({exc}).") from None
-    except RecursionError:
-        raise UserError(f"{path}: JSON nested too deeply.") from None
-
-
-def _bad_file(path, what, problem):
-    return UserError(f"{path}: not a {what} written by spikencg ({problem}); rerun the "
-                     "command that writes it.")
-
-
 def _print_kfold_file(path):
-    summary = _read_json(path)
-    what = "kfold.json"
-    if not isinstance(summary, dict):
-        raise _bad_file(path, what, "expected a JSON object")
-    folds = summary.get("folds")
-    if not isinstance(folds, list) or not folds:
-        raise _bad_file(path, what, "no list of 'folds'")
-    for i, r in enumerate(folds):
-        if not isinstance(r, dict):
-            raise _bad_file(path, what, f"folds[{i}] is not an object")
-        v, t, fold = r.get("validation_accuracy"), r.get("test_accuracy"), r.get("fold", i)
-        if not _is_number(v) or not (t is None or _is_number(t)) or not isinstance(fold, int):
-            raise _bad_file(path, what, f"folds[{i}] lacks 'fold', 'validation_accuracy' "
-                                        "or 'test_accuracy' numbers")
-        print(f"fold {fold + 1}: validation acc {v:.4f}"
+    folds = _results.check_kfold(_results.read_json(path), path)
+    for r in folds:
+        v, t = r["validation_accuracy"], r.get("test_accuracy")
+        print(f"fold {r['fold'] + 1}: validation acc {v:.4f}"
               + (f", test acc {t:.4f}" if t is not None else ""))
     for key in ("validation_accuracy", "test_accuracy"):
         vals = [r[key] for r in folds if r.get(key) is not None]
@@ -895,20 +729,9 @@ def _print_kfold_file(path):
 
 
 def _print_scores_file(path):
-    s = _read_json(path)
-    if not isinstance(s, dict):
-        raise _bad_file(path, "scores.json", "expected a JSON object")
-    found = False
-    for k in ("train_accuracy", "validation_accuracy", "test_accuracy", "epochs"):
-        v = s.get(k)
-        if v is not None and not _is_number(v):
-            raise _bad_file(path, "scores.json", f"{k!r} is not a number")
-        if v is not None:
-            found = True
-            print(f"{k.replace('_', ' ')}: {v}" if k == "epochs"
-                  else f"{k.replace('_', ' ')}: {v:.4f}")
-    if not found:
-        raise _bad_file(path, "scores.json", "no accuracy or epochs")
+    for k, v in _results.read_scores(path).items():
+        print(f"{k.replace('_', ' ')}: {v}" if k == "epochs"
+              else f"{k.replace('_', ' ')}: {v:.4f}")
 
 
 def _cmd_summary(args):
@@ -916,12 +739,13 @@ def _cmd_summary(args):
     out = Path(args.output_dir)
     if not out.is_dir():
         raise UserError(f"output directory not found: {out}")
-    if (out / "runs").is_dir():
+    kind = _results.folder_kind(out)
+    if kind == "gridsearch":
         _print_grid(out, args.top)
-    elif (out / "kfold.json").is_file():
-        _print_kfold_file(out / "kfold.json")
-    elif (out / "scores.json").is_file():
-        _print_scores_file(out / "scores.json")
+    elif kind == "kfold" and (out / _results.KFOLD).is_file():
+        _print_kfold_file(out / _results.KFOLD)
+    elif (out / _results.SCORES).is_file():
+        _print_scores_file(out / _results.SCORES)
     else:
         raise UserError(f"{out}: no gridsearch runs, kfold.json or scores.json found.")
     return 0
@@ -1045,14 +869,9 @@ def _cmd_demo(args):
     for w in caught:
         print(f"warning: {w}", file=sys.stderr)
     if out is not None:
-        import joblib
-
-        _write_json(out / "scores.json", {"test_accuracy": acc, "epochs": int(clf.n_iter_),
-                                          "train_accuracy": float(clf.train_accuracy_[-1]),
-                                          "confusion_matrix": cm.tolist()})
-        _write_csv(out / "metrics.csv", _history_rows(clf),
-                   ["epoch", "train_accuracy", "validation_accuracy", "silent_fraction"])
-        joblib.dump(clf, out / "model.joblib")
+        _results.write_run(out, clf, {"test_accuracy": acc, "epochs": int(clf.n_iter_),
+                                      "train_accuracy": float(clf.train_accuracy_[-1]),
+                                      "confusion_matrix": cm.tolist()})
         print(f"outputs (scores.json, metrics.csv, model.joblib) written to {_shown(out)}")
     else:
         print("outputs: printed only (pass --output-dir DIR to save scores and the model)")

@@ -7,12 +7,19 @@ import os
 import pickle
 import struct
 import tarfile
-import tokenize
-import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ._npz import (
+    DAMAGED_NUMPY_FILE,
+    NPY_MAGIC,
+    check_npy_size,
+    npy_header,
+    numpy_file_kind,
+    reason,
+)
 
 __all__ = ["data_home", "load_cifar", "load_cifar_batch", "load_idx", "load_mnist", "load_npy"]
 
@@ -248,7 +255,7 @@ def _integers(values, source, what, lo, hi):
         a = np.asarray(values)
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ValueError(f"{source}: not a CIFAR python-version batch: its {what} entry is "
-                         f"not an array of integers ({_reason(exc)}).") from None
+                         f"not an array of integers ({reason(exc)}).") from None
     if a.dtype.kind not in "iu":
         raise ValueError(f"{source}: not a CIFAR python-version batch: its {what} entry "
                          f"must hold integers, got {a.dtype} values.")
@@ -392,74 +399,6 @@ def _load_cifar_archive(archive, folder, files, key):
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-# the first bytes of a .npy file and of an .npz archive (a zip file, possibly empty)
-_NPY_MAGIC = b"\x93NUMPY"
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-# what NumPy, zipfile and zlib raise on reading a damaged or truncated .npy/.npz file
-# (once the file is open: an OSError then means a bad offset, a TokenError a bad header)
-_DAMAGED_NUMPY_FILE = (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error,
-                       NotImplementedError, struct.error, OverflowError, tokenize.TokenError)
-
-
-def _reason(exc):
-    """First line of an exception's message: NumPy's further lines advise options
-    (``allow_pickle``, ``max_header_size``) that the readers do not offer."""
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def _numpy_file_kind(head):
-    """``"npy"``, ``"npz"`` or None (anything else) from the first 6 bytes of a file."""
-    if head.startswith(_NPY_MAGIC):
-        return "npy"
-    if head.startswith(_ZIP_MAGICS):
-        return "npz"
-    return None
-
-
-def _npy_header(stream):
-    """``(shape, dtype)`` announced by the .npy header at the start of ``stream``, or
-    None (not a readable header).
-
-    Reads the header only: arrays of pickled objects are refused with a message of our
-    own instead of NumPy's advice to pass ``allow_pickle``, and a header that announces
-    more data than the file holds before NumPy allocates it (:func:`_check_npy_size`).
-    """
-    try:
-        version = np.lib.format.read_magic(stream)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
-        elif version in ((2, 0), (3, 0)):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
-        else:
-            return None
-    except _DAMAGED_NUMPY_FILE:
-        return None
-    return shape, dtype
-
-
-def _npy_dtype(stream):
-    """The dtype announced by the .npy header at the start of ``stream``, or None."""
-    header = _npy_header(stream)
-    return None if header is None else header[1]
-
-
-def _check_npy_size(header, n_bytes, where):
-    """Raise a ValueError when the .npy ``header`` (``(shape, dtype)``, or None) announces
-    more data than the ``n_bytes`` its file or archive entry holds: reading it would ask
-    for that much memory first (a damaged header announcing 10**12 values ended in a
-    MemoryError)."""
-    if header is None:
-        return
-    shape, dtype = header
-    if dtype.hasobject:
-        return  # (refused by the callers, with their message)
-    need = math.prod(shape) * dtype.itemsize
-    if need > n_bytes:
-        raise ValueError(
-            f"{where}: damaged or truncated file: its header announces an array of shape "
-            f"{shape} and dtype {dtype} ({need} bytes), but it holds {n_bytes} bytes."
-        )
 
 
 def load_npy(x_path, y_path=None):
@@ -494,12 +433,12 @@ def load_npy(x_path, y_path=None):
         if not p.is_file():
             raise FileNotFoundError(f"{what} file not found: {p}")
         with open(p, "rb") as f:
-            kind = _numpy_file_kind(f.read(len(_NPY_MAGIC)))
+            kind = numpy_file_kind(f.read(len(NPY_MAGIC)))
             f.seek(0)
-            header = _npy_header(f) if kind == "npy" else None
+            header = npy_header(f) if kind == "npy" else None
             dtype = None if header is None else header[1]
             if header is not None:
-                _check_npy_size(header, os.fstat(f.fileno()).st_size - f.tell(), p)
+                check_npy_size(header, os.fstat(f.fileno()).st_size - f.tell(), p)
         if kind == "npz":
             raise ValueError(f"{p}: expected one .npy array, got an .npz archive.")
         if kind is None:
@@ -511,8 +450,8 @@ def load_npy(x_path, y_path=None):
             )
         try:
             return np.load(p, allow_pickle=False)
-        except _DAMAGED_NUMPY_FILE as exc:
-            raise ValueError(f"{p}: damaged or truncated .npy file ({_reason(exc)}).") from exc
+        except DAMAGED_NUMPY_FILE as exc:
+            raise ValueError(f"{p}: damaged or truncated .npy file ({reason(exc)}).") from exc
 
     X = one(x_path, "data")
     if X.ndim < 2:
@@ -555,7 +494,7 @@ def load_mnist(data_dir=None, *, name="mnist", subset="train"):
     Raises
     ------
     FileNotFoundError
-        If ``data_dir`` is given but does not exist, or the files are not found.
+        If the files are not found, or ``data_dir`` is given but does not exist.
     ValueError
         For an invalid subset, a file that is not a valid (gzip-compressed) IDX file, or
         numbers of images and labels that differ.

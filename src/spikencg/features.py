@@ -29,10 +29,13 @@ from ._compat import (
     check_finite_params,
     check_is_fitted,
     check_params,
+    deprecated_constraint,
+    image_rows,
+    renamed_param,
     validate_data,
 )
 from ._kernels import _conv
-from .encoding import _check_file_path, _open_npz
+from ._npz import check_file_path, labels_to_store, open_npz
 
 __all__ = ["STDPConvFeatures", "WHOLE_IMAGE_SETTINGS", "dog_on_off", "load_features",
            "save_features", "whiten_on_off", "whitening_filters"]
@@ -52,8 +55,8 @@ _REL_EPS = 1e-6
 #: Settings of :class:`STDPConvFeatures` for its whole-image training mode, as measured on
 #: Fashion-MNIST (the extractor's defaults before patch training was added):
 #: ``STDPConvFeatures(**WHOLE_IMAGE_SETTINGS, target_time=0.9)`` for example.
-WHOLE_IMAGE_SETTINGS = dict(training="image", input_scaling="image", n_epochs=1,
-                            a_plus=0.05, a_minus=0.05, beta=3.0, annealing=1.0,
+WHOLE_IMAGE_SETTINGS = dict(training="image", input_scaling="image", max_iter=1,
+                            a_plus=0.05, a_minus=-0.05, beta=3.0, annealing=1.0,
                             threshold_lr=0.1, homeostasis=0.2, threshold_min=0.1)
 
 
@@ -275,12 +278,13 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     4. first-spike pooling (minimum time) over ``pool_size`` x ``pool_size`` windows
        with stride ``pool_size``.
 
-    Training (:meth:`fit`, no labels), ``n_epochs`` passes over the training images in
+    Training (:meth:`fit`, no labels), ``max_iter`` passes over the training images in
     a random order, the learning rates multiplied by ``annealing`` after each pass. Both
     training modes use multiplicative STDP: the inputs of the winner's receptive field
-    that spiked no later than the winner are potentiated by ``a_plus * exp(-beta * w)``,
-    the others are depressed by ``a_minus * exp(-beta * (1 - w))`` (weights in
-    ``[0, 1]``); thresholds never go below ``threshold_min``.
+    that spiked no later than the winner change by ``a_plus * exp(-beta * w)``, the
+    others (later or silent) by ``a_minus * exp(-beta * (1 - w))`` (``a_plus > 0``,
+    ``a_minus < 0``: potentiation and depression; weights in ``[0, 1]``); thresholds
+    never go below ``threshold_min``.
 
     - ``training="patch"`` (the STDP-CSNN's scheme; default): each image gives one
       patch of the receptive field's size at a random position; the maps integrate it
@@ -332,15 +336,20 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         input's range in :meth:`fit` (``input_min_``, ``input_max_``).
     training : {"patch", "image"}, default="patch"
         Training scheme (see above).
-    n_epochs : int, default=100
-        Passes over the training images.
+    max_iter : int, default=100
+        Passes (epochs) over the training images (0: the filters stay random).
     max_train_samples : int or None, default=10000
         Train on a random subset of at most this many images (None: all). The input
         ranges of ``input_scaling="dataset"`` are measured on all the images given.
     a_plus : float, default=0.1
-        Potentiation rate.
-    a_minus : float, default=0.1
-        Depression rate.
+        Rate of the causal inputs (> 0: potentiation).
+    a_minus : float, default=-0.1
+        Rate of the other inputs (< 0: depression), signed as the ``a_minus`` of
+        :class:`~spikencg.SpikingReadoutClassifier`.
+
+        .. versionchanged:: 0.2
+           Signed; until 0.2 it was the size of the depression (0.1 then meant -0.1
+           now). A value > 0 is still read that way, with a FutureWarning, until 0.3.
     beta : float, default=1.0
         Soft-bound strength of the multiplicative STDP. Small values let the filters
         become binary with very few strong weights. With ``training="image"`` and the
@@ -381,6 +390,11 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights (uniform in ``[0, 1)``), the training subset, the
         order of the training images and the patch positions.
+    n_epochs : int, default="deprecated"
+        Former name of ``max_iter``.
+
+        .. deprecated:: 0.2
+           Use ``max_iter``; ``n_epochs`` will be removed in 0.3.
 
     Attributes
     ----------
@@ -453,10 +467,10 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "whiten_patches": [Interval(numbers.Integral, 1, None, closed="left")],
         "input_scaling": [StrOptions({"dataset", "image"})],
         "training": [StrOptions({"patch", "image"})],
-        "n_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "max_train_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "a_plus": [Interval(numbers.Real, 0, None, closed="left")],
-        "a_minus": [Interval(numbers.Real, 0, None, closed="left")],
+        "a_minus": [Interval(numbers.Real, None, None, closed="neither")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "annealing": [Interval(numbers.Real, 0, None, closed="neither")],
         "n_winners": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -468,37 +482,18 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "homeostasis": [Interval(numbers.Real, 0, None, closed="left")],
         "threshold_min": [Interval(numbers.Real, 0, None, closed="left")],
         "random_state": ["random_state"],
+        "n_epochs": deprecated_constraint(Interval(numbers.Integral, 0, None,
+                                                   closed="left")),
     }
 
-    def __init__(
-        self,
-        n_maps=128,
-        kernel_size=5,
-        pool_size=4,
-        dog_size=7,
-        dog_sigmas=(1.0, 2.0),
-        preprocessing="auto",
-        whiten_size=9,
-        whiten_eps=0.01,
-        whiten_patches=100000,
-        input_scaling="dataset",
-        training="patch",
-        n_epochs=100,
-        max_train_samples=10000,
-        a_plus=0.1,
-        a_minus=0.1,
-        beta=1.0,
-        annealing=0.95,
-        n_winners=8,
-        inhibition_radius=2,
-        threshold_init=8.0,
-        target_time=0.8,
-        threshold_lr=1.0,
-        adapt_on="pooled",
-        homeostasis=1.0,
-        threshold_min=1.0,
-        random_state=None,
-    ):
+    def __init__(self, n_maps=128, kernel_size=5, pool_size=4, dog_size=7,
+                 dog_sigmas=(1.0, 2.0), preprocessing="auto", whiten_size=9,
+                 whiten_eps=0.01, whiten_patches=100000, input_scaling="dataset",
+                 training="patch", max_iter=100, max_train_samples=10000, a_plus=0.1,
+                 a_minus=-0.1, beta=1.0, annealing=0.95, n_winners=8, inhibition_radius=2,
+                 threshold_init=8.0, target_time=0.8, threshold_lr=1.0, adapt_on="pooled",
+                 homeostasis=1.0, threshold_min=1.0, random_state=None,
+                 n_epochs="deprecated"):
         self.n_maps = n_maps
         self.kernel_size = kernel_size
         self.pool_size = pool_size
@@ -510,7 +505,7 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.whiten_patches = whiten_patches
         self.input_scaling = input_scaling
         self.training = training
-        self.n_epochs = n_epochs
+        self.max_iter = max_iter
         self.max_train_samples = max_train_samples
         self.a_plus = a_plus
         self.a_minus = a_minus
@@ -525,44 +520,18 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.homeostasis = homeostasis
         self.threshold_min = threshold_min
         self.random_state = random_state
+        self.n_epochs = n_epochs
 
     # ------------------------------------------------------------------ input handling
 
     def _validate_images(self, X, *, reset):
         """Return ``X`` as (n, C, H, W) float64 images after all the checks."""
         name = type(self).__name__
-        if sp.issparse(X):
-            raise ValueError(f"{name} expects dense images, got a sparse {type(X).__name__}.")
         fitted_colors = 1 if reset else getattr(self, "n_colors_", 1)
-        shape = getattr(X, "shape", None)
-        if shape is None:
-            X = np.asarray(X)
-            shape = X.shape
-        if len(shape) not in (2, 3, 4):
-            raise ValueError(
-                f"{name} expects images of shape (n_samples, height, width), colour "
-                f"images of shape (n_samples, n_colors, height, width) or square "
-                f"images flattened to (n_samples, height * width); got an array of shape "
-                f"{tuple(shape)}."
-            )
-        if len(shape) >= 3:
-            img_shape = (int(shape[-2]), int(shape[-1]))
-            n_colors = int(shape[1]) if len(shape) == 4 else 1
-            X2 = np.asarray(X).reshape(shape[0], n_colors * img_shape[0] * img_shape[1])
-        else:
-            X2 = X
-            d = int(shape[1])
-            if not reset and d == fitted_colors * math.prod(self.image_shape_):
-                img_shape, n_colors = self.image_shape_, fitted_colors
-            else:
-                side = math.isqrt(d)
-                if side * side != d:
-                    raise ValueError(
-                        f"{name} got 2-D input with {d} features, not a square image; pass "
-                        "the images with shape (n_samples, height, width) (or (n_samples, "
-                        "n_colors, height, width))."
-                    )
-                img_shape, n_colors = (side, side), 1
+        X2, (*img_shape, n_colors), shape = image_rows(
+            X, name, channels_last=False,
+            fitted=None if reset else (*self.image_shape_, fitted_colors))
+        img_shape = tuple(img_shape)
         if n_colors < 1:
             raise ValueError(f"{name} got images with 0 colour channels (shape "
                              f"{tuple(shape)}).")
@@ -643,6 +612,18 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             )
         if self.whiten_size % 2 == 0:
             raise ValueError(f"whiten_size must be odd, got {self.whiten_size}.")
+        max_iter = int(renamed_param(self, "n_epochs", "max_iter"))
+        a_minus = float(self.a_minus)
+        if a_minus > 0:
+            warnings.warn(
+                f"{type(self).__name__}: a_minus={self.a_minus!r} > 0 is read as the size "
+                f"of the depression (a_minus={-a_minus!r}), as before spikencg 0.2; from "
+                "0.3 a_minus is signed as in SpikingReadoutClassifier, and a value > 0 "
+                f"potentiates. Pass a_minus={-a_minus!r} instead.",
+                FutureWarning,
+                stacklevel=3,  # fit, scikit-learn's fit wrapper, the caller
+            )
+            a_minus = -a_minus
         images = self._validate_images(X, reset=True)
         rng = check_random_state(self.random_state)
         n, n_colors = images.shape[:2]
@@ -681,10 +662,10 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                     delattr(self, name)
         times = self._input_times(images[subset])
         orders = [rng.permutation(subset.shape[0]).astype(np.int64)
-                  for _ in range(self.n_epochs)]
+                  for _ in range(max_iter)]
         win_counts = np.zeros(M, dtype=np.int64)
         n_updates = 0
-        a_plus, a_minus = float(self.a_plus), float(self.a_minus)
+        a_plus = float(self.a_plus)
         th_lr, hom = float(self.threshold_lr), float(self.homeostasis)
         OH, OW = H - k + 1, W - k + 1
         for order in orders:
@@ -711,7 +692,7 @@ class STDPConvFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.thresholds_ = thr
         self.win_counts_ = win_counts
         self.n_updates_ = int(n_updates)
-        if n_updates == 0 and self.n_epochs > 0 and subset.shape[0] > 0:
+        if n_updates == 0 and max_iter > 0 and subset.shape[0] > 0:
             warnings.warn(
                 f"No STDP update took place in fit: no map's potential reached its "
                 f"threshold (threshold_init={self.threshold_init:g}) on the training "
@@ -844,7 +825,7 @@ def save_features(path, X, y=None, *, compressed=False, **metadata):
     --------
     load_features : Read the file back.
     """
-    _check_file_path(path, "features.npz")
+    check_file_path(path, "features.npz")
     if sp.issparse(X):
         raise ValueError(
             f"X must be a dense numeric array of shape (n_samples, ...), got a sparse "
@@ -866,16 +847,7 @@ def save_features(path, X, y=None, *, compressed=False, **metadata):
         "X": X,
     }
     if y is not None:
-        y = np.asarray(y)
-        if y.dtype == object:
-            if not all(isinstance(v, str) for v in y.ravel()):
-                raise ValueError(
-                    "y holds non-string objects, which cannot be saved without pickle."
-                )
-            y = y.astype(str)
-        if y.ndim == 0 or y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has shape {y.shape}, but X has {X.shape[0]} samples.")
-        contents["y"] = y
+        contents["y"] = labels_to_store(y, X.shape[0])
     for key, value in metadata.items():
         v = np.asarray(value)
         if v.ndim != 0 or v.dtype.kind not in "biufU":
@@ -913,7 +885,7 @@ def load_features(path):
     --------
     save_features : Write such a file.
     """
-    f, corrupt = _open_npz(path, _FEATURES_FORMAT, "feature", "save_features",
+    f, corrupt = open_npz(path, _FEATURES_FORMAT, "feature", "save_features",
                            version=_FEATURES_VERSION, required=("X",))
     X = f["X"]
     if X.ndim < 1 or X.dtype.kind not in "biuf":

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoding import spike_arrays
+from . import _results
+from .spikes import spike_arrays
 
 __all__ = [
     "plot_competition",
@@ -201,7 +202,7 @@ def plot_raster(clf, x, *, title=None):
     X = _transform(steps, _one_sample(x, n_inputs))
     arrays = _as_batch(clf, X, name="x")
     _, indices, times = arrays
-    S, V = _neuron_outputs(clf, arrays)
+    S, _, winner = _neuron_outputs(clf, arrays)
     s = S[0]
     T = float(clf.max_time)
     fig, (ax_in, ax_out) = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
@@ -213,7 +214,7 @@ def plot_raster(clf, x, *, title=None):
     ax_out.scatter(s[fired], np.arange(N)[fired], c=colors[fired], s=30)
     ax_out.scatter(np.full((~fired).sum(), T), np.arange(N)[~fired], facecolors="none",
                    edgecolors=colors[~fired], s=30, label="silent")
-    w = _winner(s, V[0])
+    w = int(winner[0])
     ax_out.scatter([s[w]], [w], marker="*", s=250, c="red", zorder=5,
                    label=f"decision: class {clf.classes_[w // clf.neurons_per_class_]}")
     for k in range(1, clf.classes_.shape[0]):
@@ -243,32 +244,25 @@ def _as_batch(clf, X, name="X"):
 
 
 def _neuron_outputs(clf, arrays):
-    """Firing times and potentials of every neuron on every sample (decision thresholds).
+    """Firing times, potentials and the decision's winner on every sample.
 
-    Runs the compiled forward pass of each sample to the end (no early stop), so every
-    neuron's first spike time is known (``max_time`` when it stays silent).
+    Runs the compiled forward pass of each sample to the end (no early stop, decision
+    thresholds), so every neuron's first spike time is known (``max_time`` when it stays
+    silent); the winner follows the kernels' tie rule (earliest spike, then larger
+    potential, then smaller index).
     """
-    from ._kernels._forward import round_f32, simulate
+    from ._kernels._forward import simulate_batch
 
     indptr, indices, times = arrays
     W = np.ascontiguousarray(np.asarray(clf.weights_).T, dtype=np.float32)
-    thr = np.empty(W.shape[1], np.float32)
-    round_f32(np.ascontiguousarray(clf.thresholds_, dtype=np.float64), thr)
     n, N = indptr.shape[0] - 1, W.shape[1]
     S = np.empty((n, N))
     V = np.empty((n, N), np.float32)
-    active = np.ones(N, bool)
-    acc, alive = np.empty(N, np.float32), np.empty(N, bool)
-    for r in range(n):
-        simulate(int(indptr[r]), int(indptr[r + 1]), indices, times, W, thr, active,
-                 float(clf.max_time), clf.neuron == "lif", float(clf.tau), False, S[r], V[r],
-                 acc, alive)
-    return S, V
-
-
-def _winner(s, V):
-    """Index of the decision's winner: earliest spike, then largest potential, then index."""
-    return int(np.lexsort((np.arange(s.shape[0]), -V.astype(np.float64), s))[0])
+    winner = np.empty(n, np.int64)
+    simulate_batch(indptr[:-1], indptr[1:], indices, times, W,
+                   np.ascontiguousarray(clf.thresholds_, dtype=np.float64),
+                   float(clf.max_time), clf.neuron == "lif", float(clf.tau), S, V, winner)
+    return S, V, winner
 
 
 def plot_weights(clf, image_shape=None, *, cmap="viridis"):
@@ -700,8 +694,8 @@ def plot_firing_times(clf, X=None, y=None, *, bins=30):
     Raises
     ------
     TypeError
-        If ``clf`` is not a SpikingReadoutClassifier or a Pipeline ending in one, or
-        ``bins`` is not an int.
+        If ``bins`` is not an int, or ``clf`` is not a SpikingReadoutClassifier or a
+        Pipeline ending in one.
     ValueError
         If ``X`` has not as many values per sample as the model has inputs, ``y`` has
         not one label per sample or holds unknown labels, or ``bins`` < 1.
@@ -734,7 +728,7 @@ def plot_firing_times(clf, X=None, y=None, *, bins=30):
         a2.legend(fontsize="small")
         fig.tight_layout()
         return fig
-    S, _ = _neuron_outputs(clf, _as_batch(clf, _transform(steps, X)))
+    S, _, _ = _neuron_outputs(clf, _as_batch(clf, _transform(steps, X)))
     M = clf.neurons_per_class_
     s_class = np.minimum(S.reshape(S.shape[0], C, M).min(axis=2), T)
     if y is not None:
@@ -782,11 +776,6 @@ _KFOLD_RESULT = ("a K-fold result is an output folder of `spikencg kfold` (or it
                  "returned by sklearn's cross_validate, or an array of per-fold accuracies")
 
 
-def _read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def _kfold_scores(result):
     """{metric: per-fold values} of one K-fold result, and a default label."""
     label = None
@@ -794,20 +783,14 @@ def _kfold_scores(result):
         path = Path(result)
         label = path.name if path.is_dir() else path.parent.name
         if path.is_dir():
-            if (path / "kfold.json").is_file():
-                path = path / "kfold.json"
-            elif (path / "folds.csv").is_file():
-                path = path / "folds.csv"
-            elif (path / "runs").is_dir():
+            found = _results.kfold_file(path)
+            if found is None and _results.folder_kind(path) == "gridsearch":
                 raise ValueError(f"{path} is the output of `spikencg gridsearch`, not of "
                                  f"`spikencg kfold`: {_USE_PLOT_GRIDSEARCH}.")
-            else:
+            if found is None:
                 raise FileNotFoundError(f"{path}: no kfold.json or folds.csv found.")
-        if path.suffix == ".csv":
-            with open(path, newline="", encoding="utf-8") as f:
-                result = {"folds": list(csv.DictReader(f))}
-        else:
-            result = _read_json(path)
+            path = found
+        result = _results.read_kfold(path)
     if isinstance(result, Mapping):
         if "folds" in result:
             folds = result["folds"]
@@ -955,11 +938,6 @@ _GRID_RESULTS = ("results must be an output folder of `spikencg gridsearch`, a l
                  "run dicts, or a fitted GridSearchCV (or its cv_results_)")
 
 
-def _is_fold(r):
-    """Whether the dict ``r`` is one fold of a K-fold result (a fold_<i>.json)."""
-    return isinstance(r, Mapping) and "fold" in r and "params" not in r
-
-
 def _run_metrics(runs):
     """Names of the numeric scores that the run dicts ``runs`` hold."""
     return sorted({k for r in runs for k, v in r.items()
@@ -971,19 +949,19 @@ def _read_grid_folder(path, metric):
     """Finished runs of a `spikencg gridsearch` output folder holding ``metric``."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such folder.")
-    kfold_files = ("kfold.json", "folds.csv")
     if path.is_file():
-        if path.name in kfold_files or _is_fold(_read_json_or_none(path)):
+        if (path.name in (_results.KFOLD, _results.FOLDS)
+                or _results.is_fold_result(_results.read_json_or_none(path))):
             raise ValueError(f"{path} is a K-fold result, not a gridsearch one: "
                              f"{_USE_PLOT_KFOLD}.")
         raise ValueError(f"{path} is a file; {_GRID_RESULTS} (the folder holding runs/).")
-    runs = path / "runs" if (path / "runs").is_dir() else path
-    if runs is path and any((path / f).is_file() for f in kfold_files):
+    if _results.folder_kind(path) == "kfold":
         raise ValueError(f"{path} is the output of `spikencg kfold`, not of `spikencg "
                          f"gridsearch`: {_USE_PLOT_KFOLD}.")
-    found = [r for p in sorted(runs.glob("*.json"))
-             if isinstance(r := _read_json_or_none(p), Mapping)]  # None: an unfinished run
-    if found and all(_is_fold(r) for r in found):
+    found, skipped, _ = _results.grid_runs(path)
+    runs = path / _results.RUNS if _results.folder_kind(path) == "gridsearch" else path
+    if not found and any(_results.is_fold_result(_results.read_json_or_none(runs / name))
+                         for name in skipped):
         raise ValueError(f"{path} holds the folds of `spikencg kfold`, not gridsearch runs: "
                          f"{_USE_PLOT_KFOLD}.")
     if not found:
@@ -993,13 +971,6 @@ def _read_grid_folder(path, metric):
         raise ValueError(f"unknown metric {metric!r}: no run in {path} has it; the runs "
                          f"have {_run_metrics(found)}.")
     return results
-
-
-def _read_json_or_none(path):
-    try:
-        return _read_json(path)
-    except (OSError, ValueError):
-        return None
 
 
 def _cv_records(cv, metric):
@@ -1037,7 +1008,7 @@ def _grid_records(results, metric):
     if isinstance(results, Mapping):
         if "params" in results and any(k.startswith("mean_test_") for k in results):
             return _cv_records(results, metric)
-        if "folds" in results or "test_score" in results or _is_fold(results):
+        if "folds" in results or "test_score" in results or _results.is_fold_result(results):
             raise ValueError(f"this is a K-fold result, not a gridsearch one: "
                              f"{_USE_PLOT_KFOLD}.")
         if "params" in results:  # a single run dict
@@ -1050,7 +1021,7 @@ def _grid_records(results, metric):
         if not isinstance(r, Mapping):
             raise TypeError(f"{_GRID_RESULTS}; results[{i}] is {type(r).__name__}, not a "
                             f"run dict.")
-    if results and all(_is_fold(r) for r in results):
+    if results and all(_results.is_fold_result(r) for r in results):
         raise ValueError(f"these are the folds of a K-fold result, not gridsearch runs: "
                          f"{_USE_PLOT_KFOLD}.")
     if results and not any(metric in r for r in results):

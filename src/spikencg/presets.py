@@ -44,24 +44,20 @@ _DIRECT = {
     "trainer.dropout_out": "output_dropout",
     "trainer.epochs": "max_iter",
 }
-# keys understood but not estimator parameters (protocol settings)
-_PROTOCOL = {"trainer.early_stopping", "trainer.gridsearch_stop_acc", "uses_regularizer"}
-_KNOWN = set(_DIRECT) | _PROTOCOL | {
-    "n_neurons", "w_init_normal", "method", "use_time_ranges", "regularizer.use_two_thr",
-}
-
-
-# original keys that are not copied unchanged: what they set
+# original keys that are not copied unchanged -> the estimator parameters (or protocol
+# keys) that their translation sets
 _TRANSLATED = {
-    "n_neurons": "neurons_per_class (n_neurons / n_classes)",
-    "method": "rule",
-    "use_time_ranges": "rule, time_ranges",
-    "w_init_normal": "w_init",
-    "regularizer.use_two_thr": "competition",
-    "uses_regularizer": "competition",
-    "trainer.early_stopping": "_patience",
-    "trainer.gridsearch_stop_acc": "_stop_acc",
+    "n_neurons": ("neurons_per_class",),
+    "method": ("rule",),
+    "use_time_ranges": ("rule", "time_ranges"),
+    "w_init_normal": ("w_init",),
+    "regularizer.use_two_thr": ("competition",),
+    "uses_regularizer": ("competition",),
+    "trainer.early_stopping": ("_patience",),
+    "trainer.gridsearch_stop_acc": ("_stop_acc",),
 }
+_HOW = {"n_neurons": " (n_neurons / n_classes)"}  # (in original_keys' descriptions)
+_KNOWN = set(_DIRECT) | set(_TRANSLATED)
 # the blocks of the original nested format; "network" is a list of layers
 _BLOCKS = ("network", "optimizer", "regularizer", "trainer")
 
@@ -79,8 +75,61 @@ def original_keys():
         (``"_patience"``, ``"_stop_acc"``).
     """
     keys = dict(_DIRECT)
-    keys.update(_TRANSLATED)
+    keys.update({k: ", ".join(v) + _HOW.get(k, "") for k, v in _TRANSLATED.items()})
     return dict(sorted(keys.items()))
+
+
+def translated_targets(key):
+    """What an original key sets when it is translated rather than copied.
+
+    The command line hands such keys to the configuration before its translation (an
+    override of one of these estimator parameters, given earlier, is then replaced).
+
+    Parameters
+    ----------
+    key : str
+        A flattened original key (``"method"``, ``"n_neurons"``, ...).
+
+    Returns
+    -------
+    targets : tuple of str or None
+        The estimator parameters (or the protocol keys ``"_patience"``,
+        ``"_stop_acc"``) that the key sets; None for a key copied unchanged or unknown.
+    """
+    return _TRANSLATED.get(key)
+
+
+def estimator_name(key):
+    """The estimator parameter that an original key is copied to.
+
+    Parameters
+    ----------
+    key : str
+        A flattened original key (``"firing_threshold"``, ...) or any other name.
+
+    Returns
+    -------
+    name : str
+        The parameter (``"threshold"``, ...); ``key`` itself when it is not an original
+        key copied unchanged (an estimator parameter's own name, say).
+    """
+    return _DIRECT.get(key, key)
+
+
+def original_name(param):
+    """The original key copied unchanged to an estimator parameter.
+
+    Parameters
+    ----------
+    param : str
+        An estimator parameter (``"threshold"``, ...).
+
+    Returns
+    -------
+    key : str or None
+        The original key (``"firing_threshold"``, ...), or None when none maps to it.
+    """
+    return next((k for k, v in _DIRECT.items() if v == param), None)
 
 
 def _check_n_classes(n_classes):

@@ -29,12 +29,10 @@ from ._training import (
     TrainingState,
     row_sums,
 )
-from .encoding import (
-    _check_sparse_structure,
-    _row_chunks,
-    _rows,
-    _spike_arrays_and_shape,
-)
+from .spikes import check_sparse_structure as _check_sparse_structure
+from .spikes import row_block as _rows
+from .spikes import row_chunks as _row_chunks
+from .spikes import spike_arrays_and_shape as _spike_arrays_and_shape
 
 __all__ = ["SpikingReadoutClassifier", "ThresholdWarning"]
 

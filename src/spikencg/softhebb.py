@@ -24,6 +24,9 @@ from ._compat import (
     _fit_context,
     check_finite_params,
     check_is_fitted,
+    deprecated_constraint,
+    image_rows,
+    renamed_param,
     validate_data,
 )
 from ._kernels import _softhebb as _k
@@ -125,7 +128,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     for 28 x 28 images, 4 x 4 x 1,536 = 24,576 for 32 x 32.
 
     Learning (:meth:`fit`, no labels; all blocks learn together, each from its input in
-    the current network): ``n_epochs`` passes over the training images in a random
+    the current network): ``max_iter`` passes over the training images in a random
     order, in mini-batches of ``batch_size``. The weights start normal with standard
     deviation ``weight_scale / sqrt(fan_in)``. For each mini-batch and block, at each
     position of each image, a soft winner-take-all over the maps,
@@ -171,9 +174,9 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         (``fan_in = in_channels * kernel_size**2``).
     batch_size : int, default=10
         Images per learning step (the batch statistics are over these images).
-    n_epochs : int, default=1
-        Passes over the training images (0: the weights stay random; the running
-        statistics are then still measured on one pass).
+    max_iter : int, default=1
+        Passes (epochs) over the training images (0: the weights stay random; the
+        running statistics are then still measured on one pass).
     max_train_samples : int or None, default=None
         Learn from a random subset of at most this many images (None: all).
     bn_momentum : float, default=0.1
@@ -182,6 +185,12 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         1: progress bars (tqdm) while learning and transforming.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the training subset and the order of the images.
+    n_epochs : int, default="deprecated"
+        The passes over the training images under their name before 0.2 (it wins over
+        ``max_iter`` when given).
+
+        .. deprecated:: 0.2
+           Renamed ``max_iter``, as in the other estimators; removed in 0.3.
 
     Attributes
     ----------
@@ -252,32 +261,22 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "learning_rate": [Interval(numbers.Real, 0, None, closed="left"), tuple, list],
         "weight_scale": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
         "max_train_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "bn_momentum": [Interval(numbers.Real, 0, 1, closed="right")],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "n_epochs": deprecated_constraint(Interval(numbers.Integral, 0, None,
+                                                   closed="left")),
     }
 
-    def __init__(
-        self,
-        n_maps=(96, 384, 1536),
-        kernel_size=(5, 3, 3),
-        inverse_temperature=(1.0, 0.65, 0.25),
-        triangle_power=(0.7, 1.4, 1.0),
-        pool_type=("max", "max", "avg"),
-        pool_size=(4, 4, 2),
-        pool_stride=(2, 2, 2),
-        pool_padding=(1, 1, 0),
-        learning_rate=(0.08, 0.005, 0.01),
-        weight_scale=25.0,
-        batch_size=10,
-        n_epochs=1,
-        max_train_samples=None,
-        bn_momentum=0.1,
-        verbose=0,
-        random_state=None,
-    ):
+    def __init__(self, n_maps=(96, 384, 1536), kernel_size=(5, 3, 3),
+                 inverse_temperature=(1.0, 0.65, 0.25), triangle_power=(0.7, 1.4, 1.0),
+                 pool_type=("max", "max", "avg"), pool_size=(4, 4, 2),
+                 pool_stride=(2, 2, 2), pool_padding=(1, 1, 0),
+                 learning_rate=(0.08, 0.005, 0.01), weight_scale=25.0, batch_size=10,
+                 max_iter=1, max_train_samples=None, bn_momentum=0.1, verbose=0,
+                 random_state=None, n_epochs="deprecated"):
         self.n_maps = n_maps
         self.kernel_size = kernel_size
         self.inverse_temperature = inverse_temperature
@@ -289,11 +288,12 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.learning_rate = learning_rate
         self.weight_scale = weight_scale
         self.batch_size = batch_size
-        self.n_epochs = n_epochs
+        self.max_iter = max_iter
         self.max_train_samples = max_train_samples
         self.bn_momentum = bn_momentum
         self.verbose = verbose
         self.random_state = random_state
+        self.n_epochs = n_epochs
 
     # ------------------------------------------------------------------ parameters
 
@@ -385,42 +385,14 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     def _validate_images(self, X, *, reset):
         """Return ``X`` as (n, H, W, C) float32 images after all the checks."""
         name = type(self).__name__
-        if sp.issparse(X):
-            raise ValueError(f"{name} expects dense images, got a sparse {type(X).__name__}.")
-        shape = getattr(X, "shape", None)
-        if shape is None:
-            X = np.asarray(X)
-            shape = X.shape
-        if len(shape) not in (2, 3, 4):
-            raise ValueError(
-                f"{name} expects images of shape (n_samples, height, width), "
-                f"(n_samples, height, width, channels) or square grayscale images "
-                f"flattened to (n_samples, height * width); got an array of shape "
-                f"{tuple(shape)}."
-            )
+        X2, img_shape, shape = image_rows(X, name, channels_last=True,
+                                          fitted=None if reset else self.image_shape_)
         if len(shape) == 4 and shape[1] in (1, 3, 4) and shape[3] > 4:
             raise ValueError(
                 f"{name} expects channels last, (n_samples, height, width, channels); "
                 f"the array of shape {tuple(shape)} looks channels-first: pass "
                 f"X.transpose(0, 2, 3, 1)."
             )
-        if len(shape) >= 3:
-            img_shape = (int(shape[1]), int(shape[2]), int(shape[3]) if len(shape) == 4 else 1)
-            X2 = np.asarray(X).reshape(shape[0], math.prod(img_shape))
-        else:
-            X2 = X
-            d = int(shape[1])
-            if not reset and d == math.prod(self.image_shape_):
-                img_shape = self.image_shape_
-            else:
-                side = math.isqrt(d)
-                if side * side != d:
-                    raise ValueError(
-                        f"{name} got 2-D input with {d} features, not a square grayscale "
-                        "image; pass the images with shape (n_samples, height, width) or "
-                        "(n_samples, height, width, channels)."
-                    )
-                img_shape = (side, side, 1)
         if not reset and len(shape) >= 3 and img_shape != self.image_shape_:
             raise ValueError(
                 f"X has images of shape {img_shape}, but {name} was fitted on images of "
@@ -546,6 +518,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             are too small for the network.
         """
         check_finite_params(self)
+        max_iter = int(renamed_param(self, "n_epochs", "max_iter"))
         images = self._validate_images(X, reset=True)
         blocks = self._blocks(images.shape[1:])
         rng = check_random_state(self.random_state)
@@ -563,7 +536,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         if self.max_train_samples is not None and n > self.max_train_samples:
             subset = np.sort(rng.choice(n, size=self.max_train_samples, replace=False))
         # the weights are frozen when there is no epoch, but the statistics are measured
-        passes = max(int(self.n_epochs), 1)
+        passes = max(max_iter, 1)
         orders = [rng.permutation(subset) for _ in range(passes)]
         B = int(self.batch_size)
         bufs = []
@@ -575,7 +548,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                              u=np.empty((rows, K), np.float32),
                              y=np.empty((rows, K), np.float32),
                              yx=np.empty((K, fan_in), np.float32)))
-        if int(self.n_epochs) == 0:
+        if max_iter == 0:
             for blk in blocks:
                 blk["lr"] = 0.0
         bar = None
@@ -606,7 +579,7 @@ class SoftHebbFeatures(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         ]
         self.running_mean_ = [st[0] for st in stats]
         self.running_var_ = [st[1] for st in stats]
-        self.n_updates_ = n_updates if int(self.n_epochs) > 0 else 0
+        self.n_updates_ = n_updates if max_iter > 0 else 0
         self.image_shape_ = tuple(int(s) for s in images.shape[1:])
         self.block_shapes_ = [(b["maps"], b["out_shape"][0], b["out_shape"][1])
                               for b in blocks]

@@ -25,16 +25,22 @@ configurations (presets, or the groups of :data:`CONFIG_GROUPS`):
 New extractors plug in by name with :func:`register_extractor`.
 """
 
-import csv
 import hashlib
 import json
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ._results import (
+    read_json_or_none,
+    table1_fold_path,
+    table1_fold_paths,
+    write_csv,
+    write_json,
+)
 
 __all__ = [
     "ABLATION",
@@ -264,31 +270,19 @@ _S2 = "S2-STDP paper (older STDP-CSNN features)"
 
 
 def _paper_values():
+    """The published accuracies of ``data/paper_results.json``, as fractions."""
+    from importlib import resources
+
+    text = (resources.files("spikencg") / "data" / "paper_results.json").read_text(
+        encoding="utf-8")
     rows = {}
-    table = {  # (dataset, config): (STDP-CSNN, SoftHebb-CNN), mean and std in %
-        ("fashion-mnist", "sstdp"): ((85.26, 0.17), (89.36, 0.24)),
-        ("fashion-mnist", "sstdp+ncg"): ((87.59, 0.11), (91.06, 0.10)),
-        ("fashion-mnist", "s2stdp"): ((85.89, 0.27), (90.61, 0.19)),
-        ("fashion-mnist", "s2stdp+ncg"): ((88.72, 0.23), (91.86, 0.14)),
-        ("cifar10", "sstdp"): ((60.87, 0.53), (76.57, 0.58)),
-        ("cifar10", "sstdp+ncg"): ((64.05, 0.48), (78.53, 0.32)),
-        ("cifar10", "s2stdp"): ((61.08, 0.17), (76.90, 0.27)),
-        ("cifar10", "s2stdp+ncg"): ((66.41, 0.17), (79.55, 0.23)),
-        ("cifar100", "sstdp"): ((28.49, 0.49), (48.73, 0.39)),
-        ("cifar100", "sstdp+ncg"): ((31.19, 0.27), (49.81, 0.23)),
-        ("cifar100", "s2stdp"): ((29.39, 0.19), (49.17, 0.29)),
-        ("cifar100", "s2stdp+ncg"): ((35.90, 0.42), (53.49, 0.18)),
-    }
-    for (ds, config), values in table.items():
-        for ext, (m, s) in zip(("STDP-CSNN", "SoftHebb-CNN"), values, strict=True):
-            rows[(ds, ext, config)] = (m / 100, s / 100, _NCG)
-    older = {  # the predecessor paper, on older STDP-CSNN features
-        ("mnist", "sstdp"): (96.37, 0.09), ("mnist", "s2stdp"): (97.81, 0.05),
-        ("mnist", "rstdp-20n"): (97.88, 0.13), ("fashion-mnist", "rstdp-20n"): (83.26, 0.22),
-        ("cifar10", "rstdp-20n"): (65.56, 0.38),
-    }
-    for (ds, config), (m, s) in older.items():
-        rows[(ds, "STDP-CSNN", config)] = (m / 100, s / 100, _S2)
+    for source, table in json.loads(text).items():
+        if source.startswith("_"):
+            continue
+        for cell, values in table["cells"].items():
+            ds, config = cell.split("/")
+            for ext, (m, s) in zip(table["extractors"], values, strict=True):
+                rows[(ds, ext, config)] = (m / 100, s / 100, source)
     return rows
 
 
@@ -363,30 +357,6 @@ def _hash(obj, n=16):
     return hashlib.sha1(text.encode()).hexdigest()[:n]
 
 
-def _write_json(path, obj):
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, default=_json_default)
-    os.replace(tmp, path)
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
-
-
-def _read_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
 _PARTS = ("data", "indices", "indptr")
 
 
@@ -413,7 +383,26 @@ def _spike_set(folder, name, mmap=True):
 
 
 def _extractor_params(est):
-    return json.loads(json.dumps(est.get_params(), default=str))
+    """The extractor's parameters as the feature cache's keys and metadata hold them."""
+    return _cache_params(json.loads(json.dumps(est.get_params(), default=str)))
+
+
+def _cache_params(params):
+    """Extractor parameters written under the names and conventions they had when the
+    feature cache's keys were first made, so that the features cached before spikencg
+    0.2 renamed them (and the fold results made from those) keep their keys: the epochs
+    as ``n_epochs``, STDPConvFeatures' ``a_minus`` as the size of the depression (> 0).
+    Parameters written that way already (no ``max_iter``) are returned unchanged."""
+    params = dict(params)
+    if "max_iter" not in params:
+        return params
+    epochs = params.pop("max_iter")
+    if params.get("n_epochs") == "deprecated":  # (else the former name, given, wins)
+        params["n_epochs"] = epochs
+    a_minus = params.get("a_minus")
+    if isinstance(a_minus, (int, float)) and not isinstance(a_minus, bool) and a_minus <= 0:
+        params["a_minus"] = 0.0 - a_minus  # (> 0: the former convention, given, stays)
+    return params
 
 
 def _feature_job(cache, dataset, extractor, y, y_te, *, fit_idx, random_state, tag):
@@ -438,7 +427,7 @@ def _features(job, dataset, extractor, X, y, X_te, y_te, *, fit_idx, tag, verbos
     from .encoding import TTFSEncoder
 
     est, folder, key = job
-    meta = _read_json(folder / "meta.json")
+    meta = read_json_or_none(folder / "meta.json")
     if isinstance(meta, dict) and meta.get("key") == key:
         if verbose:
             print(f"  features of {dataset} / {extractor} ({tag}) read from {folder}",
@@ -466,7 +455,7 @@ def _features(job, dataset, extractor, X, y, X_te, y_te, *, fit_idx, tag, verbos
             "n_train": int(len(y)), "n_test": int(len(y_te)), "n_fit": int(len(fit_idx)),
             "firing_fraction": float(S.nnz / max(1, S.shape[0] * S.shape[1])),
             "fit_seconds": t_fit, "seconds": seconds, "key": key}
-    _write_json(folder / "meta.json", meta)
+    write_json(folder / "meta.json", meta)
     if verbose:
         print(f"  {extractor}: {n_features} features, {meta['firing_fraction']:.1%} of "
               f"them spike; fit {t_fit:.0f} s, fit + transform of {len(y) + len(y_te)} "
@@ -528,6 +517,7 @@ def import_features(cache_dir, dataset, extractor, train_file, test_file, *,
     for name, meta, X, n in (("train_file", meta_tr, F, len(y)),
                              ("test_file", meta_te, F_te, len(y_te))):
         got = json.loads(meta.get("params", "null"))
+        got = _cache_params(got) if isinstance(got, dict) else got
         if got != want:
             diff = sorted(k for k in set(want) | set(got or {})
                           if (got or {}).get(k) != want.get(k))
@@ -547,7 +537,7 @@ def import_features(cache_dir, dataset, extractor, train_file, test_file, *,
             "firing_fraction": float(S.nnz / max(1, S.shape[0] * S.shape[1])),
             "fit_seconds": float(meta_tr.get("fit_seconds", 0.0)), "seconds": seconds,
             "key": key, "imported_from": [str(train_file), str(test_file)]}
-    _write_json(folder / "meta.json", meta)
+    write_json(folder / "meta.json", meta)
     return folder
 
 
@@ -611,13 +601,8 @@ def _run_fold(task):
         "updates_own_class": np.asarray(clf.updates_own_class_, dtype=np.int64).tolist(),
         "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
     }
-    _write_json(Path(task["out"]), result)
+    write_json(Path(task["out"]), result)
     return result
-
-
-def _fold_file(output_dir, dataset, extractor, mode, config, fold):
-    return (Path(output_dir) / "runs" / dataset / extractor / mode / config
-            / f"fold_{fold}.json")
 
 
 # --------------------------------------------------------------------------------------
@@ -769,8 +754,8 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
                     key = _hash({"params": params, "patience": patience,
                                  "features": job[2], "fold": k, "k": folds,
                                  "seed": seed, "procedure": _PROCEDURE})
-                    path = _fold_file(out, d, e, extractor_mode, c, k)
-                    old = _read_json(path)
+                    path = table1_fold_path(out, d, e, extractor_mode, c, k)
+                    old = read_json_or_none(path)
                     if isinstance(old, dict) and old.get("key") == key:
                         plan.done += 1
                     else:
@@ -847,10 +832,9 @@ def collect_results(output_dir):
         ``extractor_seconds`` (feature extraction, summed over the distinct
         extractions). Rows sorted by dataset, extractor, mode and configuration.
     """
-    runs = Path(output_dir) / "runs"
     groups, paths = {}, {}
-    for path in sorted(runs.glob("*/*/*/*/fold_*.json")):
-        r = _read_json(path)
+    for path in table1_fold_paths(output_dir):
+        r = read_json_or_none(path)
         if not isinstance(r, dict) or not isinstance(r.get("test_accuracy"), float):
             continue
         key = (r["dataset"], r["extractor"], r["extractor_mode"], r["config"])
@@ -969,15 +953,10 @@ def write_results(rows, results_dir):
     out = Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    tmp = out / f".table1.csv.{os.getpid()}.tmp"
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=_COLUMNS, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: ("" if r.get(k) is None else
-                            (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]))
-                        for k in _COLUMNS})
-    os.replace(tmp, out / "table1.csv")
+    write_csv(out / "table1.csv",
+              [{k: ("" if r.get(k) is None else
+                    (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])) for k in _COLUMNS}
+               for r in rows], _COLUMNS)
     written.append(out / "table1.csv")
     (out / "table1.md").write_text(markdown_table(rows), encoding="utf-8")
     written.append(out / "table1.md")
@@ -1051,7 +1030,7 @@ def competition_runs(rows, *, fold=0):
             if c is None:
                 continue
             for path in cfgs[c]["fold_files"]:
-                res = _read_json(path)
+                res = read_json_or_none(path)
                 if isinstance(res, dict) and res.get("fold") == fold:
                     label = ("M-5+L" if c == "s2stdp+ncg-no-cr"
                              else next(k for k, v in ABLATION.items() if v == c))

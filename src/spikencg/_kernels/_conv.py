@@ -26,6 +26,7 @@ the time ``T``.
 import numpy as np
 
 from ._jit import njit
+from ._order import better
 from ._spikes import _insertion_sort
 
 __all__ = ["simulate_image", "train_epoch", "train_patches", "transform_batch"]
@@ -152,13 +153,27 @@ def simulate_image(times, C, H, W, Wt, thr, T, need_potential, V, fire_t, fire_v
     return n_fired
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _window_first(fire_t, m, py, px, pool, T):
+    """First spike of map ``m`` in the pooling window ``(py, px)`` (``pool x pool``,
+    stride ``pool``), ``T`` when none of its neurons fires."""
+    best = T
+    for oy in range(py * pool, py * pool + pool):
+        for ox in range(px * pool, px * pool + pool):
+            t = fire_t[oy, ox, m]
+            if t < best:
+                best = t
+    return best
+
+
 @njit(cache=True, nogil=True)
 def _stdp(times, C, H, W, Wt, m, oy, ox, t_out, a_plus, a_minus, beta):
     """Multiplicative STDP of the filter of map ``m`` on the field at ``(oy, ox)``.
 
-    Inputs that spiked at or before ``t_out`` are potentiated by
-    ``a_plus * exp(-beta * w)``; the others (later or silent) are depressed by
-    ``a_minus * exp(-beta * (1 - w))``; weights stay in ``[0, 1]``.
+    The weights of the inputs that spiked at or before ``t_out`` change by
+    ``a_plus * exp(-beta * w)``, the others (later or silent) by
+    ``a_minus * exp(-beta * (1 - w))`` (``a_minus < 0``: depression, as the readout's
+    ``a_minus``); weights stay in ``[0, 1]``.
     """
     k = Wt.shape[1]
     HW = H * W
@@ -170,22 +185,12 @@ def _stdp(times, C, H, W, Wt, m, oy, ox, t_out, a_plus, a_minus, beta):
                 if t_in <= t_out:
                     w += a_plus * np.exp(-beta * w)
                 else:
-                    w -= a_minus * np.exp(-beta * (1.0 - w))
+                    w += a_minus * np.exp(-beta * (1.0 - w))
                 if w > 1.0:
                     w = 1.0
                 elif w < 0.0:
                     w = 0.0
                 Wt[c, dy, dx, m] = np.float32(w)
-
-
-@njit(cache=True, nogil=True)
-def _better(t1, v1, t2, v2):
-    """True when the candidate ``(t1, v1)`` ranks strictly before ``(t2, v2)``."""
-    if t1 < t2:
-        return True
-    if t1 > t2:
-        return False
-    return v1 > v2
 
 
 @njit(cache=True, nogil=True)
@@ -232,6 +237,9 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
     V = np.empty((OH, OW, M), np.float32)
     fire_t = np.empty((OH, OW, M), np.float64)
     fire_v = np.empty((OH, OW, M), np.float32)
+    # flat views of the neurons' firing times and potentials, for the decision order
+    ft = fire_t.reshape(OH * OW * M)
+    fv = fire_v.reshape(OH * OW * M)
     won = np.zeros(M, np.bool_)
     win_y = np.empty(max(n_winners, 1), np.int64)
     win_x = np.empty(max(n_winners, 1), np.int64)
@@ -245,11 +253,7 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
         won[:] = False
         n_win = 0
         while n_win < n_winners and n_fired > 0:
-            by = -1
-            bx = -1
-            bm = -1
-            bt = T
-            bv = np.float32(0.0)
+            best = np.int64(-1)  # (flat index (oy * OW + ox) * M + m)
             for oy in range(OH):
                 for ox in range(OW):
                     blocked = False
@@ -260,22 +264,19 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
                     if blocked:
                         continue
                     for m in range(M):
-                        t = fire_t[oy, ox, m]
-                        if t >= T or won[m]:
+                        q = (oy * OW + ox) * M + m
+                        if ft[q] >= T or won[m]:
                             continue
-                        if bm < 0 or _better(t, fire_v[oy, ox, m], bt, bv):
-                            by = oy
-                            bx = ox
-                            bm = m
-                            bt = t
-                            bv = fire_v[oy, ox, m]
-            if bm < 0:
+                        if best < 0 or better(q, best, ft, fv):
+                            best = q
+            if best < 0:
                 break
+            bm = best % M
             won[bm] = True
-            win_y[n_win] = by
-            win_x[n_win] = bx
+            win_y[n_win] = best // (OW * M)
+            win_x[n_win] = (best // M) % OW
             win_m[n_win] = bm
-            win_t[n_win] = bt
+            win_t[n_win] = ft[best]
             n_win += 1
         for p in range(n_win):
             _stdp(times, C, H, W, Wt, win_m[p], win_y[p], win_x[p], win_t[p], a_plus,
@@ -294,12 +295,7 @@ def train_epoch(X, order, C, H, W, Wt, thr, T, a_plus, a_minus, beta, n_winners,
                 for py in range(PH):
                     for px in range(PW):
                         for m in range(M):
-                            best = T
-                            for oy in range(py * pool, py * pool + pool):
-                                for ox in range(px * pool, px * pool + pool):
-                                    if fire_t[oy, ox, m] < best:
-                                        best = fire_t[oy, ox, m]
-                            first[m] += best / (PH * PW)
+                            first[m] += _window_first(fire_t, m, py, px, pool, T) / (PH * PW)
             else:
                 first[:] = T
                 for oy in range(OH):
@@ -357,6 +353,7 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
     st = np.empty(KK + 1, np.float64)  # the patch's spikes (t < T): times, positions
     srt = np.empty(KK + 1, np.int64)
     V = np.empty(M, np.float32)
+    fired_at = np.empty(M, np.float64)  # (the group's time: for the decision order)
     n_updates = 0
     for step in range(order.shape[0]):
         img = X[order[step]]
@@ -403,8 +400,9 @@ def train_patches(X, order, pos_y, pos_x, C, H, W, Wt, thr, T, a_plus, a_minus, 
             for m in range(M):
                 n_over += V[m] > thr[m]
             if n_over > 0:
+                fired_at[:] = t
                 for m in range(M):
-                    if V[m] > thr[m] and (win < 0 or V[m] > V[win]):
+                    if V[m] > thr[m] and (win < 0 or better(m, win, fired_at, V)):
                         win = m
             t_win = t
         if win < 0:
@@ -442,13 +440,7 @@ def _transform_one(times, C, H, W, Wt, thr, T, pool, V, fire_t, fire_v, out):
     for m in range(M):
         for py in range(PH):
             for px in range(PW):
-                best = T
-                for oy in range(py * pool, py * pool + pool):
-                    for ox in range(px * pool, px * pool + pool):
-                        t = fire_t[oy, ox, m]
-                        if t < best:
-                            best = t
-                out[m * PH * PW + py * PW + px] = best
+                out[m * PH * PW + py * PW + px] = _window_first(fire_t, m, py, px, pool, T)
 
 
 @njit(cache=True, nogil=True)

@@ -33,9 +33,9 @@ _V8 = ir.VectorType(_F32, 8)
 _M8 = ir.VectorType(_I32, 8)  # compare results as lanes of 0 / -1
 
 
-def _rows_and_plan(row, plan, out):
-    return (isinstance(row, types.Array) and row.dtype == types.float32 and row.ndim == 1
-            and isinstance(plan, types.Array) and plan.dtype == types.int64
+def _rows_and_plan(mat, plan, out):
+    return (isinstance(mat, types.Array) and mat.dtype == types.float32 and mat.ndim == 2
+            and mat.layout == "C" and isinstance(plan, types.Array) and plan.dtype == types.int64
             and plan.ndim == 2 and isinstance(out, types.Array)
             and out.dtype == types.float32 and out.ndim == 1)
 
@@ -57,11 +57,13 @@ def _splat(builder, value):
 
 def _leaf_passes(context, builder, signature, args, block):
     """Emit, for every leaf ``k`` of the plan (rows ``(lo, nb)``), the eight running
-    sums of ``block(pointer)`` over its ``nb`` blocks of eight values, their tree
-    stored in ``out[k]``."""
-    row = context.make_array(signature.args[0])(context, builder, args[0])
-    plan = context.make_array(signature.args[1])(context, builder, args[1])
-    out = context.make_array(signature.args[2])(context, builder, args[2])
+    sums of ``block(pointer)`` over its ``nb`` blocks of eight values of row ``r`` of
+    ``mat``, their tree stored in ``out[k]``."""
+    mat = context.make_array(signature.args[0])(context, builder, args[0])
+    plan = context.make_array(signature.args[2])(context, builder, args[2])
+    out = context.make_array(signature.args[3])(context, builder, args[3])
+    n_cols = cgutils.unpack_tuple(builder, mat.shape)[1]
+    row_data = builder.gep(mat.data, [builder.mul(args[1], n_cols)])
     n_leaves = cgutils.unpack_tuple(builder, plan.shape)[0]
     fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_V8, [_V8]),
                                           "llvm.fabs.v8f32")
@@ -71,7 +73,7 @@ def _leaf_passes(context, builder, signature, args, block):
         k2 = builder.mul(leaf.index, ir.Constant(_I64, 2))
         lo = builder.load(builder.gep(plan.data, [k2]))
         nb = builder.load(builder.gep(plan.data, [builder.add(k2, one)]))
-        base = builder.gep(row.data, [lo])
+        base = builder.gep(row_data, [lo])
 
         def pointer(b):
             p = builder.gep(base, [builder.mul(b, ir.Constant(_I64, 8))])
@@ -85,12 +87,12 @@ def _leaf_passes(context, builder, signature, args, block):
 
 
 @intrinsic
-def _leaves_abs_sum(typingctx, row, plan, out):
-    """``out[k]`` = the eight-lane sum of ``|row|`` over the 8-blocks of leaf ``k``
+def _leaves_abs_sum(typingctx, mat, r, plan, out):
+    """``out[k]`` = the eight-lane sum of ``|mat[r]|`` over the 8-blocks of leaf ``k``
     (``plan`` rows ``(lo, nb)``, ``nb >= 1``, one per leaf)."""
-    if not _rows_and_plan(row, plan, out):
+    if not _rows_and_plan(mat, plan, out):
         return None
-    sig = types.void(row, plan, out)
+    sig = types.void(mat, types.int64, plan, out)
 
     def codegen(context, builder, signature, args):
         _leaf_passes(context, builder, signature, args,
@@ -101,15 +103,16 @@ def _leaves_abs_sum(typingctx, row, plan, out):
 
 
 @intrinsic
-def _leaves_scale_abs_sum(typingctx, row, plan, out, f, w_min, w_max):
+def _leaves_scale_abs_sum(typingctx, mat, r, plan, out, f, w_min, w_max):
     """As :func:`_leaves_abs_sum`, after multiplying each block by the float32 ``f`` in
     place; returns whether a new value lies outside ``[w_min, w_max]``."""
-    if not _rows_and_plan(row, plan, out):
+    if not _rows_and_plan(mat, plan, out):
         return None
-    sig = types.boolean(row, plan, out, types.float32, types.float32, types.float32)
+    sig = types.boolean(mat, types.int64, plan, out, types.float32, types.float32,
+                        types.float32)
 
     def codegen(context, builder, signature, args):
-        fv, lo_b, hi_b = (_splat(builder, a) for a in args[3:6])
+        fv, lo_b, hi_b = (_splat(builder, a) for a in args[4:7])
         bad = cgutils.alloca_once(builder, _M8)
         builder.store(ir.Constant(_M8, None), bad)
 
@@ -182,55 +185,57 @@ def pairwise_plan(n):
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _combine(row, leaves, pairs, part):
+def _combine(mat, r, leaves, pairs, part):
     """The total from the leaves' sums in ``part`` (the last leaf's remaining values
-    added to its sum first, one by one)."""
+    of row ``r`` added to its sum first, one by one)."""
     n_leaves = leaves.shape[0]
     last = n_leaves - 1
-    for i in range(leaves[last, 0] + 8 * leaves[last, 1], row.shape[0]):
-        part[last] += abs(row[i])
+    for i in range(leaves[last, 0] + 8 * leaves[last, 1], mat.shape[1]):
+        part[last] += abs(mat[r, i])
     for j in range(pairs.shape[0]):
         part[n_leaves + j] = part[pairs[j, 0]] + part[pairs[j, 1]]
     return part[n_leaves + pairs.shape[0] - 1] if pairs.shape[0] else part[last]
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def abs_sum_f32(row, leaves, pairs, part):
-    """``sum |row|`` of a contiguous float32 row, bit for bit as numpy computes
-    ``np.abs(row).sum()``.
+def abs_sum_f32(mat, r, leaves, pairs, part):
+    """``sum |mat[r]|`` of row ``r`` of a C-contiguous float32 matrix, bit for bit as
+    numpy computes ``np.abs(mat[r]).sum()``.
 
-    ``leaves`` and ``pairs`` come from :func:`pairwise_plan` for ``row``'s length (for
-    rows of at least 8 values); ``part`` is float32 scratch of ``2 * n_leaves - 1``
-    values.
+    The row is addressed by its index, not as a view: a view costs two atomic
+    reference-count updates, more than a short row's sum. ``leaves`` and ``pairs`` come
+    from :func:`pairwise_plan` for the row length (for rows of at least 8 values);
+    ``part`` is float32 scratch of ``2 * n_leaves - 1`` values.
     """
-    if row.shape[0] < 8:
-        r = np.float32(0.0)
-        for i in range(row.shape[0]):
-            r += abs(row[i])
-        return r
-    _leaves_abs_sum(row, leaves, part)
-    return _combine(row, leaves, pairs, part)
+    n = mat.shape[1]
+    if n < 8:
+        t = np.float32(0.0)
+        for i in range(n):
+            t += abs(mat[r, i])
+        return t
+    _leaves_abs_sum(mat, np.int64(r), leaves, part)
+    return _combine(mat, r, leaves, pairs, part)
 
 
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def scale_abs_sum_f32(row, f, w_min, w_max, leaves, pairs, part):
-    """Multiply ``row`` by the float32 ``f`` in place (each product rounded to float32)
-    and return numpy's ``np.abs(row).sum()`` of the result and whether a value of it
-    lies outside ``[w_min, w_max]`` (float32 bounds), in one pass (see
-    :func:`abs_sum_f32`)."""
+def scale_abs_sum_f32(mat, r, f, w_min, w_max, leaves, pairs, part):
+    """Multiply row ``r`` of ``mat`` by the float32 ``f`` in place (each product
+    rounded to float32) and return numpy's ``np.abs(mat[r]).sum()`` of the result and
+    whether a value of it lies outside ``[w_min, w_max]`` (float32 bounds), in one pass
+    (see :func:`abs_sum_f32`)."""
     lo_b = np.float32(w_min)
     hi_b = np.float32(w_max)
-    n = row.shape[0]
+    n = mat.shape[1]
     tail = 0 if n < 8 else leaves[-1, 0] + 8 * leaves[-1, 1]
     out = False
     for i in range(tail, n):  # the values after the last leaf's blocks
-        v = row[i] * f
-        row[i] = v
+        v = mat[r, i] * f
+        mat[r, i] = v
         out = out or v < lo_b or v > hi_b
     if n < 8:
-        r = np.float32(0.0)
+        t = np.float32(0.0)
         for i in range(n):
-            r += abs(row[i])
-        return r, out
-    out = _leaves_scale_abs_sum(row, leaves, part, f, lo_b, hi_b) or out
-    return _combine(row, leaves, pairs, part), out
+            t += abs(mat[r, i])
+        return t, out
+    out = _leaves_scale_abs_sum(mat, np.int64(r), leaves, part, f, lo_b, hi_b) or out
+    return _combine(mat, r, leaves, pairs, part), out

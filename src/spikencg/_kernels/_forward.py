@@ -8,41 +8,14 @@ contiguous row to the potentials. Potentials are float32, as in the original fra
 import numpy as np
 
 from ._jit import njit
+from ._order import best_of_range, better
 
-__all__ = ["simulate", "round_f32", "better", "best_of_range", "predict_batch", "sample_groups",
-           "simulate_nm", "simulate_nm_monotone", "MONOTONE_CHUNK"]
+__all__ = ["simulate", "round_f32", "better", "best_of_range", "predict_batch",
+           "simulate_batch", "sample_groups", "simulate_nm", "simulate_nm_monotone",
+           "MONOTONE_CHUNK"]
 
 # input spikes integrated between two threshold tests in :func:`simulate_nm_monotone`
 MONOTONE_CHUNK = 32
-
-
-# inline="always" (better, best_of_range): inlined in numba's IR, the calls cost no
-# argument marshalling (each array is passed as several values); measured 3 % faster
-# training on digits, where best_of_range runs 11 times per sample
-@njit(cache=True, nogil=True, inline="always")
-def better(a, b, s, V):
-    """True when neuron ``a`` ranks strictly before neuron ``b`` (smallest s, largest V)."""
-    if s[a] < s[b]:
-        return True
-    if s[a] > s[b]:
-        return False
-    return V[a] > V[b]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def best_of_range(lo, hi, s, V, active):
-    """Best active neuron in ``[lo, hi)`` under the decision order, or -1 if none is active.
-
-    Remaining ties go to the smallest index (only a strictly better neuron replaces the
-    current best).
-    """
-    best = np.int64(-1)  # np.int64: no extra compiled copy of better for a literal -1
-    for n in range(lo, hi):
-        if not active[n]:
-            continue
-        if best < 0 or better(n, best, s, V):
-            best = n
-    return best
 
 
 @njit(cache=True, nogil=True)
@@ -153,6 +126,17 @@ def simulate(start, end, indices, times, W, thr32, active, T, leak, tau, stop_fi
 
 
 @njit(cache=True, nogil=True)
+def _pass_scratch(thr):
+    """What :func:`simulate` needs besides the sample, for passes with all neurons active:
+    the thresholds as float32 numbers (:func:`round_f32`), the potentials' and the alive
+    flags' scratch arrays, and the all-active mask."""
+    N = thr.shape[0]
+    thr32 = np.empty(N, np.float32)
+    round_f32(thr, thr32)
+    return thr32, np.empty(N, np.float32), np.empty(N, np.bool_), np.ones(N, np.bool_)
+
+
+@njit(cache=True, nogil=True)
 def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, tau, full,
                   winner, s_class, V_class):
     """Forward every sample with all neurons active and record the decision.
@@ -176,13 +160,9 @@ def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, t
     """
     n = starts.shape[0]
     N = W.shape[1]
-    thr32 = np.empty(N, np.float32)
-    round_f32(thr, thr32)
+    thr32, acc, alive, active = _pass_scratch(thr)
     s = np.empty(N, np.float64)
     V = np.empty(N, np.float32)
-    acc = np.empty(N, np.float32)
-    alive = np.empty(N, np.bool_)
-    active = np.ones(N, np.bool_)
     for r in range(n):
         simulate(starts[r], ends[r], indices, times, W, thr32, active, T, leak, tau,
                  not full, s, V, acc, alive)
@@ -192,6 +172,36 @@ def predict_batch(starts, ends, indices, times, W, thr, n_classes, M, T, leak, t
                 b = best_of_range(k * M, (k + 1) * M, s, V, active)
                 s_class[r, k] = s[b]
                 V_class[r, k] = V[b]
+
+
+@njit(cache=True, nogil=True)
+def simulate_batch(starts, ends, indices, times, W, thr, T, leak, tau, s, V, winner):
+    """Forward every sample to its end with all neurons active; record every neuron.
+
+    What :func:`predict_batch` computes, but with the firing time and potential of
+    every neuron (for pictures of the layer's activity), not only of each class's best.
+
+    Parameters
+    ----------
+    starts, ends : ndarray of shape (n,), int64
+        Sample ``r``'s spikes are ``indices[starts[r]:ends[r]]``, as in
+        :func:`predict_batch`.
+    W : ndarray of shape (n_in, N), float32
+    thr : ndarray of shape (N,), float64
+        Decision thresholds (compared as float32 numbers, see :func:`round_f32`).
+    T, leak, tau : as in :func:`simulate`.
+    s : ndarray of shape (n, N), float64, output
+        Firing time of every neuron, ``T`` for a silent one.
+    V : ndarray of shape (n, N), float32, output
+        Potential of every neuron at its firing time (final potential when silent).
+    winner : ndarray of shape (n,), int64, output
+        The decision's winner (:func:`spikencg._kernels._order.best_of_range`).
+    """
+    thr32, acc, alive, active = _pass_scratch(thr)
+    for r in range(starts.shape[0]):
+        simulate(starts[r], ends[r], indices, times, W, thr32, active, T, leak, tau, False,
+                 s[r], V[r], acc, alive)
+        winner[r] = best_of_range(np.int64(0), W.shape[1], s[r], V[r], active)
 
 
 @njit(cache=True, nogil=True, boundscheck=False)

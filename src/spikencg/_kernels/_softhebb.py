@@ -83,6 +83,14 @@ def triangle(u):
             u[r, c] = v if v > 0 else np.float32(0.0)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _window(p, size, stride, pad, n):
+    """Rows (or columns) ``lo:hi`` of pooling window ``p`` along an axis of length ``n``:
+    from ``p * stride - pad``, ``size`` long, clipped to ``[0, n)``."""
+    lo = p * stride - pad
+    return max(lo, 0), min(lo + size, n)
+
+
 @njit(cache=True, nogil=True)
 def max_pool(a, size, stride, pad, out):
     """Max pooling of ``a`` (n, H, W, K) into ``out`` (n, PH, PW, K).
@@ -94,13 +102,9 @@ def max_pool(a, size, stride, pad, out):
     PH, PW = out.shape[1], out.shape[2]
     for b in range(n):
         for py in range(PH):
-            y0 = py * stride - pad
-            y1 = min(y0 + size, H)
-            y0 = max(y0, 0)
+            y0, y1 = _window(py, size, stride, pad, H)
             for px in range(PW):
-                x0 = px * stride - pad
-                x1 = min(x0 + size, W)
-                x0 = max(x0, 0)
+                x0, x1 = _window(px, size, stride, pad, W)
                 for c in range(K):
                     out[b, py, px, c] = -np.inf
                 for yy in range(y0, y1):
@@ -123,13 +127,9 @@ def avg_pool(a, size, stride, pad, out):
     scale = 1.0 / (size * size)
     for b in range(n):
         for py in range(PH):
-            y0 = py * stride - pad
-            y1 = min(y0 + size, H)
-            y0 = max(y0, 0)
+            y0, y1 = _window(py, size, stride, pad, H)
             for px in range(PW):
-                x0 = px * stride - pad
-                x1 = min(x0 + size, W)
-                x0 = max(x0, 0)
+                x0, x1 = _window(px, size, stride, pad, W)
                 acc[:] = 0.0
                 for yy in range(y0, y1):
                     for xx in range(x0, x1):

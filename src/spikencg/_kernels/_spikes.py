@@ -428,6 +428,28 @@ def _shifted(indptr, lo, hi):
     return indptr[lo : hi + 1] - indptr[lo]
 
 
+def _spike_filler(fill, out_indptr, out_indices, out_times):
+    """The ``run`` of :func:`_by_rows` for a kernel that writes the spikes of rows
+    ``lo:hi``, ``fill(lo, hi, indptr, indices, times)``: straight into the output arrays
+    when ``direct``, else into scratch arrays that its commit copies there."""
+    def run(lo, hi, direct):
+        if direct:
+            fill(lo, hi, out_indptr[lo : hi + 1], out_indices, out_times)
+            return None
+        a, b = out_indptr[lo], out_indptr[hi]
+        idx = np.empty(b - a, dtype=out_indices.dtype)
+        t = np.empty(b - a, dtype=out_times.dtype)
+        fill(lo, hi, _shifted(out_indptr, lo, hi), idx, t)
+
+        def commit():
+            out_indices[a:b] = idx
+            out_times[a:b] = t
+
+        return commit
+
+    return run
+
+
 # --------------------------------------------------------------------------------------
 # entry points
 # --------------------------------------------------------------------------------------
@@ -472,21 +494,10 @@ def fill_dense(X, max_time, indptr, indices, times):
     times : ndarray of shape (nnz,), float64
         Output: time of each spike; each row sorted by time, ties by input index.
     """
-    def run(lo, hi, direct):
-        if direct:
-            _fill_dense_seq(X[lo:hi], max_time, indptr[lo : hi + 1], indices, times)
-            return None
-        a, b = indptr[lo], indptr[hi]
-        idx = np.empty(b - a, dtype=indices.dtype)
-        t = np.empty(b - a, dtype=times.dtype)
-        _fill_dense_seq(X[lo:hi], max_time, _shifted(indptr, lo, hi), idx, t)
+    def fill(lo, hi, rows_indptr, rows_indices, rows_times):
+        _fill_dense_seq(X[lo:hi], max_time, rows_indptr, rows_indices, rows_times)
 
-        def commit():
-            indices[a:b] = idx
-            times[a:b] = t
-
-        return commit
-
+    run = _spike_filler(fill, indptr, indices, times)
     n_spikes = int(indptr[-1] - indptr[0]) if indptr.size else 0
     _by_rows(X.shape[0], X.size * NS_FILL_DENSE[0] + n_spikes * NS_FILL_DENSE[1], run)
 
@@ -607,23 +618,11 @@ def fill_csr(indptr, indices, data, flags, max_time, out_indptr, out_indices, ou
     out_times : ndarray of shape (nnz_kept,), float64
         Output: time of each spike; each row sorted by time, ties by input index.
     """
-    def run(lo, hi, direct):
-        if direct:
-            _fill_csr_seq(indptr[lo : hi + 1], indices, data, flags[lo:hi], max_time,
-                          out_indptr[lo : hi + 1], out_indices, out_times)
-            return None
-        a, b = out_indptr[lo], out_indptr[hi]
-        idx = np.empty(b - a, dtype=out_indices.dtype)
-        t = np.empty(b - a, dtype=out_times.dtype)
+    def fill(lo, hi, rows_indptr, rows_indices, rows_times):
         _fill_csr_seq(indptr[lo : hi + 1], indices, data, flags[lo:hi], max_time,
-                      _shifted(out_indptr, lo, hi), idx, t)
+                      rows_indptr, rows_indices, rows_times)
 
-        def commit():
-            out_indices[a:b] = idx
-            out_times[a:b] = t
-
-        return commit
-
+    run = _spike_filler(fill, out_indptr, out_indices, out_times)
     unsorted = (flags & FLAG_UNSORTED) != 0
     n_sort = int(np.sum(out_indptr[1:][unsorted] - out_indptr[:-1][unsorted]))
     cost = (data.size + indptr.size) * NS_FILL_CSR[0] + n_sort * NS_FILL_CSR[1]

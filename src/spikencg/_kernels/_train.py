@@ -32,8 +32,8 @@ from ._forward import (
     simulate_nm,
     simulate_nm_monotone,
 )
-from ._jit import njit
-from ._stdp import apply_updates, copy_back, row_state
+from ._jit import borrow, keep_alive, njit
+from ._stdp import RowState, apply_updates, copy_back, row_state
 from .competition import competition_range, count_active, regulate, training_thresholds
 from .rules import apply_rule
 
@@ -366,6 +366,25 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
     upd_nc = np.empty(N, np.float64)
     upd_s = np.empty(N, np.float64)
     use_hidden = cfg.input_dropout > 0.0
+    # the per-sample loop works on views without reference counting (see _jit.borrow):
+    # its steps take arrays at no atomic cost; the local arrays stay alive in ``owners``
+    # until keep_alive below
+    owners = (x, hidden, active, theta32, thr32, thr, s, V, acc, alive, g_lo, g_f, cbest,
+              cand, upd_n, upd_c, upd_nc, upd_s, rs)
+    x, hidden, active, theta32 = borrow(x), borrow(hidden), borrow(active), borrow(theta32)
+    thr32, thr, s, V, acc = borrow(thr32), borrow(thr), borrow(s), borrow(V), borrow(acc)
+    alive, g_lo, g_f, cbest = borrow(alive), borrow(g_lo), borrow(g_f), borrow(cbest)
+    cand, upd_n, upd_c = borrow(cand), borrow(upd_n), borrow(upd_c)
+    upd_nc, upd_s = borrow(upd_nc), borrow(upd_s)
+    rs = RowState(borrow(rs.WT), borrow(rs.nextf), borrow(rs.inrange), borrow(rs.touched),
+                  borrow(rs.rows), borrow(rs.leaves), borrow(rs.pairs), borrow(rs.part))
+    WT = rs.WT
+    indptr, indices, times, y = borrow(indptr), borrow(indices), borrow(times), borrow(y)
+    order, W, theta, phi = borrow(order), borrow(W), borrow(theta), borrow(phi)
+    norm_target, prediction = borrow(norm_target), borrow(prediction)
+    upd_own, upd_other = borrow(upd_own), borrow(upd_other)
+    fire_count, fire_sum = borrow(fire_count), borrow(fire_sum)
+    fire_min, stats = borrow(fire_min), borrow(stats)
     for pos in range(order.shape[0]):
         r = order[pos]
         label = y[r]
@@ -438,4 +457,5 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
             x[np.uint64(indices[q])] = T
     if not cfg.row_major:
         copy_back(W, WT)
+    keep_alive(owners)
     return stats[STAT_CORRECT]
