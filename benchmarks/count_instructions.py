@@ -20,6 +20,7 @@ Needs valgrind (Debian: ``apt-get install valgrind``); a run takes 3-4 minutes.
 """
 
 import argparse
+import copy
 import os
 import pickle
 import re
@@ -47,8 +48,18 @@ spec.loader.exec_module(package)
 train = importlib.import_module("_kernels_alone._train")
 with open(args_file, "rb") as f:
     args = pickle.load(f)
+
+
+def fresh():
+    # a copy of the recorded arguments; the kernel's named tuples were pickled as
+    # (name, fields), and are rebuilt (with this package's classes) from copied fields
+    return [getattr(train, a[1])(*copy.deepcopy(a[2]))
+            if isinstance(a, tuple) and len(a) == 3 and isinstance(a[0], str)
+            else copy.deepcopy(a) for a in args]
+
+
 for _ in range(reps):
-    train.train_epoch(*copy.deepcopy(args))
+    train.train_epoch(*fresh())
 """
 
 
@@ -89,8 +100,8 @@ def _record_epoch(config, path, data="digits", samples=None):
 
     def record(*a):
         if len(calls) == 2:  # copies: the epoch updates its arrays in place
-            calls.append([v.copy() if hasattr(v, "copy") and hasattr(v, "dtype") else v
-                          for v in a])
+            calls.append([("namedtuple", type(v).__name__, copy.deepcopy(tuple(v)))
+                          if hasattr(v, "_fields") else copy.deepcopy(v) for v in a])
         else:
             calls.append(None)
         return kernel(*a)
@@ -143,7 +154,11 @@ def main():
         n = _record_epoch(args.config, args_file, args.data, args.samples)
         # a fixed hash seed: with a random one, the two processes' start-ups (dict and
         # set layouts of the imports) differ by tens of millions of instructions
+        # (and one BLAS thread: the idle worker threads of an OpenBLAS that an import
+        # loads spin, under valgrind, for as long as the run lasts: instructions that
+        # grow with the epochs counted but vary from run to run)
         env = dict(os.environ, NUMBA_CACHE_DIR=os.path.join(tmp, "numba"), PYTHONHASHSEED="0",
+                   OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                    NUMBA_CPU_NAME=ll.get_host_cpu_name(),
                    NUMBA_CPU_FEATURES=ll.get_host_cpu_features().flatten())
         if "+avx512f" in env["NUMBA_CPU_FEATURES"]:

@@ -54,12 +54,14 @@ from spikencg._kernels._forward import (
     simulate_nm,
     simulate_nm_monotone,
 )
-from spikencg._kernels._train import _apply_updates, _update_column
+from spikencg._kernels._stdp import RowState, _update_column, apply_updates
 
 CONFIGS = {
     "s2stdp+ncg": dict(rule="s2stdp", ncg=True),
     "s2stdp": dict(rule="s2stdp", ncg=False),
     "rstdp-5n": dict(rule="rstdp", ncg=False, neurons_per_class=5),
+    "sstdp+ncg": dict(rule="sstdp", ncg=True),
+    "s4nn": dict(rule="s4nn", ncg=False),
 }
 
 
@@ -117,21 +119,18 @@ def _updates(reps, W, WT, copy_back, x, upd_n, w_norm, norm_target, stdp_only):
     nc = np.full(n_upd, -1e-4)
     s_n = np.full(n_upd, 0.5)
     N = WT.shape[0]
-    nextf = np.ones(N, np.float32)
-    inrange = np.ones(N, np.bool_)
-    touched = np.zeros(N, np.bool_)
-    rows = np.empty(N, np.int64)
     leaves, pairs = _f32sum.pairwise_plan(WT.shape[1])
-    part = np.empty(2 * leaves.shape[0], np.float32)
+    rs = RowState(WT, np.ones(N, np.float32), np.ones(N, np.bool_), np.zeros(N, np.bool_),
+                  np.empty(N, np.int64), leaves, pairs,
+                  np.empty(2 * leaves.shape[0], np.float32))
     for _ in range(reps):
         if stdp_only:
             for j in range(n_upd):
                 _update_column(WT, upd_n[j], x, hidden, False, 1e-4, -1e-4, 0.5, np.inf,
                                0.0, 1.0, False, 0.0, 1.0)
         else:
-            _apply_updates(W, WT, copy_back, x, hidden, False, n_upd, upd_n, c, nc, s_n,
-                           np.inf, 0.0, 1.0, False, 0.0, w_norm, norm_target, nextf, inrange,
-                           touched, rows, leaves, pairs, part)
+            apply_updates(W, rs, x, hidden, False, n_upd, upd_n, c, nc, s_n, np.inf, False,
+                          0.0, 0.0, 1.0, w_norm, norm_target, copy_back)
 
 
 @njit(cache=False, nogil=True)
@@ -240,7 +239,7 @@ def main():
     x[rng.random(n_in) < args.density] = 0.5
     norm_target = WT.astype(np.float64).sum(axis=1)
     reps = max(1, 200_000 // (k * n_in // 64 + 1))
-    w_norm = clf._resolve(len(clf.classes_))["w_norm"]
+    w_norm = clf._resolve(len(clf.classes_)).weight_norm
 
     def upd(copy_back, stdp_only):
         return _best(lambda: _updates(reps, W.copy(), WT.copy(), copy_back, x, upd_n,

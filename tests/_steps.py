@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikencg._kernels import _train
+from spikencg._kernels import _train, competition, rules
 
-_RULES = {"s2stdp": _train.RULE_S2STDP, "rstdp": _train.RULE_RSTDP, "s4nn": _train.RULE_S4NN}
-_COMPS = {"none": _train.COMP_NONE, "cr2": _train.COMP_CR2, "cr1": _train.COMP_CR1}
+_COMPS = {"none": competition.NONE, "cr2": competition.TWO_COMPARTMENT,
+          "cr1": competition.ONE_THRESHOLD}
 
 
 def spike_arrays(X, max_time=1.0):
@@ -43,63 +43,52 @@ def kernel_train_steps(arrays, y, n_classes, W0, params, n_epochs, row_major, rn
     step) plus 'train_prediction', and the final weights ``(N, n_in)`` float32.
     """
     p = params
-    indptr, indices, times = arrays
     y = np.asarray(y, dtype=np.int64)
     C = int(n_classes)
-    M, L = int(p["M"]), int(p["L"])
-    N = C * M
+    N = C * int(p["M"])
     T = float(p["max_time"])
     W0 = np.asarray(W0, dtype=np.float32)
-    W = np.ascontiguousarray(W0.T)
     theta = np.full(N, np.float32(p["theta"]), dtype=np.float64)
-    phi = theta.copy()
-    floor = float(theta.min())
-    target = W0.sum(axis=1).astype(np.float64) if p["w_norm"] else np.ones(N)
+    layer = _train.Layer(np.ascontiguousarray(W0.T), theta, theta.copy(),
+                         W0.sum(axis=1).astype(np.float64) if p["w_norm"] else np.ones(N))
     comp = _COMPS[p["competition"]]
-    rule = _RULES[p["rule"]]
+    cfg = _train.settings(
+        n_classes=C, neurons_per_class=p["M"], non_target_neurons=p["L"],
+        class_inhibition=p["class_inhib"], competition=comp,
+        threshold_floor=theta.min(), rule=rules.RULES[p["rule"]],
+        time_ranges=p["time_ranges"], adaptive_rates=p["adaptive_rates"],
+        leak=p["neuron"] == "lif", tau=p["tau"], max_time=T, w_min=p["w_min"],
+        w_max=p["w_max"], weight_norm=p["w_norm"],
+        multiplicative=p["stdp"] == "multiplicative", beta=p["beta"],
+        t_ltd=np.inf if p["depress_silent"] else T, t_gap=p["t_gap"],
+        output_dropout=p["output_dropout"], input_dropout=p["input_dropout"],
+        row_major=row_major)
     rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"], p["lr"]], np.float64)
     eta = float(p["thr_lr"])
     acc_prev = 1.0 / C
-    t_ltd = np.inf if p["depress_silent"] else T
     rng = np.random.default_rng(0) if rng is None else rng
     n = y.shape[0]
     record = {"out_time": [], "row_sum": [], "training_thresholds": [],
               "train_prediction": []}
     for _ in range(n_epochs):
-        if comp != _train.COMP_CR1:
-            phi[:] = theta
-        ap, am, aap, aam, lr = rates
-        if rule == _train.RULE_RSTDP and p["adaptive_rates"]:
-            ap, am = ap * (1.0 - acc_prev), am * (1.0 - acc_prev)
-            aap, aam = aap * acc_prev, aam * acc_prev
+        epoch_rates = _train.rates(*rates, eta, acc_prev)
+        _train.begin_epoch(layer, cfg)
         epoch = {key: [] for key in record}
-        pred = np.empty(n, np.int64)
         correct = 0
         for k in range(n):
-            fcount = np.zeros(N, np.int64)
-            fsum = np.zeros(N)
-            stats = np.zeros(_train.N_STATS, np.int64)
-            correct += _train.train_epoch(
-                indptr, indices, times, y, np.array([k], np.int64), W, theta, phi, target,
-                C, M, L, bool(p["class_inhib"]), comp, eta, floor, rule,
-                bool(p["time_ranges"]), p["neuron"] == "lif", float(p["tau"]), T,
-                float(p["w_min"]), float(p["w_max"]), bool(p["w_norm"]),
-                p["stdp"] == "multiplicative" and rule != _train.RULE_S4NN, float(p["beta"]),
-                float(p["t_gap"]), ap, am, aap, aam, lr, t_ltd,
-                float(p["output_dropout"]), float(p["input_dropout"]), rng, row_major, pred,
-                np.zeros(N, np.int64), np.zeros(N, np.int64), fcount, fsum,
-                np.full(N, np.inf), stats,
-            )
-            epoch["out_time"].append(np.where(fcount > 0, fsum, T))
-            epoch["row_sum"].append(np.ascontiguousarray(W.T).astype(np.float64).sum(axis=1))
+            rec = _train.new_record(n, N)
+            correct += _train.train_epoch(arrays, y, np.array([k], np.int64), layer, cfg,
+                                          epoch_rates, rng, rec)
+            epoch["out_time"].append(np.where(rec.fire_count > 0, rec.fire_sum, T))
+            epoch["row_sum"].append(np.ascontiguousarray(layer.W.T).astype(np.float64)
+                                    .sum(axis=1))
             epoch["training_thresholds"].append(
-                theta.copy() if comp == _train.COMP_NONE else phi.copy())
-            epoch["train_prediction"].append(pred[k])
+                layer.theta.copy() if comp == competition.NONE else layer.phi.copy())
+            epoch["train_prediction"].append(rec.prediction[k])
+        _train.end_epoch(layer, cfg)
         for key, values in epoch.items():
             record[key].append(np.array(values))
         acc_prev = correct / max(n, 1)
         rates *= p["annealing"]
         eta *= p["thr_anneal"]
-        if comp == _train.COMP_CR1:
-            theta[:] = phi
-    return record, np.ascontiguousarray(W.T)
+    return record, np.ascontiguousarray(layer.W.T)

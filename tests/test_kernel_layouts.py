@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spikencg._kernels import _f32sum, _train
+from spikencg._kernels import _f32sum, _train, competition, rules
 from spikencg._kernels._forward import (
     MONOTONE_CHUNK,
     sample_groups,
@@ -83,8 +83,8 @@ def test_monotone_forward_replays_a_crossing_inside_a_group_that_straddles_chunk
     np.testing.assert_array_equal(V, [n_in, n_in])
 
 
-def _epoch(W, indptr, idx, t, y, row_major, *, w_norm, w_min, M=3, L=1, comp=_train.COMP_CR2,
-           class_inhib=True, p_in=0.0):
+def _epoch(W, indptr, idx, t, y, row_major, *, w_norm, w_min, M=3, L=1,
+           comp=competition.TWO_COMPARTMENT, class_inhib=True, p_in=0.0):
     """One S2-STDP epoch (NCG options) on a copy of the input-major W; returns the copy."""
     W = W.copy()
     n_in, N = W.shape
@@ -93,14 +93,17 @@ def _epoch(W, indptr, idx, t, y, row_major, *, w_norm, w_min, M=3, L=1, comp=_tr
     phi = theta.copy()
     norm_target = W.astype(np.float64).sum(axis=0)
     n = indptr.size - 1
-    _train.train_epoch(
-        indptr, idx, t, y, np.arange(n, dtype=np.int64), W, theta, phi, norm_target,
-        C, M, L, class_inhib, comp, 0.05 * theta[0], 0.5 * theta[0], _train.RULE_S2STDP,
-        True, False, 1.0, 1.0, w_min, 1.0, w_norm, False, 1.0, 0.1, 0.02, -0.015, -0.02,
-        0.015, 0.0, np.inf, 0.0, p_in, np.random.default_rng(0), row_major,
-        np.empty(n, np.int64), np.zeros(N, np.int64), np.zeros(N, np.int64),
-        np.zeros(N, np.int64), np.zeros(N), np.full(N, np.inf),
-        np.zeros(_train.N_STATS, np.int64))
+    cfg = _train.settings(
+        n_classes=C, neurons_per_class=M, non_target_neurons=L,
+        class_inhibition=class_inhib, competition=comp, threshold_floor=0.5 * theta[0],
+        rule=rules.S2STDP, time_ranges=True, adaptive_rates=False, leak=False, tau=1.0,
+        max_time=1.0, w_min=w_min, w_max=1.0, weight_norm=w_norm, multiplicative=False,
+        beta=1.0, t_ltd=np.inf, t_gap=0.1, output_dropout=0.0, input_dropout=p_in,
+        row_major=row_major)
+    _train.train_epoch((indptr, idx, t), y, np.arange(n, dtype=np.int64),
+                       _train.Layer(W, theta, phi, norm_target), cfg,
+                       _train.rates(0.02, -0.015, -0.02, 0.015, 0.0, 0.05 * theta[0], 0.1),
+                       np.random.default_rng(0), _train.new_record(n, N))
     return W, phi
 
 

@@ -258,12 +258,12 @@ def test_training_layouts_give_the_same_model(digits, params, monkeypatch):
     # (neuron by neuron) depending on the rule, for speed only: both must give the same
     # model bit for bit
     import spikencg.readout as ro
-    from spikencg._kernels import _train
+    from spikencg._kernels import rules as kernel_rules
 
     X, y = digits
     models = []
     monkeypatch.setattr(ro, "_NEURON_MAJOR_MIN_INPUTS", 0)
-    for rules in ((), (_train.RULE_S2STDP, _train.RULE_RSTDP, _train.RULE_S4NN)):
+    for rules in ((), (kernel_rules.S2STDP, kernel_rules.RSTDP, kernel_rules.S4NN)):
         monkeypatch.setattr(ro, "_NEURON_MAJOR_RULES", rules)
         clf = SpikingReadoutClassifier(max_iter=3, random_state=0, **params)
         models.append(clf.fit(X[:600], y[:600]))

@@ -2,7 +2,9 @@
 changed between continued fits, non-finite parameters, ambiguous input; each gives a
 clear error or warning (or takes effect), never a crash or a silent wrong answer."""
 
+import pickle
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -83,7 +85,7 @@ def test_changed_rate_is_annealed_by_the_epochs_run(digits):
     clf = _fit(X, y, warm_start=True, annealing=0.5)
     clf.set_params(a_plus=0.04)
     clf._continue_with(clf._resolve(10))
-    assert clf._rates[0] == 0.04 * 0.5
+    assert clf._state.rates.value[0] == 0.04 * 0.5
 
 
 def test_turning_weight_norm_on_keeps_the_current_row_sums(digits):
@@ -139,7 +141,7 @@ def test_edited_thresholds_set_the_cr2_floor(digits):
     with warnings.catch_warnings():  # (the thresholds may suit the data badly)
         warnings.simplefilter("ignore", ThresholdWarning)
         clf.fit(X, y)
-    assert clf._phi_floor == 4.0
+    assert clf._state.threshold_floor == 4.0
     assert clf.training_thresholds_.min() < 5.0
 
 
@@ -276,12 +278,27 @@ def test_load_mnist_does_not_take_mnist_for_fashion_mnist(tmp_path, monkeypatch)
         load_mnist(folder, name="fashion-mnist")
 
 
-def test_a_model_saved_before_the_continuation_records_still_continues(digits):
-    # models pickled by earlier versions lack the values set at the first fit
+@pytest.mark.parametrize("which", ["model", "older"])
+def test_a_model_saved_before_the_training_state_object_loads_and_continues(digits, which):
+    # models pickled by earlier versions (tests/data/make_legacy_readout.py) kept their
+    # training state in loose private attributes; "older" ones also lack the values set
+    # at the first fit
     X, y = digits
-    two = SpikingReadoutClassifier(max_iter=2, random_state=0).fit(X, y)
-    clf = _fit(X, y, warm_start=True)
-    for name in ("_threshold_param", "_anneal", "_rate_base", "_eta_anneal", "_eta_base"):
-        delattr(clf, name)
+    with open(Path(__file__).with_name("data") / "legacy_readout.pkl", "rb") as f:
+        clf = pickle.load(f)[which]
+    assert not hasattr(clf, "_p") and hasattr(clf, "_state")
+    one = _fit(X, y)
+    np.testing.assert_array_equal(clf.weights_, one.weights_)
+    np.testing.assert_array_equal(clf.predict(X), one.predict(X))
     clf.fit(X, y)
+    two = SpikingReadoutClassifier(max_iter=2, random_state=0).fit(X, y)
     np.testing.assert_array_equal(clf.weights_, two.weights_)
+    np.testing.assert_array_equal(clf.training_thresholds_, two.training_thresholds_)
+    np.testing.assert_array_equal(clf.train_accuracy_, two.train_accuracy_)
+
+
+def test_a_fitted_model_pickles_and_continues(digits):
+    X, y = digits
+    clf = pickle.loads(pickle.dumps(_fit(X, y, warm_start=True)))
+    two = SpikingReadoutClassifier(max_iter=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(clf.fit(X, y).weights_, two.weights_)

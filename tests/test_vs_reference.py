@@ -484,11 +484,11 @@ def dyadic_rstdp_cases(draw, competition):
 @pytest.mark.parametrize("competition", _COMPETITIONS)
 def test_fit_matches_reference_exactly_with_ties(competition, layout, monkeypatch):
     import spikencg.readout as ro
-    from spikencg._kernels import _train
+    from spikencg._kernels import rules
 
     if layout == "neuron-major":  # (R-STDP trains input-major by default)
         monkeypatch.setattr(ro, "_NEURON_MAJOR_MIN_INPUTS", 0)
-        monkeypatch.setattr(ro, "_NEURON_MAJOR_RULES", (_train.RULE_RSTDP,))
+        monkeypatch.setattr(ro, "_NEURON_MAJOR_RULES", (rules.RSTDP,))
 
     @settings(max_examples=_n(15), **_SETTINGS)
     @given(case=dyadic_rstdp_cases(competition))

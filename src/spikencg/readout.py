@@ -1,5 +1,6 @@
 """The spiking readout classifier: a scikit-learn estimator over the numba kernels."""
 
+import dataclasses
 import numbers
 import warnings
 
@@ -10,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 
-from . import _parallel
+from . import _parallel, presets
 from ._compat import (
     Interval,
     StrOptions,
@@ -20,9 +21,15 @@ from ._compat import (
     validate_data,
     validate_parameter_constraints,
 )
-from ._kernels import _proba, _train
+from ._kernels import _proba, _train, competition, rules
 from ._kernels import _spikes as _spikes_kernels
 from ._kernels._forward import predict_batch
+from ._training import (
+    Annealed,
+    TrainingConfig,
+    TrainingState,
+    row_sums,
+)
 from .spikes import check_csr_rows as _check_csr_rows
 from .spikes import check_sparse_structure as _check_sparse_structure
 from .spikes import row_block as _rows
@@ -60,10 +67,13 @@ class ThresholdWarning(UserWarning):
     neuron fires at the first input spike."""
 
 
-RULES = ("s2stdp", "sstdp", "rstdp", "s4nn")
-COMPETITIONS = ("two-compartment", "one-threshold", "dropout", "none")
+# the names of the learning rules and competition modes (their registries: the
+# kernels' rules.RULES and competition.MODES)
+RULES = tuple(rules.RULES)
+COMPETITIONS = tuple(competition.MODES)
 
-# Per-rule defaults, from the paper's configurations (docs/paper.md, presets.py).
+# Per-rule defaults, from the paper's configurations (docs/paper.md, presets.py): one
+# entry per name of RULES.
 _RULE_DEFAULTS = {
     "s2stdp": dict(w_init_mean=0.3, w_min=0.0, w_max=1.0, weight_norm=True, t_gap=0.1,
                    a_plus=0.01, a_minus=-0.02, time_ranges=False),
@@ -78,7 +88,7 @@ _RULE_DEFAULTS = {
 # rules whose training pass reads the weights neuron by neuron (see _train.train_epoch),
 # from this many inputs on: the same results either way, the faster layout as measured
 # (S2-STDP: neuron-major faster on 196, 784 and 4,608 inputs, input-major on 64)
-_NEURON_MAJOR_RULES = (_train.RULE_S2STDP,)
+_NEURON_MAJOR_RULES = (rules.S2STDP,)
 _NEURON_MAJOR_MIN_INPUTS = 128
 
 # one thread's time per synaptic event (input spike x neuron) of a prediction, in ns, up
@@ -103,21 +113,15 @@ _MAX_TIME = 1e300
 _RHO_MIN = -1e6
 # parameters that prediction reads: they must not change between fit and predict
 _PREDICT_SETTINGS = ("neuron", "tau", "max_time")
-_HISTORY_PER_NEURON = ("updates_own_class", "updates_other_class", "threshold_history",
-                       "mean_firing_time", "min_firing_time", "firing_rate")
-_HISTORY = ("train_accuracy", "validation_accuracy", "silent_fraction",
-            "all_first_fraction", "weight_stats") + _HISTORY_PER_NEURON
-
-
-def _row_sums(W):
-    """Each row's sum, the target of weight normalisation: in float32, as numpy sums a
-    contiguous float32 row (the original normalised its weights to these sums)."""
-    return np.ascontiguousarray(W, dtype=np.float32).sum(axis=1).astype(np.float64)
+# the private attributes of the training state of models saved before it was one object
+_LEGACY_STATE = ("_p", "_rates", "_eta", "_norm_target", "_phi_floor", "_acc_prev", "_rng",
+                 "_history", "_threshold_param", "_rate_base", "_anneal", "_eta_base",
+                 "_eta_anneal")
 
 
 def _row_major_training(rule, n_inputs):
     """Whether the training kernel's forward pass reads input-major rows (see train_epoch)."""
-    return rule not in _NEURON_MAJOR_RULES or n_inputs < _NEURON_MAJOR_MIN_INPUTS
+    return rules.RULES[rule] not in _NEURON_MAJOR_RULES or n_inputs < _NEURON_MAJOR_MIN_INPUTS
 
 
 class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
@@ -473,7 +477,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
     def _resolve(self, n_classes):
-        """Resolve every None parameter into the value the kernels use."""
+        """Resolve every None parameter: the :class:`~spikencg._training.TrainingConfig`
+        of a layer for ``n_classes`` classes."""
         check_finite_params(self)
         d = _RULE_DEFAULTS[self.rule]
 
@@ -496,7 +501,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         w_max = float(pick(self.w_max, d["w_max"]))
         if not w_min < w_max:
             raise ValueError(f"w_min={w_min} must be smaller than w_max={w_max}.")
-        if w_min < 0 and bool(pick(self.weight_norm, d["weight_norm"])):
+        weight_norm = bool(pick(self.weight_norm, d["weight_norm"]))
+        if w_min < 0 and weight_norm:
             warnings.warn(
                 f"weight_norm with w_min={w_min:g} < 0: normalisation rescales an updated "
                 "row by its initial sum over the sum of |w|, which keeps the sum only for "
@@ -504,49 +510,70 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                 "initial sum is negative flips sign at every update. Use w_min >= 0 or "
                 "weight_norm=False.",
                 UserWarning,
-                stacklevel=4,  # _resolve, fit (or partial_fit), sklearn's wrapper, caller
+                # _resolve, _training_data, fit (or partial_fit), sklearn's wrapper, caller
+                stacklevel=5,
             )
         a_plus = float(pick(self.a_plus, d["a_plus"]))
         a_minus = float(pick(self.a_minus, d["a_minus"]))
-        p = dict(
-            n_classes=n_classes,
-            M=int(M),
-            L=int(L),
-            class_inhib=bool(pick(self.class_inhibition, self.ncg)),
-            comp={"two-compartment": _train.COMP_CR2, "one-threshold": _train.COMP_CR1}.get(
-                comp, _train.COMP_NONE
-            ),
-            rule={"s2stdp": _train.RULE_S2STDP, "sstdp": _train.RULE_S2STDP,
-                  "rstdp": _train.RULE_RSTDP, "s4nn": _train.RULE_S4NN}[self.rule],
+        return TrainingConfig(
+            n_classes=int(n_classes),
+            neurons_per_class=int(M),
+            non_target_neurons=int(L),
+            class_inhibition=bool(pick(self.class_inhibition, self.ncg)),
+            competition=comp,
+            rule=self.rule,
             time_ranges=bool(pick(self.time_ranges, d["time_ranges"])),
             w_init_mean=float(pick(self.w_init_mean, d["w_init_mean"])),
             w_min=w_min,
             w_max=w_max,
-            w_norm=bool(pick(self.weight_norm, d["weight_norm"])),
+            weight_norm=weight_norm,
             t_gap=float(pick(self.t_gap, d["t_gap"] * float(self.max_time))),
-            ap=a_plus,
-            am=a_minus,
-            anti_ap=float(pick(self.anti_a_plus, -a_plus)),
-            anti_am=float(pick(self.anti_a_minus, -a_minus)),
+            a_plus=a_plus,
+            a_minus=a_minus,
+            anti_a_plus=float(pick(self.anti_a_plus, -a_plus)),
+            anti_a_minus=float(pick(self.anti_a_minus, -a_minus)),
         )
-        return p
 
-    def _initial_weights(self, p, n_in, rng):
-        N = p["n_classes"] * p["M"]
+    def _initial_weights(self, config, n_in, rng):
+        """Draw the initial weights ``(n_neurons, n_in)`` (float64), clipped to range."""
+        N = config.n_neurons
         if self.w_init == "normal":
-            W = rng.normal(p["w_init_mean"], self.w_init_std, size=(N, n_in))
+            W = rng.normal(config.w_init_mean, self.w_init_std, size=(N, n_in))
         else:
-            W = rng.uniform(p["w_min"], p["w_max"], size=(N, n_in))
-        return np.clip(W, p["w_min"], p["w_max"])
+            W = rng.uniform(config.w_min, config.w_max, size=(N, n_in))
+        return np.clip(W, config.w_min, config.w_max)
+
+    def _threshold_lr(self, theta0):
+        """The competition regulation's threshold rate set (5 % of ``theta0`` when
+        ``threshold_lr`` is None)."""
+        return float(self.threshold_lr) if self.threshold_lr is not None else 0.05 * theta0
 
     # ------------------------------------------------------------------ state
-    def _init_state(self, p, n_in, arrays, rng, weights_init):
+    def _start_training(self, config, classes, arrays, continuing, weights_init=None):
+        """Create the training state (``_state``) and the fitted attributes, or take the
+        state up to continue training: the one path of fit, partial_fit and warm
+        starts."""
+        if continuing:
+            if weights_init is not None:
+                raise ValueError(
+                    "weights_init cannot be used to continue training (warm_start=True on "
+                    "a fitted model): set warm_start=False to start from it, or assign "
+                    "weights_ to continue from other weights."
+                )
+            self._continue_with(config)
+            return
+        self.classes_ = classes
+        rs = check_random_state(self.random_state)
+        rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
+        _check_layer_memory(config.n_neurons, self.n_features_in_)
+        self._init_state(config, arrays, rng, weights_init)
+
+    def _init_state(self, config, arrays, rng, weights_init):
         """Create the trained state: weights, thresholds, rates, history."""
-        n_classes = p["n_classes"]
-        M = p["M"]
-        N = n_classes * M
+        N = config.n_neurons
+        n_in = self.n_features_in_
         if weights_init is None:
-            W0 = self._initial_weights(p, n_in, rng)
+            W0 = self._initial_weights(config, n_in, rng)
         else:
             W0 = np.asarray(weights_init, dtype=np.float64)
             if W0.shape != (N, n_in):
@@ -561,7 +588,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         n_spikes = arrays[1].shape[0]
         if self.threshold == "auto":
             mean_spikes = n_spikes / max(n_samples, 1)
-            theta0 = max(p["w_init_mean"] * max(mean_spikes - 1.0, 1.0) / 2.0, 1e-6)
+            theta0 = max(config.w_init_mean * max(mean_spikes - 1.0, 1.0) / 2.0, 1e-6)
         else:
             theta0 = float(self.threshold)
         self.weights_ = W.T
@@ -569,60 +596,38 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = np.full(N, np.float32(theta0), dtype=np.float64)
         self.training_thresholds_ = self.thresholds_.copy()
         self.threshold_ = theta0
-        self.neurons_per_class_ = M
-        self.non_target_neurons_ = p["L"]
-        self.neuron_class_ = np.repeat(np.arange(n_classes), M)
+        self.neurons_per_class_ = config.neurons_per_class
+        self.non_target_neurons_ = config.non_target_neurons
+        self.neuron_class_ = np.repeat(np.arange(config.n_classes), config.neurons_per_class)
         self.n_iter_ = 0
         for name in ("best_iteration_", "best_score_"):  # of an earlier fit
             if hasattr(self, name):
                 delattr(self, name)
-        self._norm_target = _row_sums(W.T) if p["w_norm"] else np.ones(N)
-        self._phi_floor = float(np.float32(theta0))
-        self._threshold_param = self.threshold
-        self._eta = (float(self.threshold_lr) if self.threshold_lr is not None
-                     else 0.05 * theta0)
-        self._rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"],
-                                float(self.learning_rate)])
-        # the values set (a later change takes effect, annealed as far as these were)
-        self._eta_base, self._eta_anneal = self._eta, 1.0
-        self._rate_base, self._anneal = self._rates.copy(), 1.0
-        self._acc_prev = 1.0 / n_classes
-        self._rng = rng
-        self._p = p
-        self._history = {k: [] for k in _HISTORY}
+        self._state = TrainingState(
+            config,
+            norm_target=row_sums(W.T) if config.weight_norm else np.ones(N),
+            threshold=self.threshold,
+            threshold_floor=float(np.float32(theta0)),
+            rates=Annealed(TrainingState.rate_values(config, self.learning_rate)),
+            threshold_lr=Annealed([self._threshold_lr(theta0)]),
+            rng=rng,
+            accuracy=1.0 / config.n_classes,
+        )
 
-    def _continue_with(self, p):
+    def _continue_with(self, config):
         """Take up the current parameters to continue training the fitted state.
 
         Raises if the layer's structure or the initial threshold changed (the
         thresholds are trained state). Changed learning rates take effect, annealed by
         the epochs already run; turning ``weight_norm`` on keeps the current row sums.
         """
-        if not hasattr(self, "_threshold_param"):
-            # a model saved before these were recorded: what they were, as far as the
-            # state tells (rates and threshold rate annealed n_iter_ times)
-            self._threshold_param = self.threshold
-            self._anneal = float(self.annealing) ** self.n_iter_
-            self._rate_base = (self._rates / self._anneal if self._anneal > 0
-                               else self._rates.copy())
-            self._eta_anneal = float(self.threshold_annealing) ** self.n_iter_
-            self._eta_base = (self._eta / self._eta_anneal if self._eta_anneal > 0
-                              else self._eta)
-        old = self._p
-        changed = [f"{name} {old[key]} -> {p[key]}"
-                   for key, name in (("n_classes", "classes"), ("M", "neurons per class"),
-                                     ("L", "non-target neurons")) if old[key] != p[key]]
-        if changed:
-            raise ValueError(
-                "cannot continue training (warm_start / partial_fit): the layer changed ("
-                + ", ".join(changed) + "; neurons_per_class and non_target_neurons left "
-                "to None follow ncg and rule); refit with warm_start=False."
-            )
-        if self.threshold != self._threshold_param:
+        state = self._state
+        state.check_layer(config)
+        if self.threshold != state.threshold:
             raise ValueError(
                 f"cannot continue training (warm_start / partial_fit) with threshold="
                 f"{self.threshold!r} (the model was initialised with "
-                f"{self._threshold_param!r}): the thresholds are trained state; refit with "
+                f"{state.threshold!r}): the thresholds are trained state; refit with "
                 "warm_start=False, or assign thresholds_ and training_thresholds_."
             )
         fitted = getattr(self, "_fit_settings", None)
@@ -636,21 +641,45 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         _, theta, _ = self._fitted_arrays(store=True)
         # CR-2's floor is the smallest threshold the training starts from: that of the
         # (possibly edited) decision thresholds now (the same when they were not edited)
-        self._phi_floor = float(np.float32(theta.min()))
-        rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"],
-                          float(self.learning_rate)])
-        new = rates != self._rate_base
-        if new.any():
-            self._rates[new] = rates[new] * self._anneal
-            self._rate_base = rates
-        eta = (float(self.threshold_lr) if self.threshold_lr is not None
-               else 0.05 * self.threshold_)
-        if eta != self._eta_base:
-            self._eta = eta * self._eta_anneal
-            self._eta_base = eta
-        if p["w_norm"] and not old["w_norm"]:
-            self._norm_target = _row_sums(self.weights_)
-        self._p = p
+        state.threshold_floor = float(np.float32(theta.min()))
+        state.take_up(config, self.learning_rate, self._threshold_lr(self.threshold_),
+                      self.weights_)
+
+    def __setstate__(self, state):
+        """Restore a pickled model; one saved before the training state was one object
+        gets its state from the loose attributes it had."""
+        super().__setstate__(state)
+        if "_state" not in self.__dict__ and "_p" in self.__dict__:
+            self._state = self._legacy_training_state()
+
+    def _legacy_training_state(self):
+        """The :class:`~spikencg._training.TrainingState` of a model pickled before the
+        state was one object, from its loose private attributes (which are removed)."""
+        d = {name: self.__dict__.pop(name) for name in _LEGACY_STATE if name in self.__dict__}
+        # its layer settings were a dict keyed by the original framework's names (and the
+        # rule and competition as codes, which the next fit resolves again)
+        keys = presets.original_keys()
+        old = {keys.get(k, k): v for k, v in d["_p"].items()}
+        config = TrainingConfig(**{
+            **{f.name: old[f.name] for f in dataclasses.fields(TrainingConfig)
+               if f.name in old},
+            "n_classes": int(self.classes_.shape[0]),
+            "neurons_per_class": int(self.neurons_per_class_),
+            "non_target_neurons": int(self.non_target_neurons_),
+            "rule": self.rule,
+            "competition": self.competition or ("two-compartment" if self.ncg else "none"),
+        })
+        if "_threshold_param" in d:
+            rates = Annealed.restored(d["_rates"], d["_rate_base"], d["_anneal"])
+            eta = Annealed.restored([d["_eta"]], [d["_eta_base"]], d["_eta_anneal"])
+        else:
+            # saved before these were recorded: what they were, as far as the state
+            # tells (rates and threshold rate annealed n_iter_ times)
+            rates = Annealed.resumed(d["_rates"], self.annealing, self.n_iter_)
+            eta = Annealed.resumed([d["_eta"]], self.threshold_annealing, self.n_iter_)
+        return TrainingState(config, d["_norm_target"],
+                             d.get("_threshold_param", self.threshold), d["_phi_floor"],
+                             rates, eta, d["_rng"], d["_acc_prev"], d["_history"])
 
     def _fitted_arrays(self, store=False):
         """``weights_`` and the thresholds, checked against the fitted model.
@@ -711,88 +740,63 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         return tuple(out)
 
     # ------------------------------------------------------------------ epochs
-    def _run_epoch(self, arrays, y_enc, order, bar):
-        """One training epoch (one kernel call per chunk of samples); returns stats."""
-        p = self._p
-        indptr, indices, times = arrays
-        n_classes, M = p["n_classes"], p["M"]
-        N = n_classes * M
-        W = self.weights_.T
-        theta = self.thresholds_
-        phi = self.training_thresholds_
-        if p["comp"] == _train.COMP_CR2:
-            phi[:] = theta
-        elif p["comp"] == _train.COMP_NONE:
-            phi[:] = theta
-        ap, am, anti_ap, anti_am, lr = self._rates
-        if p["rule"] == _train.RULE_RSTDP and self.adaptive_rates:
-            ap, am = ap * (1.0 - self._acc_prev), am * (1.0 - self._acc_prev)
-            anti_ap, anti_am = anti_ap * self._acc_prev, anti_am * self._acc_prev
-        n = order.shape[0]
-        train_pred = np.empty(indptr.shape[0] - 1, dtype=np.int64)
-        own = np.zeros(N, dtype=np.int64)
-        other = np.zeros(N, dtype=np.int64)
-        fcount = np.zeros(N, dtype=np.int64)
-        fsum = np.zeros(N, dtype=np.float64)
-        fmin = np.full(N, np.inf)
-        stats = np.zeros(_train.N_STATS, dtype=np.int64)
+    def _kernel_settings(self, config, n_inputs):
+        """The training kernel's :data:`~spikencg._kernels._train.Settings`."""
         T = float(self.max_time)
-        t_ltd = np.inf if self.depress_silent else T
+        return _train.settings(
+            n_classes=config.n_classes,
+            neurons_per_class=config.neurons_per_class,
+            non_target_neurons=config.non_target_neurons,
+            class_inhibition=config.class_inhibition,
+            competition=competition.MODES[config.competition],
+            threshold_floor=self._state.threshold_floor,
+            rule=rules.RULES[config.rule],
+            time_ranges=config.time_ranges,
+            adaptive_rates=self.adaptive_rates,
+            leak=self.neuron == "lif",
+            tau=self.tau,
+            max_time=T,
+            w_min=config.w_min,
+            w_max=config.w_max,
+            weight_norm=config.weight_norm,
+            multiplicative=self.stdp == "multiplicative",
+            beta=self.beta,
+            t_ltd=np.inf if self.depress_silent else T,
+            t_gap=config.t_gap,
+            output_dropout=self.output_dropout,
+            input_dropout=self.input_dropout,
+            row_major=_row_major_training(config.rule, n_inputs),
+        )
+
+    def _run_epoch(self, arrays, y_enc, order, bar):
+        """One training epoch (one kernel call per chunk of samples); returns the
+        training accuracy."""
+        state = self._state
+        W = self.weights_.T
+        layer = _train.Layer(W, self.thresholds_, self.training_thresholds_,
+                             state.norm_target)
+        cfg = self._kernel_settings(state.config, W.shape[0])
+        rates = state.epoch_rates()
+        record = _train.new_record(arrays[0].shape[0] - 1, W.shape[1])
+        n = order.shape[0]
         chunk = n if bar is None else max(1, min(n, _PROGRESS_CHUNK))
+        _train.begin_epoch(layer, cfg)
         for lo in range(0, n, chunk):
-            _train.train_epoch(
-                indptr, indices, times, y_enc, order[lo : lo + chunk], W, theta, phi,
-                self._norm_target, n_classes, M, p["L"], p["class_inhib"], p["comp"],
-                self._eta, self._phi_floor, p["rule"], p["time_ranges"],
-                self.neuron == "lif", float(self.tau), T, p["w_min"], p["w_max"],
-                p["w_norm"], self.stdp == "multiplicative" and p["rule"] != _train.RULE_S4NN,
-                float(self.beta), p["t_gap"], ap, am, anti_ap, anti_am, lr, t_ltd,
-                float(self.output_dropout), float(self.input_dropout), self._rng,
-                _row_major_training(p["rule"], W.shape[0]),
-                train_pred, own, other, fcount, fsum, fmin, stats,
-            )
+            _train.train_epoch(arrays, y_enc, order[lo : lo + chunk], layer, cfg, rates,
+                               state.rng, record)
             if bar is not None:
                 bar.update(min(chunk, n - lo))
-        acc = stats[_train.STAT_CORRECT] / max(n, 1)
-        self._acc_prev = acc
-        # epoch end: annealing, then CR-1 copies its thresholds into the decision ones
-        self._rates = self._rates * self.annealing
-        self._anneal *= self.annealing
-        self._eta *= self.threshold_annealing
-        self._eta_anneal *= self.threshold_annealing
-        if p["comp"] == _train.COMP_CR1:
-            theta[:] = phi
+        _train.end_epoch(layer, cfg)
+        acc = record.stats[_train.STAT_CORRECT] / max(n, 1)
+        state.end_epoch(acc, self.annealing, self.threshold_annealing)
         self.n_iter_ += 1
-        Wf = self.weights_
-        h = self._history
-        h["train_accuracy"].append(acc)
-        h["silent_fraction"].append(stats[_train.STAT_SILENT] / max(n, 1))
-        h["all_first_fraction"].append(stats[_train.STAT_ALL_FIRST] / max(n, 1))
-        h["updates_own_class"].append(own)
-        h["updates_other_class"].append(other)
-        h["threshold_history"].append(phi.copy())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            h["mean_firing_time"].append(np.where(fcount > 0, fsum / np.maximum(fcount, 1),
-                                                  np.nan))
-        h["min_firing_time"].append(np.where(np.isfinite(fmin), fmin, np.nan))
-        h["firing_rate"].append(fcount / max(n, 1))
-        h["weight_stats"].append(np.array([Wf.mean(), Wf.std(), Wf.min(), Wf.max()],
-                                          dtype=np.float64))
+        state.record_epoch(acc, record, n, self.training_thresholds_, self.weights_)
         return acc
 
     def _publish_history(self):
-        h = self._history
-        N = self.weights_.shape[0]
-        for key in _HISTORY:
-            vals = h[key]
-            if key in _HISTORY_PER_NEURON:
-                dtype = np.int64 if key.startswith("updates") else np.float64
-                arr = np.asarray(vals, dtype=dtype).reshape(len(vals), N)
-            elif key == "weight_stats":
-                arr = np.asarray(vals, dtype=np.float64).reshape(len(vals), 4)
-            else:
-                arr = np.asarray(vals, dtype=np.float64)
-            setattr(self, key + "_", arr)
+        """Set the history attributes (``train_accuracy_``, ...) from the state's."""
+        for key, values in self._state.history_arrays(self.weights_.shape[0]).items():
+            setattr(self, key + "_", values)
 
     def _snapshot(self):
         return (self.weights_.T.copy(), self.thresholds_.copy(),
@@ -814,7 +818,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             bar = tqdm(total=n_epochs * n, unit="sample", desc="training",
                        leave=self.verbose > 1, disable=None)
         best, best_epoch, snap, no_change = -np.inf, -1, None, 0
-        past = self._history["validation_accuracy" if stopping == "validation"
+        past = self._state.history["validation_accuracy" if stopping == "validation"
                              else "train_accuracy"]
         if stopping is not None and len(past) and np.isfinite(past).any():
             # continuing (warm start / partial_fit history): patience counts from the
@@ -826,18 +830,18 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         try:
             for _ in range(n_epochs):
                 if self.shuffle:
-                    order = self._rng.permutation(n).astype(np.int64)
+                    order = self._state.rng.permutation(n).astype(np.int64)
                 else:
                     order = np.arange(n, dtype=np.int64)
                 acc = self._run_epoch(arrays, y_enc, order, bar)
                 val_acc = np.nan
                 if val is not None:
                     val_acc = float(np.mean(self._winner_classes(val[0]) == val[1]))
-                self._history["validation_accuracy"].append(val_acc)
+                self._state.history["validation_accuracy"].append(val_acc)
                 if self.verbose:
                     msg = (f"epoch {self.n_iter_}: train acc {acc:.4f}"
                            + (f", validation acc {val_acc:.4f}" if val is not None else "")
-                           + f", silent samples {self._history['silent_fraction'][-1]:.1%}")
+                           + f", silent samples {self._state.history['silent_fraction'][-1]:.1%}")
                     bar.write(msg)
                 if stopping is None:
                     continue
@@ -911,14 +915,74 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             )
 
     # ------------------------------------------------------------------ fit
-    def _validate_fit(self, X, y):
+    def _training_data(self, X, y, classes, continuing):
+        """Validate the training data of fit and partial_fit.
+
+        ``classes``: the classes of the layer (None: those of ``y``). Returns ``(X,
+        y_enc, classes, config)``: the validated X, the labels as class indices, the
+        classes, and the :class:`~spikencg._training.TrainingConfig` of the parameters.
+        """
         _check_sparse_structure(X)
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=np.float64, ensure_all_finite=False,
-            reset=not (self.warm_start and hasattr(self, "classes_")),
-        )
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64,
+                             ensure_all_finite=False, reset=not continuing)
         check_classification_targets(y)
-        return X, y
+        if classes is None:
+            classes = np.unique(y)
+        unknown = ~np.isin(y, classes)
+        if unknown.any():
+            raise ValueError(
+                f"y holds labels that are not in classes: {np.unique(y[unknown])[:5]} "
+                f"(classes = {classes}, set by the first fit or partial_fit call; refit "
+                "with warm_start=False to train on other labels)."
+            )
+        config = self._resolve(classes.shape[0])
+        _check_weight_range(config, X.shape[1])
+        return X, np.searchsorted(classes, y).astype(np.int64), classes, config
+
+    def _validation(self, X, y_enc, classes, X_val, y_val):
+        """The validation set and the stopping criterion of a fit.
+
+        Returns ``(X, y_enc, val, stopping)``: the training part of ``X`` and
+        ``y_enc`` (all of it unless a validation set is split off for early stopping),
+        the validation set ``(spike arrays, y_enc)`` or None, and "validation",
+        "training" or None.
+        """
+        if X_val is not None:
+            val = self._validation_arrays(X_val, y_val, classes)
+            return X, y_enc, val, "validation" if self.early_stopping else None
+        if not self.early_stopping:
+            return X, y_enc, None, None if self.tol is None else "training"
+        if X.shape[0] < 2 * classes.shape[0]:
+            raise ValueError(
+                "early_stopping needs at least two samples per class to split off a "
+                "validation set; pass X_val, y_val or set early_stopping=False."
+            )
+        rs = check_random_state(self.random_state)
+        from sklearn.model_selection import train_test_split  # (import cost: 50 ms)
+
+        try:
+            idx_tr, idx_va = train_test_split(
+                np.arange(X.shape[0]), test_size=self.validation_fraction,
+                stratify=y_enc if np.bincount(y_enc).min() >= 2 else None,
+                random_state=rs.randint(np.iinfo(np.int32).max),
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping: cannot split a validation set of "
+                f"validation_fraction={self.validation_fraction} off {X.shape[0]} "
+                f"samples of {classes.shape[0]} classes ({exc}); change "
+                "validation_fraction or pass X_val, y_val."
+            ) from None
+        idx_tr.sort()
+        idx_va.sort()
+        val = (self._arrays(X[idx_va]), y_enc[idx_va])
+        return X[idx_tr], y_enc[idx_tr], val, "validation"
+
+    def _finish_fit(self, arrays, y_enc):
+        """After training: the probability model (fitted on ``arrays``, ``y_enc``) and the
+        settings that prediction must find unchanged."""
+        self._fit_proba(arrays, y_enc)
+        self._fit_settings = {k: getattr(self, k) for k in _PREDICT_SETTINGS}
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, X_val=None, y_val=None, weights_init=None):
@@ -946,78 +1010,15 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         continuing = self.warm_start and hasattr(self, "classes_")
-        X, y = self._validate_fit(X, y)
+        X, y_enc, classes, config = self._training_data(
+            X, y, self.classes_ if continuing else None, continuing)
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be given together.")
-        if continuing:
-            classes = self.classes_
-            if not np.all(np.isin(np.unique(y), classes)):
-                raise ValueError(
-                    "warm_start: y holds labels not seen in the first fit "
-                    f"(classes_ = {classes}); refit with warm_start=False."
-                )
-        else:
-            classes = np.unique(y)
-        p = self._resolve(classes.shape[0])
-        _check_weight_range(p, X.shape[1])
-        y_enc = np.searchsorted(classes, y).astype(np.int64)
-
-        val = None
-        stopping = None
-        if X_val is not None:
-            val = self._validation_arrays(X_val, y_val, classes)
-            if self.early_stopping:
-                stopping = "validation"
-        elif self.early_stopping:
-            if X.shape[0] < 2 * classes.shape[0]:
-                raise ValueError(
-                    "early_stopping needs at least two samples per class to split off a "
-                    "validation set; pass X_val, y_val or set early_stopping=False."
-                )
-            rs = check_random_state(self.random_state)
-            from sklearn.model_selection import train_test_split  # (import cost: 50 ms)
-
-            try:
-                idx_tr, idx_va = train_test_split(
-                    np.arange(X.shape[0]), test_size=self.validation_fraction,
-                    stratify=y_enc if np.bincount(y_enc).min() >= 2 else None,
-                    random_state=rs.randint(np.iinfo(np.int32).max),
-                )
-            except ValueError as exc:
-                raise ValueError(
-                    f"early_stopping: cannot split a validation set of "
-                    f"validation_fraction={self.validation_fraction} off {X.shape[0]} "
-                    f"samples of {classes.shape[0]} classes ({exc}); change "
-                    "validation_fraction or pass X_val, y_val."
-                ) from None
-            idx_tr.sort()
-            idx_va.sort()
-            val = (self._arrays(X[idx_va]),
-                   y_enc[idx_va])
-            X, y_enc = X[idx_tr], y_enc[idx_tr]
-            stopping = "validation"
-        elif self.tol is not None:
-            stopping = "training"
+        X, y_enc, val, stopping = self._validation(X, y_enc, classes, X_val, y_val)
         arrays = self._arrays(X)
-
-        if continuing:
-            if weights_init is not None:
-                raise ValueError(
-                    "weights_init cannot be used to continue training (warm_start=True on "
-                    "a fitted model): set warm_start=False to start from it, or assign "
-                    "weights_ to continue from other weights."
-                )
-            self._continue_with(p)
-        else:
-            self.classes_ = classes
-            rs = check_random_state(self.random_state)
-            rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
-            _check_layer_memory(p["n_classes"] * p["M"], self.n_features_in_)
-            self._init_state(p, self.n_features_in_, arrays, rng, weights_init)
+        self._start_training(config, classes, arrays, continuing, weights_init)
         self._train(arrays, y_enc, self.max_iter, val, stopping)
-        self._fit_proba(arrays if val is None else val[0],
-                              y_enc if val is None else val[1])
-        self._fit_settings = {k: getattr(self, k) for k in _PREDICT_SETTINGS}
+        self._finish_fit(*((arrays, y_enc) if val is None else val))
         return self
 
     def _arrays(self, X, offset=0, name="X"):
@@ -1077,10 +1078,6 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "classes_")
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        _check_sparse_structure(X)
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64,
-                             ensure_all_finite=False, reset=first)
-        check_classification_targets(y)
         if classes is not None:
             classes = np.unique(np.asarray(classes))
             if not first and not np.array_equal(classes, self.classes_):
@@ -1088,27 +1085,12 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
                     f"classes={classes} differs from the classes of the first call to "
                     f"partial_fit ({self.classes_})."
                 )
-        cls = classes if first else self.classes_
-        unknown = ~np.isin(y, cls)
-        if unknown.any():
-            raise ValueError(
-                f"y holds labels that are not in classes: {np.unique(y[unknown])[:5]}."
-            )
-        p = self._resolve(cls.shape[0])
-        _check_weight_range(p, X.shape[1])
-        y_enc = np.searchsorted(cls, y).astype(np.int64)
+        X, y_enc, classes, config = self._training_data(
+            X, y, classes if first else self.classes_, not first)
         arrays = self._arrays(X)
-        if first:
-            self.classes_ = cls
-            rs = check_random_state(self.random_state)
-            rng = np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
-            _check_layer_memory(p["n_classes"] * p["M"], self.n_features_in_)
-            self._init_state(p, self.n_features_in_, arrays, rng, None)
-        else:
-            self._continue_with(p)
+        self._start_training(config, classes, arrays, not first)
         self._train(arrays, y_enc, 1, None, None)
-        self._fit_proba(arrays, y_enc)
-        self._fit_settings = {k: getattr(self, k) for k in _PREDICT_SETTINGS}
+        self._finish_fit(arrays, y_enc)
         return self
 
     # ------------------------------------------------------------------ inference
@@ -1454,14 +1436,14 @@ def _fit_softmax_coef(f1, f2, y_enc, n_iter=50):
     return coef
 
 
-def _check_weight_range(p, n_inputs):
+def _check_weight_range(config, n_inputs):
     """Raise a ValueError naming ``w_min`` / ``w_max`` when weights of their size could
     make a neuron's float32 potential, a sum of ``n_inputs`` weights, overflow (the fitted
     weights would then be refused at prediction, after the training)."""
     bound = _FLOAT32_MAX / max(n_inputs, 1)
-    if max(abs(p["w_min"]), abs(p["w_max"])) > bound:
+    if max(abs(config.w_min), abs(config.w_max)) > bound:
         raise ValueError(
-            f"[w_min, w_max] = [{p['w_min']:g}, {p['w_max']:g}]: with {n_inputs} inputs, a "
+            f"[w_min, w_max] = [{config.w_min:g}, {config.w_max:g}]: with {n_inputs} inputs, a "
             "sum of weights of this size overflows the neurons' float32 potentials; keep "
             f"|w_min| and |w_max| <= {bound:.3g}."
         )
