@@ -169,28 +169,17 @@ def _forward_arrays(theta, n_in, max_len, T):
 
 @njit(cache=True, nogil=True)
 def begin_epoch(layer, cfg):
-    """The competition mode's work before an epoch: the training thresholds it names
-    are reset to the decision thresholds (CR-2 and none: all).
-
-    Parameters
-    ----------
-    layer : Layer, updated in place.
-    cfg : Settings.
-    """
+    """The competition mode's work before an epoch, on the :data:`Layer` ``layer`` (in
+    place) under the :data:`Settings` ``cfg``: the training thresholds it names are reset
+    to the decision thresholds (CR-2 and none: all)."""
     lo, hi, _ = competition_range(cfg.competition, competition.EPOCH_START, 0, cfg)
     layer.phi[lo:hi] = layer.theta[lo:hi]
 
 
 @njit(cache=True, nogil=True)
 def end_epoch(layer, cfg):
-    """The competition mode's work after an epoch: the decision thresholds it names take
-    the values of the training thresholds (CR-1: all).
-
-    Parameters
-    ----------
-    layer : Layer, updated in place.
-    cfg : Settings.
-    """
+    """After an epoch (see :func:`begin_epoch`), the decision thresholds that the
+    competition mode names take the values of the training thresholds (CR-1: all)."""
     lo, hi, _ = competition_range(cfg.competition, competition.EPOCH_END, 0, cfg)
     layer.theta[lo:hi] = layer.phi[lo:hi]
 
