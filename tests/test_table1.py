@@ -326,3 +326,23 @@ def test_table1_collect_only(tmp_path, capsys):
                  str(tmp_path / "res")]) == 0
     assert "| 86.00 ± 0.00 | 85.89 ± 0.27 | +0.11 |" in capsys.readouterr().out
     assert _csv(tmp_path / "res" / "table1.csv")[0]["folds"] == "1"
+
+
+def test_parallel_readouts_limited_by_memory(tmp_path, monkeypatch, tiny_extractor):
+    # as many readouts at once as the available memory holds, with a warning, rather
+    # than workers killed by the system
+    assert table1._jobs_for_memory(4, 7 * 2**30, 8 * 2**30, 23 * 2**30) == 2
+    assert table1._jobs_for_memory(4, 7 * 2**30, 8 * 2**30, 9 * 2**30) == 1
+    assert table1._jobs_for_memory(2, 10**9, 10**9, None) == 2
+    data = _write_fashion(tmp_path / "data")
+    out = tmp_path / "out"
+    monkeypatch.setattr(table1, "_available_memory", lambda: 1)
+    with pytest.warns(RuntimeWarning, match=r"1 readout\(s\) at a time instead of 2"):
+        assert main(_args(data, out, "--extractors", tiny_extractor, "--configs",
+                          "s2stdp", "--n-jobs", "2")) == 0
+    (row,) = _csv(out / "table1.csv")
+    assert row["folds"] == "2"
+    folder = next((out / "cache").iterdir())
+    per_fold, shared = table1._fold_memory(folder)
+    n_spikes = int(np.load(folder / "train_indptr.npy")[-1])
+    assert per_fold == int(1.2 * 12 * n_spikes) and shared > 12 * n_spikes

@@ -616,6 +616,38 @@ class _Plan:
     done: int = 0
 
 
+def _available_memory():
+    """Bytes of memory available to new processes (Linux's MemAvailable), or None
+    where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _fold_memory(folder):
+    """Estimated bytes of one fold's readout on the features in ``folder``: its own
+    copy of the training spikes (the fold's training and validation rows, 12 bytes per
+    spike, plus a fifth), and the feature files read through the page cache (shared by
+    the processes)."""
+    n_spikes = int(np.load(Path(folder) / "train_indptr.npy", mmap_mode="r")[-1])
+    shared = sum(f.stat().st_size for f in Path(folder).glob("*.npy"))
+    return int(1.2 * 12 * n_spikes), shared
+
+
+def _jobs_for_memory(n_jobs, per_fold, shared, available):
+    """The number of readouts that may run at once: at most ``n_jobs``, and as many as
+    ``available`` bytes hold next to the ``shared`` files, at least one (None: no
+    limit known)."""
+    if available is None or per_fold <= 0:
+        return n_jobs
+    return max(1, min(n_jobs, int((available - shared) // per_fold)))
+
+
 def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSNN",),
                configs=("main",), folds=10, extractor_mode="once", n_jobs=1,
                data_dir=None, cache_dir=None, train_samples=None, test_samples=None,
@@ -644,7 +676,10 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
         fold's training part, ``random_state = fold``, and each fold's readout sees the
         features of its own extractor (K extractions: K times the time and disk).
     n_jobs : int, default=1
-        Readouts trained in parallel (joblib processes; -1: all cores).
+        Readouts trained in parallel (joblib processes; -1: all cores). Fewer run at once
+        when the available memory would not hold them (each fold holds its own copy of
+        the training spikes: about 7 GB for the SoftHebb-CNN features of 54,000
+        images), with a warning.
     data_dir : str or path-like, default=None
         Folder of the datasets' files (None: the default folders, see
         :func:`spikencg.datasets.data_home`).
@@ -776,6 +811,22 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
                         "features": str(job[1]), "features_meta": fmeta,
                         "train_idx": tr.tolist(), "val_idx": va.tolist(), "out": str(path),
                     })
+    # as many readouts at once as the memory holds (features of 10,000+ inputs: several
+    # GB of spikes per fold), rather than workers killed by the system
+    if plan.tasks:
+        from joblib import effective_n_jobs
+
+        wanted = min(effective_n_jobs(n_jobs), len(plan.tasks))
+        need = [_fold_memory(f) for f in {t["features"] for t in plan.tasks}]
+        per_fold, shared = max(p for p, _ in need), max(sh for _, sh in need)
+        n_jobs = _jobs_for_memory(wanted, per_fold, shared, _available_memory())
+        if n_jobs < wanted:
+            warnings.warn(
+                f"table1: {n_jobs} readout(s) at a time instead of {wanted} (n_jobs): each "
+                f"fold needs about {per_fold / 2**30:.1f} GB besides the "
+                f"{shared / 2**30:.1f} GB of feature files, and "
+                f"{_available_memory() / 2**30:.1f} GB are available.",
+                RuntimeWarning, stacklevel=2)
     if verbose:
         print(f"table1: {len(cells)} cell(s) x {folds} folds: {plan.done} fold run(s) "
               f"already done, {len(plan.tasks)} to do (n_jobs={n_jobs})", flush=True)
