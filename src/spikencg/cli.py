@@ -117,11 +117,11 @@ def _overrides(pairs, n_classes):
     configuration before its translation; ``est_over`` maps estimator parameters (and
     the protocol keys ``_patience``, ``_stop_acc``) to values applied after it. Of two
     --set of the same parameter, the later wins. ``neurons_per_class`` is handed to the
-    configuration as ``n_neurons = neurons_per_class * n_classes``, so that it replaces
-    the configuration's ``n_neurons`` (which need not be a multiple of the number of
-    classes of the data then).
+    configuration as its total number of neurons (:func:`~spikencg.presets.total_neurons_key`),
+    so that it replaces the configuration's total (which need not be a multiple of the
+    number of classes of the data then).
     """
-    from .presets import estimator_name, translated_targets
+    from .presets import estimator_name, total_neurons_key, translated_targets
 
     config_over, est_over = {}, {}
     for pair in pairs or ():
@@ -134,9 +134,7 @@ def _overrides(pairs, n_classes):
             if not _positive_ints(value):
                 raise UserError(f"--set neurons_per_class: expected an integer >= 1 (or a "
                                 f"list of them), got {value!r}.")
-            key = "n_neurons"
-            value = ([v * n_classes for v in value] if isinstance(value, list)
-                     else value * n_classes)
+            key, value = total_neurons_key(value, n_classes)
         # original keys that do not map one-to-one onto an estimator parameter go to the
         # configuration before its translation; an earlier --set of what they set is
         # replaced

@@ -99,6 +99,26 @@ def translated_targets(key):
     return _TRANSLATED.get(key)
 
 
+def total_neurons_key(neurons_per_class, n_classes):
+    """The original key and value that set ``neurons_per_class`` neurons per class for
+    ``n_classes`` classes (the original configures the layer's total, ``n_neurons``).
+
+    Parameters
+    ----------
+    neurons_per_class : int or list of int
+        One value, or a list of them (a grid).
+    n_classes : int
+
+    Returns
+    -------
+    key : str
+    value : int or list of int
+    """
+    if isinstance(neurons_per_class, list):
+        return "n_neurons", [v * n_classes for v in neurons_per_class]
+    return "n_neurons", neurons_per_class * n_classes
+
+
 def estimator_name(key):
     """The estimator parameter that an original key is copied to.
 
