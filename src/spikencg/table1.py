@@ -576,15 +576,16 @@ def _run_fold(task):
     clf = SpikingReadoutClassifier(**params, **stopping, restore_best=False,
                                    random_state=task["random_state"])
     t0 = time.perf_counter()
-    X_tr = S[tr].astype(np.float64)
-    X_va = S[va].astype(np.float64)
+    # (one copy of the rows: astype copies even to the same dtype unless told not to)
+    X_tr = S[tr].astype(np.float64, copy=False)
+    X_va = S[va].astype(np.float64, copy=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_tr, y[tr], X_val=X_va, y_val=y[va])
     seconds = time.perf_counter() - t0
     del X_tr
-    test_acc = float(clf.score(S_te.astype(np.float64), y_te))
+    test_acc = float(clf.score(S_te.astype(np.float64, copy=False), y_te))
     result = {
         "key": task["key"], "dataset": task["dataset"], "extractor": task["extractor"],
         "extractor_mode": task["mode"], "config": task["config"], "fold": task["fold"],
@@ -632,20 +633,19 @@ def _available_memory():
 def _fold_memory(folder):
     """Estimated bytes of one fold's readout on the features in ``folder``: its own
     copy of the training spikes (the fold's training and validation rows, 12 bytes per
-    spike, plus a fifth), and the feature files read through the page cache (shared by
-    the processes)."""
+    spike), plus a quarter (the process, the readout's arrays). The feature files are
+    read through the page cache, from which the system drops them when memory runs
+    short (they are streamed once per fold)."""
     n_spikes = int(np.load(Path(folder) / "train_indptr.npy", mmap_mode="r")[-1])
-    shared = sum(f.stat().st_size for f in Path(folder).glob("*.npy"))
-    return int(1.2 * 12 * n_spikes), shared
+    return int(1.25 * 12 * n_spikes)
 
 
-def _jobs_for_memory(n_jobs, per_fold, shared, available):
+def _jobs_for_memory(n_jobs, per_fold, available):
     """The number of readouts that may run at once: at most ``n_jobs``, and as many as
-    ``available`` bytes hold next to the ``shared`` files, at least one (None: no
-    limit known)."""
+    ``available`` bytes hold, at least one (None: no limit known)."""
     if available is None or per_fold <= 0:
         return n_jobs
-    return max(1, min(n_jobs, int((available - shared) // per_fold)))
+    return max(1, min(n_jobs, int(available // per_fold)))
 
 
 def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSNN",),
@@ -678,7 +678,7 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
     n_jobs : int, default=1
         Readouts trained in parallel (joblib processes; -1: all cores). Fewer run at once
         when the available memory would not hold them (each fold holds its own copy of
-        the training spikes: about 7 GB for the SoftHebb-CNN features of 54,000
+        the training spikes: about 7.5 GB for the SoftHebb-CNN features of 60,000
         images), with a warning.
     data_dir : str or path-like, default=None
         Folder of the datasets' files (None: the default folders, see
@@ -817,16 +817,14 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
         from joblib import effective_n_jobs
 
         wanted = min(effective_n_jobs(n_jobs), len(plan.tasks))
-        need = [_fold_memory(f) for f in {t["features"] for t in plan.tasks}]
-        per_fold, shared = max(p for p, _ in need), max(sh for _, sh in need)
-        n_jobs = _jobs_for_memory(wanted, per_fold, shared, _available_memory())
+        per_fold = max(_fold_memory(f) for f in {t["features"] for t in plan.tasks})
+        available = _available_memory()
+        n_jobs = _jobs_for_memory(wanted, per_fold, available)
         if n_jobs < wanted:
             warnings.warn(
                 f"table1: {n_jobs} readout(s) at a time instead of {wanted} (n_jobs): each "
-                f"fold needs about {per_fold / 2**30:.1f} GB besides the "
-                f"{shared / 2**30:.1f} GB of feature files, and "
-                f"{_available_memory() / 2**30:.1f} GB are available.",
-                RuntimeWarning, stacklevel=2)
+                f"fold needs about {per_fold / 2**30:.1f} GB and "
+                f"{available / 2**30:.1f} GB are available.", RuntimeWarning, stacklevel=2)
     if verbose:
         print(f"table1: {len(cells)} cell(s) x {folds} folds: {plan.done} fold run(s) "
               f"already done, {len(plan.tasks)} to do (n_jobs={n_jobs})", flush=True)
