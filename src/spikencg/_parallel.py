@@ -27,7 +27,8 @@ import numba
 
 from ._compat import _openmp_effective_n_threads
 
-__all__ = ["PARALLEL_MIN_NS", "chunk_bounds", "num_threads", "run_chunks"]
+__all__ = ["PARALLEL_MIN_NS", "available_memory", "chunk_bounds", "num_threads",
+           "run_chunks"]
 
 # estimated one-thread time (ns) from which a call is shared between threads; measured
 # with benchmarks/bench_predict.py (see benchmarks/README.md)
@@ -332,3 +333,16 @@ def run_chunks(fn, n_items, cost_ns, *, min_chunk_ns=0):
         call.run(piece=max(1, (bounds[1] - bounds[0]) // 4))
     finally:
         helpers.close(call)
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation (Linux: MemAvailable), or None
+    where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None

@@ -1449,25 +1449,13 @@ def _check_weight_range(config, n_inputs):
         )
 
 
-def _available_memory():
-    """Bytes of memory available to a new allocation (Linux: MemAvailable), or None."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
 def _check_layer_memory(n_neurons, n_inputs):
     """Raise a MemoryError, before any allocation, when a layer of ``n_neurons`` x
     ``n_inputs`` weights cannot be initialised and trained in the memory available: its
     initialisation holds 24 bytes per weight (two float64 draws and the float32
     weights), which would otherwise be filled for minutes before failing."""
     need = 24 * n_neurons * n_inputs
-    available = _available_memory()
+    available = _parallel.available_memory()
     if available is not None and need > available:
         raise MemoryError(
             f"A layer of {n_neurons} neurons x {n_inputs} inputs needs about "

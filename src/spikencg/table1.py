@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _parallel
 from ._results import (
     read_json_or_none,
     table1_fold_path,
@@ -617,17 +618,7 @@ class _Plan:
     done: int = 0
 
 
-def _available_memory():
-    """Bytes of memory available to new processes (Linux's MemAvailable), or None
-    where it cannot be read."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+_available_memory = _parallel.available_memory
 
 
 def _fold_memory(folder):
