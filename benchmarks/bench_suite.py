@@ -84,8 +84,9 @@ def _features_path(cache_dir, quick):
     from spikencg.table1 import _extractor_params
 
     n, n_fit = _feature_sizes(quick)
-    # (written as table1's feature cache writes them: the names they had before 0.2, so
-    # that the tag, and the cached features, stay those of earlier versions)
+    # (the parameters as table1's feature cache writes them; the tag changes when the
+    # extractor gains a parameter, e.g. the colour images' whitening, even where the
+    # features stay the same: a new file is then made once)
     params = json.dumps(_extractor_params(STDPConvFeatures(random_state=0)), sort_keys=True)
     tag = hashlib.sha1(params.encode()).hexdigest()[:10]
     return Path(cache_dir) / f"bench_fmnist_stdpcsnn_fit{n_fit}_n{n}_{tag}.npz"
