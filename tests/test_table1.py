@@ -345,3 +345,21 @@ def test_parallel_readouts_limited_by_memory(tmp_path, monkeypatch, tiny_extract
     folder = next((out / "cache").iterdir())
     n_spikes = int(np.load(folder / "train_indptr.npy")[-1])
     assert table1._fold_memory(folder) == 20 * n_spikes
+
+
+def test_features_encoded_block_by_block_as_float32():
+    # the feature cache's spike arrays, encoded by blocks of rows into arrays allocated
+    # once, are those of the whole spike list with the times as float32
+    from spikencg.encoding import TTFSEncoder
+
+    rng = np.random.default_rng(0)
+    F = rng.random((23, 7)).astype(np.float32) * 1.3  # some values >= 1: no spike
+    enc = TTFSEncoder().fit(F)
+    S = enc.transform(F)
+    for rows in (1, 5, 23, 100):
+        data, indices, indptr = table1._encode_float32(enc, F, rows=rows)
+        assert data.dtype == np.float32 and indices.dtype == np.int32
+        np.testing.assert_array_equal(indptr, S.indptr)
+        np.testing.assert_array_equal(indices, S.indices)
+        np.testing.assert_array_equal(data, S.data.astype(np.float32))
+        assert np.array_equal(data.astype(np.float64), S.data)  # exact: float32 times
