@@ -669,6 +669,24 @@ def _jobs_for_memory(n_jobs, per_fold, available):
     return max(1, min(n_jobs, int(available // per_fold)))
 
 
+def _limit_jobs(n_jobs, tasks):
+    """As many readouts at once as the memory holds (features of 10,000+ inputs: several
+    GB of spikes per fold), rather than workers killed by the system; a warning when
+    fewer than ``n_jobs``."""
+    from joblib import effective_n_jobs
+
+    wanted = min(effective_n_jobs(n_jobs), len(tasks))
+    per_fold = max(_fold_memory(f) for f in {t["features"] for t in tasks})
+    available = _available_memory()
+    n = _jobs_for_memory(wanted, per_fold, available)
+    if n < wanted:
+        warnings.warn(
+            f"table1: {n} readout(s) at a time instead of {wanted} (n_jobs): each fold "
+            f"needs about {per_fold / 2**30:.1f} GB and {available / 2**30:.1f} GB are "
+            "available.", RuntimeWarning, stacklevel=3)
+    return n
+
+
 def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSNN",),
                configs=("main",), folds=10, extractor_mode="once", n_jobs=1,
                data_dir=None, cache_dir=None, train_samples=None, test_samples=None,
@@ -744,8 +762,7 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
     datasets = [datasets] if isinstance(datasets, str) else list(datasets)
     extractors = [extractors] if isinstance(extractors, str) else list(extractors)
     configs = expand_configs(configs)
-    for d in datasets:
-        _dataset(d)
+    list(map(_dataset, datasets))  # (unknown names raise)
     for e in extractors:
         if e not in EXTRACTORS:
             raise ValueError(f"unknown extractor {e!r}; the extractors are "
@@ -832,20 +849,7 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
                         "features": str(job[1]), "features_meta": fmeta,
                         "train_idx": tr.tolist(), "val_idx": va.tolist(), "out": str(path),
                     })
-    # as many readouts at once as the memory holds (features of 10,000+ inputs: several
-    # GB of spikes per fold), rather than workers killed by the system
-    if plan.tasks:
-        from joblib import effective_n_jobs
-
-        wanted = min(effective_n_jobs(n_jobs), len(plan.tasks))
-        per_fold = max(_fold_memory(f) for f in {t["features"] for t in plan.tasks})
-        available = _available_memory()
-        n_jobs = _jobs_for_memory(wanted, per_fold, available)
-        if n_jobs < wanted:
-            warnings.warn(
-                f"table1: {n_jobs} readout(s) at a time instead of {wanted} (n_jobs): each "
-                f"fold needs about {per_fold / 2**30:.1f} GB and "
-                f"{available / 2**30:.1f} GB are available.", RuntimeWarning, stacklevel=2)
+    n_jobs = _limit_jobs(n_jobs, plan.tasks) if plan.tasks else n_jobs
     if verbose:
         print(f"table1: {len(cells)} cell(s) x {folds} folds: {plan.done} fold run(s) "
               f"already done, {len(plan.tasks)} to do (n_jobs={n_jobs})", flush=True)
