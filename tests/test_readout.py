@@ -193,3 +193,31 @@ def test_chunked_prediction_equals_one_chunk(digits_times, monkeypatch):
     bad[250, 3] = np.nan
     with pytest.raises(ValueError, match="first in sample 250"):
         clf.predict(bad)
+
+
+def test_float32_spike_lists_keep_their_time_order():
+    # a CSR spike list of float32 times is converted to float64 with each row's entries
+    # in their order (scipy's astype would sort them by input index): the same model and
+    # answers as from float64
+    from scipy import sparse
+
+    from spikencg.spikes import float64_csr
+
+    rng = np.random.default_rng(0)
+    T = rng.random((60, 12)).astype(np.float32)
+    T[T > 0.8] = np.inf
+    y = np.arange(60) % 3
+    S64 = TTFSEncoder().fit_transform(T.astype(np.float64))
+    S32 = sparse.csr_matrix((S64.data.astype(np.float32), S64.indices, S64.indptr),
+                            shape=S64.shape)
+    X = float64_csr(S32)
+    assert X.dtype == np.float64
+    np.testing.assert_array_equal(X.indices, S64.indices)  # time order kept
+    assert float64_csr(S64) is S64
+    a = SpikingReadoutClassifier(max_iter=3, random_state=0).fit(S64, y)
+    b = SpikingReadoutClassifier(max_iter=3, random_state=0).fit(S32, y, X_val=S32,
+                                                                     y_val=y)
+    c = SpikingReadoutClassifier(max_iter=3, random_state=0).fit(S64, y, X_val=S64,
+                                                                     y_val=y)
+    np.testing.assert_array_equal(b.weights_, c.weights_)
+    np.testing.assert_array_equal(a.predict(S32), a.predict(S64))

@@ -363,3 +363,26 @@ def test_features_encoded_block_by_block_as_float32():
         np.testing.assert_array_equal(indices, S.indices)
         np.testing.assert_array_equal(data, S.data.astype(np.float32))
         assert np.array_equal(data.astype(np.float64), S.data)  # exact: float32 times
+
+
+def test_fold_rows_keep_the_time_order(tmp_path):
+    # the rows a fold reads from the feature cache keep their time order (scipy's astype
+    # sorts them by input index, and the readout would sort every row again)
+    from spikencg._kernels import _spikes
+    from spikencg.encoding import TTFSEncoder
+
+    F = np.random.default_rng(1).random((12, 30)).astype(np.float32)
+    enc = TTFSEncoder().fit(F)
+    table1._save_spike_arrays(tmp_path, "train", table1._encode_float32(enc, F), np.zeros(12))
+    (tmp_path / "meta.json").write_text(json.dumps({"n_features": 30}))
+    S, _ = table1._spike_set(tmp_path, "train")
+    for rows in (np.array([3, 0, 7]), slice(None)):
+        X = table1._float64_rows(S, rows)
+        ref = enc.transform(F[rows])
+        assert X.dtype == np.float64
+        np.testing.assert_array_equal(X.indices, ref.indices)
+        np.testing.assert_array_equal(X.data, ref.data)
+        flags = np.empty(X.shape[0], np.int64)
+        _spikes.scan_csr(X.indptr.astype(np.int64), X.indices, X.data, 30, 1.0, 1,
+                         np.empty(X.shape[0], np.int64), flags)
+        assert not flags.any()

@@ -32,6 +32,7 @@ from ._training import (
 )
 from .spikes import check_csr_rows as _check_csr_rows
 from .spikes import check_sparse_structure as _check_sparse_structure
+from .spikes import float64_csr as _float64_csr
 from .spikes import row_block as _rows
 from .spikes import row_chunks as _row_chunks
 from .spikes import spike_arrays_and_shape as _spike_arrays_and_shape
@@ -923,7 +924,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         classes, and the :class:`~spikencg._training.TrainingConfig` of the parameters.
         """
         _check_sparse_structure(X)
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64,
+        X, y = validate_data(self, _float64_csr(X), y, accept_sparse="csr", dtype=np.float64,
                              ensure_all_finite=False, reset=not continuing)
         check_classification_targets(y)
         if classes is None:
@@ -1030,7 +1031,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     def _validation_arrays(self, X_val, y_val, classes):
         _check_sparse_structure(X_val, "X_val")
         try:
-            X_val = validate_data(self, X_val, reset=False, accept_sparse="csr",
+            X_val = validate_data(self, _float64_csr(X_val), reset=False, accept_sparse="csr",
                                   dtype=np.float64, ensure_all_finite=False)
         except ValueError as exc:
             raise ValueError(
@@ -1175,8 +1176,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         if sparse.issparse(X) or X.ndim != 2:
             # a spike list's kernel arrays are its own arrays (no copy, no chunking
             # needed)
-            X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
-                              ensure_all_finite=False)
+            X = validate_data(self, _float64_csr(X), reset=False, accept_sparse="csr",
+                              dtype=np.float64, ensure_all_finite=False)
             unchecked = _UncheckedSpikes.of(X, float(self.max_time))
             yield unchecked if unchecked is not None else self._arrays(X)
             return

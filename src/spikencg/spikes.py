@@ -571,6 +571,26 @@ def _csr_arrays(X, max_time, copy=True, whom="spike_arrays", name="X"):
     return out_indptr, out_indices, out_times
 
 
+def float64_csr(X):
+    """``X`` with float64 times when it is a CSR spike list of other real numbers, each
+    row's entries kept in their order (scipy's ``astype``, which validation would use,
+    also sorts each row by input index, so that a time-ordered spike list would be
+    sorted back by time, in a second copy of all its spikes); anything else unchanged.
+
+    Parameters
+    ----------
+    X : object
+
+    Returns
+    -------
+    X : object
+    """
+    if (sp.issparse(X) and X.format == "csr" and X.dtype != np.float64
+            and X.dtype.kind in "biuf"):
+        return type(X)((X.data.astype(np.float64), X.indices, X.indptr), shape=X.shape)
+    return X
+
+
 def unchecked_csr_arrays(X):
     """The kernels' arrays of a CSR spike list, before the check of its spikes.
 

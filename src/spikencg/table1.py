@@ -591,6 +591,16 @@ def _readout_params(extractor, dataset, config, max_iter):
     return params, patience
 
 
+def _float64_rows(S, rows):
+    """Rows ``rows`` of the cached spike list ``S`` (float32 times) with float64 times,
+    each row still in time order, in one copy: scipy's ``astype`` would also sort every
+    row by input index (the readout would then sort them back by time, in a second
+    copy of all the spikes)."""
+    from .spikes import float64_csr
+
+    return float64_csr(S[rows])
+
+
 def _run_fold(task):
     """Train and score one fold's readout; write its result file. Runs in a worker."""
     from sklearn.exceptions import ConvergenceWarning
@@ -607,16 +617,14 @@ def _run_fold(task):
     clf = SpikingReadoutClassifier(**params, **stopping, restore_best=False,
                                    random_state=task["random_state"])
     t0 = time.perf_counter()
-    # (one copy of the rows: astype copies even to the same dtype unless told not to)
-    X_tr = S[tr].astype(np.float64, copy=False)
-    X_va = S[va].astype(np.float64, copy=False)
+    X_tr, X_va = _float64_rows(S, tr), _float64_rows(S, va)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_tr, y[tr], X_val=X_va, y_val=y[va])
     seconds = time.perf_counter() - t0
     del X_tr
-    test_acc = float(clf.score(S_te.astype(np.float64, copy=False), y_te))
+    test_acc = float(clf.score(_float64_rows(S_te, slice(None)), y_te))
     result = {
         "key": task["key"], "dataset": task["dataset"], "extractor": task["extractor"],
         "extractor_mode": task["mode"], "config": task["config"], "fold": task["fold"],
