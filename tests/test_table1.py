@@ -344,7 +344,7 @@ def test_parallel_readouts_limited_by_memory(tmp_path, monkeypatch, tiny_extract
     assert row["folds"] == "2"
     folder = next((out / "cache").iterdir())
     n_spikes = int(np.load(folder / "train_indptr.npy")[-1])
-    assert table1._fold_memory(folder) == 20 * n_spikes
+    assert table1._fold_memory(folder) == 16 * n_spikes
 
 
 def test_features_encoded_block_by_block_as_float32():

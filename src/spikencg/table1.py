@@ -660,13 +660,12 @@ _available_memory = _parallel.available_memory
 
 
 def _fold_memory(folder):
-    """Estimated peak bytes of one fold's readout on the features in ``folder``: 20
-    bytes per spike of the cached training set. A fold copies its rows (float32 times
-    from the cache, then float64: 12 bytes per spike kept, 16 while converting); on the
-    SoftHebb-CNN features of Fashion-MNIST (630 million spikes) a fold was measured at
-    12.1 GB when the system stopped it (two folds at once on 24 GB)."""
+    """Estimated peak bytes of one fold's readout on the features in ``folder``: 16
+    bytes per spike of the cached training set. A fold copies its training and
+    validation rows (float32 times from the cache, then float64: 12 bytes per spike
+    kept, 16 while converting)."""
     n_spikes = int(np.load(Path(folder) / "train_indptr.npy", mmap_mode="r")[-1])
-    return 20 * n_spikes
+    return 16 * n_spikes
 
 
 def _jobs_for_memory(n_jobs, per_fold, available):
@@ -725,8 +724,8 @@ def run_table1(output_dir, *, datasets=("fashion-mnist",), extractors=("STDP-CSN
     n_jobs : int, default=1
         Readouts trained in parallel (joblib processes; -1: all cores). Fewer run at once
         when the available memory would not hold them (each fold copies its training
-        spikes: up to about 12 GB for the SoftHebb-CNN features of 60,000 images), with
-        a warning.
+        spikes: about 10 GB at its start for the SoftHebb-CNN features of 60,000
+        images), with a warning.
     data_dir : str or path-like, default=None
         Folder of the datasets' files (None: the default folders, see
         :func:`spikencg.datasets.data_home`).
