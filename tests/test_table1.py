@@ -370,6 +370,7 @@ def test_fold_rows_keep_the_time_order(tmp_path):
     # sorts them by input index, and the readout would sort every row again)
     from spikencg._kernels import _spikes
     from spikencg.encoding import TTFSEncoder
+    from spikencg.spikes import float64_csr
 
     F = np.random.default_rng(1).random((12, 30)).astype(np.float32)
     enc = TTFSEncoder().fit(F)
@@ -377,7 +378,7 @@ def test_fold_rows_keep_the_time_order(tmp_path):
     (tmp_path / "meta.json").write_text(json.dumps({"n_features": 30}))
     S, _ = table1._spike_set(tmp_path, "train")
     for rows in (np.array([3, 0, 7]), slice(None)):
-        X = table1._float64_rows(S, rows)
+        X = float64_csr(S[rows])
         ref = enc.transform(F[rows])
         assert X.dtype == np.float64
         np.testing.assert_array_equal(X.indices, ref.indices)

@@ -375,7 +375,8 @@ def _encode_float32(enc, F, rows=4096):
     """
     n = F.shape[0]
     indptr = np.zeros(n + 1, dtype=np.int64)
-    for lo in range(0, n, rows):  # first pass: the spikes per row (encoding is cheap)
+    for lo in range(0, n, rows):  # first pass: the spikes per row (encoded twice: a
+        # small part of an extraction, and no growing arrays)
         S = enc.transform(F[lo : lo + rows])
         indptr[lo + 1 : lo + 1 + S.shape[0]] = np.diff(S.indptr)
     np.cumsum(indptr, out=indptr)
@@ -591,21 +592,12 @@ def _readout_params(extractor, dataset, config, max_iter):
     return params, patience
 
 
-def _float64_rows(S, rows):
-    """Rows ``rows`` of the cached spike list ``S`` (float32 times) with float64 times,
-    each row still in time order, in one copy: scipy's ``astype`` would also sort every
-    row by input index (the readout would then sort them back by time, in a second
-    copy of all the spikes)."""
-    from .spikes import float64_csr
-
-    return float64_csr(S[rows])
-
-
 def _run_fold(task):
     """Train and score one fold's readout; write its result file. Runs in a worker."""
     from sklearn.exceptions import ConvergenceWarning
 
     from .readout import SpikingReadoutClassifier
+    from .spikes import float64_csr
 
     folder = Path(task["features"])
     S, y = _spike_set(folder, "train")
@@ -617,14 +609,15 @@ def _run_fold(task):
     clf = SpikingReadoutClassifier(**params, **stopping, restore_best=False,
                                    random_state=task["random_state"])
     t0 = time.perf_counter()
-    X_tr, X_va = _float64_rows(S, tr), _float64_rows(S, va)
+    # (float64 times, each row kept in time order: see float64_csr)
+    X_tr, X_va = float64_csr(S[tr]), float64_csr(S[va])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_tr, y[tr], X_val=X_va, y_val=y[va])
     seconds = time.perf_counter() - t0
     del X_tr
-    test_acc = float(clf.score(_float64_rows(S_te, slice(None)), y_te))
+    test_acc = float(clf.score(float64_csr(S_te), y_te))
     result = {
         "key": task["key"], "dataset": task["dataset"], "extractor": task["extractor"],
         "extractor_mode": task["mode"], "config": task["config"], "fold": task["fold"],
