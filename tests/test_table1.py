@@ -190,11 +190,11 @@ def test_paper_values_match_the_reference_table():
         assert 0.2 < m < 1 and 0 < s < 0.02
 
 
-def _fake_fold(out, config, fold, acc, updates=None, M=1, L=0):
-    path = table1_fold_path(out, "fashion-mnist", "STDP-CSNN", "once", config, fold)
+def _fake_fold(out, config, fold, acc, updates=None, M=1, L=0, dataset="fashion-mnist"):
+    path = table1_fold_path(out, dataset, "STDP-CSNN", "once", config, fold)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
-        "key": "k", "dataset": "fashion-mnist", "extractor": "STDP-CSNN",
+        "key": "k", "dataset": dataset, "extractor": "STDP-CSNN",
         "extractor_mode": "once", "config": config, "fold": fold, "k": 3,
         "test_accuracy": acc, "epochs": 5, "fit_seconds": 1.5, "params": {"max_iter": 100},
         "features": {"key": "f", "n_features": 4608, "firing_fraction": 0.4, "seconds": 9.0},
@@ -237,6 +237,35 @@ def test_ablation_table_and_competition_runs(tmp_path):
     written = table1.write_results(rows, tmp_path / "res")
     assert {p.name for p in written} == {"table1.csv", "table1.md", "ablation.md",
                                          "table1.png", "ablation.png", "competition.png"}
+
+
+def test_ablation_rows_only_where_the_study_was_run(tmp_path):
+    # Fashion-MNIST: the study (M-5 is only in the ablation); MNIST: Table 1's two cells
+    for config, M, L in (("s2stdp", 1, 0), ("s2stdp+ncg-no-cr-no-nt", 5, 0),
+                         ("s2stdp+ncg", 5, 1)):
+        _fake_fold(tmp_path, config, 0, 0.85, M=M, L=L)
+    for config, M, L in (("s2stdp", 1, 0), ("s2stdp+ncg", 5, 1), ("sstdp", 1, 0)):
+        _fake_fold(tmp_path, config, 0, 0.97, M=M, L=L, dataset="mnist")
+    rows = table1.collect_results(tmp_path)
+    picked = table1.ablation_rows(rows)
+    assert {(r["dataset"], r["config"]) for r in picked} == {
+        ("fashion-mnist", "s2stdp"), ("fashion-mnist", "s2stdp+ncg-no-cr-no-nt"),
+        ("fashion-mnist", "s2stdp+ncg")}
+    md = table1.markdown_table(rows, ablation=True)
+    assert "MNIST | STDP" not in md.replace("Fashion-MNIST", "")
+    # without any ablation-only configuration: the ablation's configurations everywhere
+    only_table1 = [r for r in rows if r["config"] != "s2stdp+ncg-no-cr-no-nt"]
+    assert len(table1.ablation_rows(only_table1)) == 4
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from spikencg.plot import plot_table1
+
+    fig = plot_table1(rows, ablation=True)
+    assert len(fig.axes) == 1
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["M-1", "M-5",
+                                                                      "M-5+CR-2+L"]
+    plt.close("all")
 
 
 def test_table1_on_cifar_files(tmp_path, tiny_extractor):

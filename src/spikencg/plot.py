@@ -484,8 +484,9 @@ def plot_table1(rows, *, ablation=False, title=None):
         Rows as returned by :func:`spikencg.table1.collect_results`, or the path of a
         ``table1.csv`` it wrote.
     ablation : bool, default=False
-        Draw only the ablation study's configurations (M-1 ... M-5+Drop+L); otherwise
-        all but those only the ablation study has.
+        Draw only the ablation study's configurations (M-1 ... M-5+Drop+L), in the
+        groups where it was run (:func:`spikencg.table1.ablation_rows`); otherwise all
+        but those only the ablation study has.
     title : str, default=None
         Figure title.
 
@@ -503,7 +504,7 @@ def plot_table1(rows, *, ablation=False, title=None):
     FileNotFoundError
         If a path is given that does not exist.
     """
-    from .table1 import ABLATION, DATASETS, _ablation_only, config_label
+    from .table1 import ABLATION, DATASETS, _ablation_only, ablation_rows, config_label
 
     if isinstance(rows, (str, os.PathLike)):
         with open(rows, encoding="utf-8", newline="") as f:
@@ -514,8 +515,7 @@ def plot_table1(rows, *, ablation=False, title=None):
     rows = list(rows)
     if ablation:
         order = list(ABLATION.values())
-        rows = sorted((r for r in rows if r["config"] in order),
-                      key=lambda r: order.index(r["config"]))
+        rows = sorted(ablation_rows(rows), key=lambda r: order.index(r["config"]))
     else:
         rows = [r for r in rows if not _ablation_only(r["config"])]
     if not rows:

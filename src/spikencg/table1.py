@@ -49,6 +49,7 @@ __all__ = [
     "DATASETS",
     "EXTRACTORS",
     "PAPER_RESULTS",
+    "ablation_rows",
     "collect_results",
     "competition_runs",
     "config_label",
@@ -961,9 +962,9 @@ def markdown_table(rows, *, ablation=False):
     rows : list of dict
         As returned by :func:`collect_results`.
     ablation : bool, default=False
-        Only the rows of the ablation study's configurations, labelled as in the paper
-        (M-1, M-5, ...); otherwise every row but those of the configurations that only
-        the ablation study has (M-5, M-5+CR-1, ...).
+        Only the rows of the ablation study (:func:`ablation_rows`), labelled as in
+        the paper (M-1, M-5, ...); otherwise every row but those of the configurations
+        that only the ablation study has (M-5, M-5+CR-1, ...).
 
     Returns
     -------
@@ -973,7 +974,7 @@ def markdown_table(rows, *, ablation=False):
     """
     if ablation:
         order = list(ABLATION.values())
-        rows = sorted((r for r in rows if r["config"] in order),
+        rows = sorted(ablation_rows(rows),
                       key=lambda r: (r["dataset"], r["extractor"], r["extractor_mode"],
                                      order.index(r["config"])))
     else:
@@ -1001,6 +1002,31 @@ def markdown_table(rows, *, ablation=False):
 
 def _ablation_only(config):
     return config in ABLATION.values() and config not in CONFIG_GROUPS["table1"]
+
+
+def ablation_rows(rows):
+    """The rows of the ablation study: its configurations, in the (dataset, extractor,
+    extractor mode) groups where it was run.
+
+    Parameters
+    ----------
+    rows : list of dict
+        As returned by :func:`collect_results`.
+
+    Returns
+    -------
+    rows : list of dict
+        The rows of the ablation's configurations (M-1 ... M-5+Drop+L) in the groups
+        that hold at least one configuration only the ablation has (M-5, M-5+CR-1, ...),
+        so that Table 1's M-1 and M-5+CR-2+L cells of other groups are left out; when
+        no group holds one, every row of the ablation's configurations. Order kept.
+    """
+    def group(r):
+        return r["dataset"], r["extractor"], r["extractor_mode"]
+
+    rows = [r for r in rows if r["config"] in ABLATION.values()]
+    studied = {group(r) for r in rows if _ablation_only(r["config"])}
+    return [r for r in rows if group(r) in studied] if studied else rows
 
 
 def write_results(rows, results_dir):
