@@ -514,8 +514,7 @@ def plot_table1(rows, *, ablation=False, title=None):
                 r[k] = float(r[k]) if r.get(k) not in (None, "") else None
     rows = list(rows)
     if ablation:
-        order = list(ABLATION.values())
-        rows = sorted(ablation_rows(rows), key=lambda r: order.index(r["config"]))
+        rows = ablation_rows(rows)
     else:
         rows = [r for r in rows if not _ablation_only(r["config"])]
     if not rows:

@@ -972,11 +972,9 @@ def markdown_table(rows, *, ablation=False):
         Test accuracy in %, mean ± std over the folds (the number of folds when it is
         not the protocol's K), the paper's mean ± std, and the difference in points.
     """
-    if ablation:
-        order = list(ABLATION.values())
+    if ablation:  # by group, each in the ablation's order (a stable sort)
         rows = sorted(ablation_rows(rows),
-                      key=lambda r: (r["dataset"], r["extractor"], r["extractor_mode"],
-                                     order.index(r["config"])))
+                      key=lambda r: (r["dataset"], r["extractor"], r["extractor_mode"]))
     else:
         rows = [r for r in rows if not _ablation_only(r["config"])]
     lines = ["| Dataset | Extractor (mode) | Configuration | Folds | Measured (%) | "
@@ -1019,12 +1017,15 @@ def ablation_rows(rows):
         The rows of the ablation's configurations (M-1 ... M-5+Drop+L) in the groups
         that hold at least one configuration only the ablation has (M-5, M-5+CR-1, ...),
         so that Table 1's M-1 and M-5+CR-2+L cells of other groups are left out; when
-        no group holds one, every row of the ablation's configurations. Order kept.
+        no group holds one, every row of the ablation's configurations. Sorted in the
+        ablation's order (M-1 first), the given order kept among equal configurations.
     """
     def group(r):
         return r["dataset"], r["extractor"], r["extractor_mode"]
 
-    rows = [r for r in rows if r["config"] in ABLATION.values()]
+    order = list(ABLATION.values())
+    rows = sorted((r for r in rows if r["config"] in order),
+                  key=lambda r: order.index(r["config"]))
     studied = {group(r) for r in rows if _ablation_only(r["config"])}
     return [r for r in rows if group(r) in studied] if studied else rows
 
