@@ -8,6 +8,7 @@ the training pass stops once every neuron has fired and a prediction after the f
 output spike).
 
     python benchmarks/bench_core.py [--data-dir ../shared/data] [--epochs 3]
+        [--arithmetic {original,fast}]
 """
 
 import argparse
@@ -79,18 +80,21 @@ def main():
                                               / "data"))
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    ap.add_argument("--arithmetic", choices=("original", "fast"), default=None,
+                    help="the classifier's arithmetic (default: its default, 'original')")
     args = ap.parse_args()
+    extra = {} if args.arithmetic is None else {"arithmetic": args.arithmetic}
 
     rows = []
     X, y = load_digits(return_X_y=True)
     S = TTFSEncoder(encoding="intensity").fit_transform(X)
     rows.append(bench("digits s2stdp+ncg", S, y, args.epochs * 10, 50, rule="s2stdp",
-                      ncg=True))
+                      ncg=True, **extra))
 
     Xm, ym = load_mnist(args.data_dir, name="mnist", subset="train")
     Sm = TTFSEncoder(encoding="intensity", x_max=255.0).fit_transform(Xm)
     rows.append(bench("mnist-pixels s2stdp+ncg", Sm, ym, args.epochs, 1, rule="s2stdp",
-                      ncg=True))
+                      ncg=True, **extra))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
 

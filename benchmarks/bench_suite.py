@@ -35,6 +35,7 @@ Python's bytecode cache is written and used too, as by default, even where the
 environment sets ``PYTHONDONTWRITEBYTECODE``).
 
     python benchmarks/bench_suite.py [--quick] [--json benchmarks/results/suite.json]
+        [--arithmetic {original,fast}]
         [--cache-dir DIR]
 """
 
@@ -191,7 +192,7 @@ def _threads():
     return num_threads()
 
 
-def run_case(inputs, config, data_dir, quick, cache_dir):
+def run_case(inputs, config, data_dir, quick, cache_dir, arithmetic=None):
     import resource
 
     import numpy as np
@@ -200,6 +201,8 @@ def run_case(inputs, config, data_dir, quick, cache_dir):
 
     S, y = _load(inputs, data_dir, quick, cache_dir)
     params = dict(CONFIGS.get(config, CONFIGS["s2stdp+ncg"]))
+    if arithmetic is not None:
+        params["arithmetic"] = arithmetic
     if config.endswith("-100"):
         y = np.arange(S.shape[0]) % 100
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -292,12 +295,14 @@ def main():
     ap.add_argument("--cache-dir", default=None,
                     help="where the feat4608 features are kept between runs (default: a "
                          "temporary folder, removed at the end)")
+    ap.add_argument("--arithmetic", choices=("original", "fast"), default=None,
+                    help="the classifier's arithmetic (default: its default, 'original')")
     ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
         inputs, config = args.case.split(":")
         print(json.dumps(run_case(inputs, config, args.data_dir, args.quick,
-                                  args.cache_dir)))
+                                  args.cache_dir, args.arithmetic)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         if args.cache_dir is None:
@@ -317,6 +322,8 @@ def run_all(args):
         cmd = [sys.executable, __file__, "--case", f"{inputs}:{config}", "--data-dir",
                args.data_dir, "--cache-dir", args.cache_dir] + (["--quick"] if args.quick
                                                                  else [])
+        if args.arithmetic is not None:
+            cmd += ["--arithmetic", args.arithmetic]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             print(f"{inputs:10s} {config:16s} FAILED: {res.stderr.strip().splitlines()[-1]}")

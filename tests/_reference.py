@@ -132,9 +132,23 @@ def _winner_among_active(s, V, active):
 # ----------------------------------------------------------------------------------------
 
 
-def _clip_and_normalise(W, p, norm_target):
+def _clip_and_normalise(W, p, norm_target, updated):
     """After every training step: every row clipped, then (normalisation) rescaled by the
-    float32 factor target / sum|w| (numpy's float32 sums), updated or not."""
+    float32 factor target / sum|w| (numpy's float32 sums), updated or not.
+
+    With ``p["arithmetic"] == "fast"`` only the ``updated`` rows, in that order: each
+    clipped, then rescaled by the float64 factor target / sum|w|, the sum in float64 in
+    input order, each weight rounded back to float32."""
+    if p.get("arithmetic", "original") == "fast":
+        for n in updated:
+            W[n] = np.clip(W[n], p["w_min"], p["w_max"])
+            if norm_target is None:
+                continue
+            total = float(np.cumsum(np.abs(W[n]).astype(np.float64))[-1])  # in order
+            if total > 0:
+                f = float(norm_target[n]) / total
+                W[n] = (W[n].astype(np.float64) * f).astype(f32)
+        return
     W[:] = np.clip(W, p["w_min"], p["w_max"])
     if norm_target is None:
         return
@@ -163,6 +177,7 @@ def _stdp_row(W, n, x, s_n, a_plus, a_minus, m, hidden, p):
         minus = minus * np.exp(-beta * ((w_max - w) / (w_max - w_min)))
     new = np.where(causal, w + plus, np.where(depressed, w + minus, w))
     W[n] = np.clip(new, w_min, w_max).astype(f32)
+    p["_updated"].append(n)
 
 
 def _is_target(n, y, M, L):
@@ -250,6 +265,7 @@ def _rule_s4nn(W, x, s_l, y, silenced, rates, hidden, p):
         causal = (x <= s_l[n]) & ~hidden
         w = W[n].astype(np.float64)
         W[n] = np.where(causal, w + rates["lr"] * float(e[n]), w).astype(f32)
+        p["_updated"].append(n)
 
 
 # ----------------------------------------------------------------------------------------
@@ -263,7 +279,8 @@ def ref_train(samples, y, n_classes, W0, params, n_epochs, rng=None, record=None
     params: dict with keys M, L, class_inhib, competition, theta, thr_lr, thr_anneal, rule,
     time_ranges, neuron, tau, max_time, w_min, w_max, w_norm, stdp, beta, t_gap, ap, am,
     anti_ap, anti_am, lr, annealing, depress_silent, adaptive_rates, output_dropout,
-    input_dropout, shuffle. rng: numpy.random.Generator (needed only when
+    input_dropout, shuffle, and optionally arithmetic ("original", the default, or
+    "fast"). rng: numpy.random.Generator (needed only when
     shuffle or dropout is on). record: None, or a dict that receives, per epoch, lists
     with one entry per training step: 'out_time', 'out_potential' (the forward pass that
     drove the step, training thresholds), 'row_sum' (float64 sums of each row after the
@@ -392,13 +409,14 @@ def ref_train(samples, y, n_classes, W0, params, n_epochs, rng=None, record=None
             s_l[silenced] = T
 
             # Learning rule, then every row clipped and normalised.
+            p["_updated"] = []
             if p["rule"] == "s2stdp":
                 _rule_s2stdp(W, x, s_l, label, class_winners, active, rates, hidden, p)
             elif p["rule"] == "rstdp":
                 _rule_rstdp(W, x, s_l, label, winner, active, rates, prev_acc, hidden, p)
             else:
                 _rule_s4nn(W, x, s_l, label, silenced, rates, hidden, p)
-            _clip_and_normalise(W, p, norm_target)
+            _clip_and_normalise(W, p, norm_target, p["_updated"])
 
             if record is not None:
                 steps["out_time"].append(s)

@@ -62,7 +62,7 @@ def kernel_train_steps(arrays, y, n_classes, W0, params, n_epochs, row_major, rn
         multiplicative=p["stdp"] == "multiplicative", beta=p["beta"],
         t_ltd=np.inf if p["depress_silent"] else T, t_gap=p["t_gap"],
         output_dropout=p["output_dropout"], input_dropout=p["input_dropout"],
-        row_major=row_major)
+        row_major=row_major, exact=p.get("arithmetic", "original") == "original")
     rates = np.array([p["ap"], p["am"], p["anti_ap"], p["anti_am"], p["lr"]], np.float64)
     eta = float(p["thr_lr"])
     acc_prev = 1.0 / C

@@ -99,7 +99,7 @@ def _epoch(W, indptr, idx, t, y, row_major, *, w_norm, w_min, M=3, L=1,
         rule=rules.S2STDP, time_ranges=True, adaptive_rates=False, leak=False, tau=1.0,
         max_time=1.0, w_min=w_min, w_max=1.0, weight_norm=w_norm, multiplicative=False,
         beta=1.0, t_ltd=np.inf, t_gap=0.1, output_dropout=0.0, input_dropout=p_in,
-        row_major=row_major)
+        row_major=row_major, exact=True)
     _train.train_epoch((indptr, idx, t), y, np.arange(n, dtype=np.int64),
                        _train.Layer(W, theta, phi, norm_target), cfg,
                        _train.rates(0.02, -0.015, -0.02, 0.015, 0.0, 0.05 * theta[0], 0.1),

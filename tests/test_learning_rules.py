@@ -25,7 +25,8 @@ def _run_one(rule, W, x_times, label, *, n_classes=2, M=1, L=0, class_inhib=Fals
             threshold_floor=theta, rule=rule, time_ranges=time_ranges,
             adaptive_rates=False, leak=False, tau=1.0, max_time=1.0, w_min=w_min,
             w_max=w_max, weight_norm=False, multiplicative=False, beta=1.0, t_ltd=t_ltd,
-            t_gap=t_gap, output_dropout=0.0, input_dropout=0.0, row_major=row_major)
+            t_gap=t_gap, output_dropout=0.0, input_dropout=0.0, row_major=row_major,
+            exact=True)
         layer = _train.Layer(Win, theta_a, theta_a.copy(), np.ones(N))
         _train.train_epoch((indptr, idx, times), np.array([label], np.int64),
                            np.array([0], np.int64), layer, cfg,
@@ -108,7 +109,8 @@ def _settings(**kw):
         competition=competition.NONE, threshold_floor=0.5, rule=rules.S2STDP,
         time_ranges=False, adaptive_rates=False, leak=False, tau=1.0, max_time=1.0,
         w_min=0.0, w_max=1.0, weight_norm=False, multiplicative=False, beta=1.0,
-        t_ltd=np.inf, t_gap=0.1, output_dropout=0.0, input_dropout=0.0, row_major=True)
+        t_ltd=np.inf, t_gap=0.1, output_dropout=0.0, input_dropout=0.0, row_major=True,
+        exact=True)
     values.update(kw)
     return _train.settings(**values)
 

@@ -5,7 +5,8 @@ inputs and common on images: with 8-bit pixels most training steps start with ti
 time, decided by potentials, and one different decision makes two models part for good.
 Here the kernel (both weight layouts) and ``tests/_reference.py`` train side by side on
 1,000 MNIST images (``t = 1 - x / 255``) for 3 epochs, for every rule and competition
-variant, and every step is compared: the output spike times of the training pass, the
+variant (with the original arithmetic, and with the fast one where it differs: weight
+normalisation on), and every step is compared: the output spike times of the training pass, the
 training prediction, every weight row's sum and the training thresholds, all bit for
 bit, then the final weights. No reference from outside is needed.
 """
@@ -62,6 +63,14 @@ VARIANTS = {
     "lif s2stdp+ncg (CR-2)": (dict(_NCG, neuron="lif", tau=2.0), 0.3, 0.35),
     "lif s4nn": (dict(rule="s4nn", neuron="lif", tau=0.5, time_ranges=False,
                       w_min=-1000.0, w_max=1000.0, w_norm=False, t_gap=0.15), 0.5, 0.25),
+    # the fast arithmetic (only the updated rows clipped and rescaled, in float64)
+    "fast s2stdp": (dict(arithmetic="fast"), 0.3, 0.5),
+    "fast s2stdp+ncg (CR-2, L=1)": (dict(_NCG, arithmetic="fast"), 0.3, 0.45),
+    "fast s2stdp+ncg multiplicative, L=0": (
+        dict(_NCG, L=0, stdp="multiplicative", beta=1.0, arithmetic="fast"), 0.3, 0.45),
+    "fast s4nn+ncg (CR-2), normalised": (
+        dict(_NCG, L=0, rule="s4nn", time_ranges=True, w_min=0.0, w_max=1.0,
+             t_gap=0.15, arithmetic="fast"), 0.5, 0.35),
 }
 
 

@@ -273,3 +273,45 @@ def test_training_layouts_give_the_same_model(digits, params, monkeypatch):
     np.testing.assert_array_equal(a.train_accuracy_, b.train_accuracy_)
     np.testing.assert_array_equal(a.mean_firing_time_, b.mean_firing_time_)
     np.testing.assert_array_equal(a.updates_own_class_, b.updates_own_class_)
+
+
+@pytest.mark.parametrize("params", [dict(rule="s2stdp", weight_norm=False),
+                                    dict(rule="rstdp"), dict(rule="s4nn")])
+def test_fast_arithmetic_changes_nothing_without_weight_norm(digits, params):
+    X, y = digits
+    a = SpikingReadoutClassifier(max_iter=3, random_state=0, **params).fit(X[:600], y[:600])
+    b = SpikingReadoutClassifier(max_iter=3, random_state=0, arithmetic="fast",
+                                 **params).fit(X[:600], y[:600])
+    _same_model(a, b)
+
+
+def test_fast_arithmetic_with_weight_norm(digits):
+    X, y = digits
+    kw = dict(max_iter=10, random_state=0)
+    a = SpikingReadoutClassifier(**kw).fit(X[:1200], y[:1200])
+    b = SpikingReadoutClassifier(arithmetic="fast", **kw).fit(X[:1200], y[:1200])
+    # every row keeps its target sum (the same initial weights, so the same targets):
+    # the original's rows to float32 rounding, the fast rows to the rounding of their
+    # weights to float32, so both agree to 1e-5 relative
+    sa = a.weights_.astype(np.float64).sum(axis=1)
+    sb = b.weights_.astype(np.float64).sum(axis=1)
+    np.testing.assert_allclose(sb, sa, rtol=1e-5)
+    # the two models part at rounding level, then drift; they learn equally well
+    assert not np.array_equal(a.weights_, b.weights_)
+    acc_a, acc_b = a.score(X[1200:], y[1200:]), b.score(X[1200:], y[1200:])
+    assert acc_b > 0.85 and abs(acc_a - acc_b) < 0.03, (acc_a, acc_b)
+    # a switch between continued fits takes effect from the next epoch
+    d = SpikingReadoutClassifier(max_iter=4, random_state=0).fit(X[:1200], y[:1200])
+    c = SpikingReadoutClassifier(max_iter=2, random_state=0, warm_start=True)
+    c.fit(X[:1200], y[:1200])
+    c.set_params(arithmetic="fast").fit(X[:1200], y[:1200])
+    assert c.n_iter_ == 4 and not np.array_equal(c.weights_, d.weights_)
+    assert abs(c.score(X[1200:], y[1200:]) - d.score(X[1200:], y[1200:])) < 0.03
+
+
+def test_fast_arithmetic_is_validated(digits):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = digits
+    with pytest.raises(InvalidParameterError, match="arithmetic"):
+        SpikingReadoutClassifier(arithmetic="float64").fit(X[:100], y[:100])

@@ -287,6 +287,8 @@ def test_a_model_saved_before_the_training_state_object_loads_and_continues(digi
     with open(Path(__file__).with_name("data") / "legacy_readout.pkl", "rb") as f:
         clf = pickle.load(f)[which]
     assert not hasattr(clf, "_p") and hasattr(clf, "_state")
+    # parameters added since get their defaults (the behaviour it was trained with)
+    assert clf.arithmetic == "original"
     one = _fit(X, y)
     np.testing.assert_array_equal(clf.weights_, one.weights_)
     np.testing.assert_array_equal(clf.predict(X), one.predict(X))

@@ -1,6 +1,7 @@
 """The spiking readout classifier: a scikit-learn estimator over the numba kernels."""
 
 import dataclasses
+import inspect
 import numbers
 import warnings
 
@@ -196,6 +197,17 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         update a row is rescaled by ``initial sum / sum |w|`` (ALGORITHM.md), which
         keeps the sum only while the weights are ``>= 0`` (with ``w_min < 0`` a
         warning is given). None: True for S2-STDP, else False.
+    arithmetic : {"original", "fast"}, default="original"
+        How clipping and normalisation round. "original": as the original framework,
+        bit for bit: after every training step every row is clipped and (with
+        ``weight_norm``) rescaled by a float32 factor from numpy's float32 sums,
+        rows not updated included (they change at rounding level). "fast": only the
+        updated rows are rescaled, by a float64 factor from an exact float64 sum; the
+        weights then part from the original's at rounding level and drift from them over
+        training, to the same accuracy (measured), and training with ``weight_norm`` is
+        up to about 20 % faster on thousands of inputs. Without ``weight_norm`` both
+        train the same model (unless ``w_min`` or ``w_max`` changes between continued
+        fits: "fast" clips a row to the new range at the row's next update).
     stdp : {"additive", "multiplicative"}, default="additive"
         [``stdp``] Multiplicative STDP scales each increment by a soft bound
         ``exp(-beta * distance to the bound)``.
@@ -361,6 +373,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         "w_min": [Interval(numbers.Real, -_FLOAT32_MAX, _FLOAT32_MAX, closed="both"), None],
         "w_max": [Interval(numbers.Real, -_FLOAT32_MAX, _FLOAT32_MAX, closed="both"), None],
         "weight_norm": ["boolean", None],
+        "arithmetic": [StrOptions({"original", "fast"})],
         "stdp": [StrOptions({"additive", "multiplicative"})],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "t_gap": [Interval(numbers.Real, 0, _MAX_TIME, closed="both"), None],
@@ -408,6 +421,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         w_min=None,
         w_max=None,
         weight_norm=None,
+        arithmetic="original",
         stdp="additive",
         beta=1.0,
         t_gap=None,
@@ -451,6 +465,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         self.w_min = w_min
         self.w_max = w_max
         self.weight_norm = weight_norm
+        self.arithmetic = arithmetic
         self.stdp = stdp
         self.beta = beta
         self.t_gap = t_gap
@@ -648,8 +663,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
 
     def __setstate__(self, state):
         """Restore a pickled model; one saved before the training state was one object
-        gets its state from the loose attributes it had."""
+        gets its state from the loose attributes it had, and one saved before a
+        parameter existed gets that parameter's default (the behaviour it was trained
+        with)."""
         super().__setstate__(state)
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not inspect.Parameter.empty and name not in self.__dict__:
+                setattr(self, name, param.default)
         if "_state" not in self.__dict__ and "_p" in self.__dict__:
             self._state = self._legacy_training_state()
 
@@ -767,6 +787,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
             output_dropout=self.output_dropout,
             input_dropout=self.input_dropout,
             row_major=_row_major_training(config.rule, n_inputs),
+            exact=self.arithmetic == "original",
         )
 
     def _run_epoch(self, arrays, y_enc, order, bar):

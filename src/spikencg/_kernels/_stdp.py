@@ -6,6 +6,7 @@ the original does after every training step. The work is done on the neuron-majo
 of the weights (``RowState.WT``), and optionally copied back into the input-major ``W``.
 """
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy as np
 from ._f32sum import _leaves_abs_sum, _leaves_scale_abs_sum, abs_sum_f32, pairwise_plan
 from ._jit import njit
 
-__all__ = ["RowState", "apply_updates", "copy_back", "row_state"]
+__all__ = ["RowState", "abs_sum_f64", "apply_updates", "copy_back", "exact_sum_limit", "row_state"]
 
 # the neuron-major weights and what the constraints know of every row:
 # WT (N, n_in) float32, the neuron-major copy of the weights; nextf (N,) float32, the
@@ -81,6 +82,57 @@ def _update_column(WT, n, x, hidden, use_hidden, c, nc, s_j, t_ltd, w_min, w_max
             WT[n, i] = np.float32(w2)
 
 
+@njit(cache=True, nogil=True)
+def exact_sum_limit(n_in, w_min, w_max):
+    """Smallest nonzero ``|w|`` (float32) that keeps a row's float64 sum order-free.
+
+    The ``|w|`` of a row clipped to ``[w_min, w_max]`` sum to at most
+    ``B = n_in * max(|w_min|, |w_max|)``. With ``q`` the smallest power of two
+    ``>= B * 2**-52``, every float32 of magnitude ``>= q * 2**23`` is a multiple of
+    ``q``; if every nonzero ``|w|`` is, each partial sum of the row, in any order, is a
+    multiple of ``q`` not above ``B <= 2**52 * q``: exact in float64.
+    """
+    bound = n_in * max(abs(w_min), abs(w_max)) * 2.0**-52
+    if not bound > 0.0:
+        return np.float32(0.0)
+    m, e = math.frexp(bound)  # bound = m * 2**e, 0.5 <= m < 1
+    if m == 0.5:
+        e -= 1
+    return np.float32(math.ldexp(1.0, e + 23))  # 0 if it underflows, inf if it overflows
+
+
+@njit(cache=True, nogil=True, boundscheck=False, fastmath={"reassoc"})
+def _abs_sum_f64_unordered(WT, n, lim):
+    """``sum_i |WT[n, i]|`` in float64 in an order of the compiler's choosing
+    (vectorised), and whether some nonzero ``|WT[n, i]|`` is below ``lim``.
+
+    (The second result is a float32 sum of those small values, positive exactly when
+    one exists: a select and an add vectorise where a count or a flag does not. Not
+    inlined: the reassociation allowed here must not reach the caller's sums.)
+    """
+    total = 0.0
+    small = np.float32(0.0)
+    for i in range(WT.shape[1]):
+        v = abs(WT[n, i])
+        total += np.float64(v)
+        small += v if v < lim else np.float32(0.0)
+    return total, small > np.float32(0.0)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def abs_sum_f64(WT, n, lim):
+    """``sum_i |WT[n, i]|`` of a clipped float32 row in float64, bitwise as summed in
+    input order. When no nonzero ``|w|`` is below ``lim`` (:func:`exact_sum_limit`)
+    no addition rounds, in any order, and the vectorised unordered sum is that same
+    number; otherwise the row is summed in order."""
+    total, small = _abs_sum_f64_unordered(WT, n, lim)
+    if small:
+        total = 0.0
+        for i in range(WT.shape[1]):
+            total += np.float64(abs(WT[n, i]))
+    return total
+
+
 @njit(cache=True, nogil=True, boundscheck=False, inline="always")
 def _n_out_of_range(WT, n, w_min, w_max):
     """Number of weights of row ``n`` outside ``[w_min, w_max]`` (bounds as float32; a
@@ -128,7 +180,8 @@ def row_state(W, norm_target, w_min, w_max, w_norm):
 
 @njit(cache=True, nogil=True, boundscheck=False)
 def apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s, t_ltd,
-                  multiplicative, beta, w_min, w_max, w_norm, norm_target, copy_back):
+                  multiplicative, beta, w_min, w_max, w_norm, norm_target, copy_back,
+                  exact):
     """Add the STDP increments of ``n_upd`` neurons, then clip and normalise every row
     that the original's step would change.
 
@@ -148,11 +201,32 @@ def apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd
     (contiguous rows per neuron). With ``copy_back`` the changed rows are also written
     into the columns of ``W`` (the input-major weights used by the row-by-row forward
     pass).
+
+    Without ``exact`` (the fast arithmetic): each updated row is rescaled right after its
+    increments, by the float64 factor ``norm_target / sum |w|`` (the sum in float64,
+    bitwise as in input order, :func:`abs_sum_f64`), each weight rounded back to float32;
+    the rows not updated are left as they are. ``nextf`` and ``inrange`` are then not
+    kept (:func:`row_state` computes them again at the start of every epoch).
     """
     WT, nextf, inrange, touched, rows, leaves, pairs, part = rs
     N = WT.shape[0]
     n_in = WT.shape[1]
     span = w_max - w_min
+    if not exact:
+        lim = exact_sum_limit(n_in, w_min, w_max)
+        for j in range(n_upd):
+            n = upd_n[j]
+            _update_column(WT, n, x, hidden, use_hidden, upd_c[j], upd_nc[j], upd_s[j],
+                           t_ltd, w_min, w_max, multiplicative, beta, span)
+            rows[j] = n
+            if w_norm:
+                a = abs_sum_f64(WT, n, lim)
+                f = norm_target[n] / a if a > 0.0 else 1.0
+                for i in range(n_in):
+                    WT[n, i] = np.float32(np.float64(WT[n, i]) * f)
+        if copy_back:
+            _copy_rows_back(W, WT, rows, n_upd)
+        return
     for j in range(n_upd):
         _update_column(WT, upd_n[j], x, hidden, use_hidden, upd_c[j], upd_nc[j],
                        upd_s[j], t_ltd, w_min, w_max, multiplicative, beta, span)
@@ -220,10 +294,16 @@ def apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd
             else:
                 nextf[n] = g
                 inrange[n] = not out
-    # then, with copy_back, the rows are copied into their columns of W, two at a time
-    # (one pass over W's rows per pair)
-    if not copy_back:
-        return
+    # then, with copy_back, the rows are copied into their columns of W
+    if copy_back:
+        _copy_rows_back(W, WT, rows, n_rows)
+
+
+@njit(cache=True, nogil=True, boundscheck=False, inline="always")
+def _copy_rows_back(W, WT, rows, n_rows):
+    """Write rows ``rows[:n_rows]`` of the neuron-major ``WT`` into their columns of the
+    input-major ``W``, two at a time (one pass over W's rows per pair)."""
+    n_in = WT.shape[1]
     j = 0
     while j + 1 < n_rows:
         n0 = rows[j]

@@ -69,6 +69,8 @@ N_STATS = 3
 #   depressed; t_gap: the rules' gap between desired times
 # output_dropout, input_dropout: probabilities
 # row_major: the layout of the forward pass (see train_epoch)
+# exact: the original's clipping and normalisation of every row in float32 after every
+#   step; False: only the updated rows rescaled, in float64 (see _stdp.apply_updates)
 _SETTINGS = (
     ("n_classes", int), ("neurons_per_class", int), ("non_target_neurons", int),
     ("class_inhibition", bool), ("competition", int), ("threshold_floor", float),
@@ -77,6 +79,7 @@ _SETTINGS = (
     ("w_min", float), ("w_max", float), ("weight_norm", bool),
     ("multiplicative", bool), ("beta", float), ("t_ltd", float), ("t_gap", float),
     ("output_dropout", float), ("input_dropout", float), ("row_major", bool),
+    ("exact", bool),
 )
 Settings = namedtuple("Settings", [name for name, _ in _SETTINGS])
 
@@ -440,7 +443,7 @@ def train_epoch(spikes, y, order, layer, cfg, rates, rng, record):
                                                   gw, any_active, upd_n, upd_c, upd_nc, upd_s)
         apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd_s,
                       t_ltd, multiplicative, cfg.beta, cfg.w_min, cfg.w_max,
-                      cfg.weight_norm, norm_target, cfg.row_major)
+                      cfg.weight_norm, norm_target, cfg.row_major, cfg.exact)
         _count_updates(upd_own, upd_other, upd_n, n_upd, label, M)
         for q in range(np.uint64(start), np.uint64(end)):
             x[np.uint64(indices[q])] = T
