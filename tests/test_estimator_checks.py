@@ -25,10 +25,12 @@ _ABSENT_SPIKE = (
     "two of the check's three blobs give the same order of input spikes (feature 1, then "
     "feature 0: 86 % and 95 % of their samples) and differ only in when the spikes come; "
     "an IF first-spike readout decides by that order alone (a potential is the sum of the "
-    "weights of the inputs arrived), so it cannot tell them apart: about 0.67 accuracy at "
-    "most, 0.643 measured (also over S2-STDP, SSTDP and S4NN, with and without NCG, "
-    "thresholds 0.1 to 0.8, 3 or 30 epochs), below the check's 0.83; the population code "
-    "(several fields per feature) passes it"
+    "weights of the inputs arrived), so it cannot tell them apart: 0.643 accuracy at "
+    "most (test below), 0.643 measured (also over S2-STDP, SSTDP and S4NN, with and without NCG, "
+    "thresholds 0.1 to 0.8, 3 or 30 epochs), below the check's 0.83; a LIF readout, "
+    "which also sees the gap between the two spikes, could reach 0.75 at most (the best "
+    "three intervals of the scaled feature difference); the population code (several "
+    "fields per feature) passes it"
 )
 
 CLF_XFAIL = {
@@ -104,3 +106,39 @@ def test_array_api_dispatch_numpy():
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.strip().endswith("checked")
+
+
+def test_intensity_pipeline_failure_is_a_bound_not_a_bug():
+    # the xfail of check_classifiers_train for the intensity Pipeline, measured on the
+    # check's own data (three blobs, 2 features, standardised): with one spike per
+    # feature an IF readout decides by which spike comes first, a LIF readout by that
+    # and the gap between the two; neither can reach the check's 0.83 (the samples at a
+    # feature's training minimum, which send one spike only, counted as right)
+    import itertools
+
+    import numpy as np
+    from sklearn.datasets import make_blobs
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_blobs(n_samples=300, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    t = TTFSEncoder(encoding="intensity", sparse_output=False).fit_transform(X)
+    both = (t < 1.0).all(axis=1)  # (t = max_time: no spike)
+    n, n_one = len(y), int((~both).sum())
+    assert n_one == 2  # the two features' minima
+    gap, yb = t[both, 1] - t[both, 0], y[both]
+    # IF: the best class per order of the two spikes
+    by_order = sum(np.bincount(yb[m], minlength=3).max()
+                   for m in (gap < 0, gap == 0, gap > 0) if m.any())
+    # LIF: the best three intervals of the gap, in any order of the classes
+    ys = yb[np.argsort(gap, kind="stable")]
+    prefix = np.vstack([np.zeros(3), np.cumsum(np.eye(3)[ys], axis=0)])
+    m = len(ys)
+    i, j = np.arange(m + 1)[:, None], np.arange(m + 1)[None, :]
+    by_gap = max(
+        float(np.where(j >= i, prefix[i, a] + prefix[j, b] - prefix[i, b]
+                       + prefix[m, c] - prefix[j, c], 0).max())
+        for a, b, c in itertools.permutations(range(3)))
+    assert (by_order + n_one) / n == pytest.approx(0.643, abs=1e-3)  # the readout's
+    assert (by_gap + n_one) / n == pytest.approx(0.75)
+    assert max(by_order, by_gap) + n_one < 0.83 * n
