@@ -224,86 +224,79 @@ def apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd
                 f = norm_target[n] / a if a > 0.0 else 1.0
                 for i in range(n_in):
                     WT[n, i] = np.float32(np.float64(WT[n, i]) * f)
-        if copy_back:
-            _copy_rows_back(W, WT, rows, n_upd)
-        return
-    for j in range(n_upd):
-        _update_column(WT, upd_n[j], x, hidden, use_hidden, upd_c[j], upd_nc[j],
-                       upd_s[j], t_ltd, w_min, w_max, multiplicative, beta, span)
-        touched[upd_n[j]] = True
-    # (updated rows are clipped by _update_column). Then every row that the original's
-    # step changes: clipped if out of range, rescaled by ``nextf`` (its sum computed
-    # again first if the row was just updated), the next factor and range kept.
-    # Written out here rather than in helpers: numba passes arrays to a helper, or to
-    # an inlined one, with atomic reference-count updates that cost more than a short
-    # row's pass; intrinsics and scalar helpers take them without.
-    one = np.float32(1.0)
-    zero = np.float32(0.0)
-    lo_b = np.float32(w_min)
-    hi_b = np.float32(w_max)
-    n_leaves = leaves.shape[0]
-    last = n_leaves - 1
-    tail = leaves[last, 0] + 8 * leaves[last, 1] if n_in >= 8 else 0
-    n_pairs = pairs.shape[0]
-    n_rows = 0
-    for n in range(N):
-        fresh = touched[n]
-        if not (fresh or not inrange[n] or nextf[n] != one):
-            continue
-        touched[n] = False
-        rows[n_rows] = n
-        n_rows += 1
-        if not fresh and not inrange[n]:
-            for i in range(n_in):
-                v = WT[n, i]
-                WT[n, i] = lo_b if v < lo_b else (hi_b if v > hi_b else v)
-            fresh = True
-        f = nextf[n]  # the factor of a row not updated since its last rescaling
-        nextf[n] = one
-        inrange[n] = True
-        if not w_norm:
-            continue
-        for step in range(2):  # 0: the factor (a fresh row's sum); 1: rescale
-            if step == 0 and not fresh:
+        n_rows = n_upd
+    else:
+        for j in range(n_upd):
+            _update_column(WT, upd_n[j], x, hidden, use_hidden, upd_c[j], upd_nc[j],
+                           upd_s[j], t_ltd, w_min, w_max, multiplicative, beta, span)
+            touched[upd_n[j]] = True
+        # (updated rows are clipped by _update_column). Then every row that the original's
+        # step changes: clipped if out of range, rescaled by ``nextf`` (its sum computed
+        # again first if the row was just updated), the next factor and range kept.
+        # Written out here rather than in helpers: numba passes arrays to a helper, or to
+        # an inlined one, with atomic reference-count updates that cost more than a short
+        # row's pass; intrinsics and scalar helpers take them without.
+        one = np.float32(1.0)
+        zero = np.float32(0.0)
+        lo_b = np.float32(w_min)
+        hi_b = np.float32(w_max)
+        n_leaves = leaves.shape[0]
+        last = n_leaves - 1
+        tail = leaves[last, 0] + 8 * leaves[last, 1] if n_in >= 8 else 0
+        n_pairs = pairs.shape[0]
+        n_rows = 0
+        for n in range(N):
+            fresh = touched[n]
+            if not (fresh or not inrange[n] or nextf[n] != one):
                 continue
-            out = False
-            if step == 1:
-                for i in range(tail, n_in):  # the values after the last leaf's blocks
-                    v = WT[n, i] * f
-                    WT[n, i] = v
-                    out = out or v < lo_b or v > hi_b
-            if n_in < 8:
-                a = zero
+            touched[n] = False
+            rows[n_rows] = n
+            n_rows += 1
+            if not fresh and not inrange[n]:
                 for i in range(n_in):
-                    a += abs(WT[n, i])
-            else:
-                if step == 0:
-                    _leaves_abs_sum(WT, n, leaves, part)
+                    v = WT[n, i]
+                    WT[n, i] = lo_b if v < lo_b else (hi_b if v > hi_b else v)
+                fresh = True
+            f = nextf[n]  # the factor of a row not updated since its last rescaling
+            nextf[n] = one
+            inrange[n] = True
+            if not w_norm:
+                continue
+            for step in range(2):  # 0: the factor (a fresh row's sum); 1: rescale
+                if step == 0 and not fresh:
+                    continue
+                out = False
+                if step == 1:
+                    for i in range(tail, n_in):  # the values after the last leaf's blocks
+                        v = WT[n, i] * f
+                        WT[n, i] = v
+                        out = out or v < lo_b or v > hi_b
+                if n_in < 8:
+                    a = zero
+                    for i in range(n_in):
+                        a += abs(WT[n, i])
                 else:
-                    out = _leaves_scale_abs_sum(WT, n, leaves, part, f, lo_b, hi_b) or out
-                for i in range(tail, n_in):
-                    part[last] += abs(WT[n, i])
-                for j in range(n_pairs):
-                    part[n_leaves + j] = part[pairs[j, 0]] + part[pairs[j, 1]]
-                a = part[n_leaves + n_pairs - 1] if n_pairs else part[last]
-            g = np.float32(norm_target[n]) / a if a > zero else one
-            if step == 0:
-                f = g
-                if f == one:
-                    break
-            else:
-                nextf[n] = g
-                inrange[n] = not out
-    # then, with copy_back, the rows are copied into their columns of W
-    if copy_back:
-        _copy_rows_back(W, WT, rows, n_rows)
-
-
-@njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _copy_rows_back(W, WT, rows, n_rows):
-    """Write rows ``rows[:n_rows]`` of the neuron-major ``WT`` into their columns of the
-    input-major ``W``, two at a time (one pass over W's rows per pair)."""
-    n_in = WT.shape[1]
+                    if step == 0:
+                        _leaves_abs_sum(WT, n, leaves, part)
+                    else:
+                        out = _leaves_scale_abs_sum(WT, n, leaves, part, f, lo_b, hi_b) or out
+                    for i in range(tail, n_in):
+                        part[last] += abs(WT[n, i])
+                    for j in range(n_pairs):
+                        part[n_leaves + j] = part[pairs[j, 0]] + part[pairs[j, 1]]
+                    a = part[n_leaves + n_pairs - 1] if n_pairs else part[last]
+                g = np.float32(norm_target[n]) / a if a > zero else one
+                if step == 0:
+                    f = g
+                    if f == one:
+                        break
+                else:
+                    nextf[n] = g
+                    inrange[n] = not out
+    # then, with copy_back, the rows are copied into their columns of W, two at a time
+    # (one pass over W's rows per pair)
+    if not copy_back:
+        return
     j = 0
     while j + 1 < n_rows:
         n0 = rows[j]
