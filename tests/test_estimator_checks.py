@@ -27,9 +27,9 @@ _ABSENT_SPIKE = (
     "an IF first-spike readout decides by that order alone (a potential is the sum of the "
     "weights of the inputs arrived), so it cannot tell them apart: 0.643 accuracy at "
     "most (test below), 0.643 measured (also over S2-STDP, SSTDP and S4NN, with and without NCG, "
-    "thresholds 0.1 to 0.8, 3 or 30 epochs), below the check's 0.83; a LIF readout, "
-    "which also sees the gap between the two spikes, could reach 0.75 at most (the best "
-    "three intervals of the scaled feature difference); the population code (several "
+    "thresholds 0.1 to 0.8, 3 or 30 epochs), below the check's 0.83; a LIF readout's "
+    "first output spike also depends on the gap between the two input spikes: 0.75 at "
+    "most (the best three intervals of that gap); the population code (several "
     "fields per feature) passes it"
 )
 
@@ -111,8 +111,9 @@ def test_array_api_dispatch_numpy():
 def test_intensity_pipeline_failure_is_a_bound_not_a_bug():
     # the xfail of check_classifiers_train for the intensity Pipeline, measured on the
     # check's own data (three blobs, 2 features, standardised): with one spike per
-    # feature an IF readout decides by which spike comes first, a LIF readout by that
-    # and the gap between the two; neither can reach the check's 0.83 (the samples at a
+    # feature an IF readout's first output spike depends on which input spike comes
+    # first, a LIF readout's on that and the gap between the two; neither can reach the
+    # check's 0.83 (the samples at a
     # feature's training minimum, which send one spike only, counted as right)
     import itertools
 
