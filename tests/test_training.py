@@ -315,3 +315,18 @@ def test_fast_arithmetic_is_validated(digits):
     X, y = digits
     with pytest.raises(InvalidParameterError, match="arithmetic"):
         SpikingReadoutClassifier(arithmetic="float64").fit(X[:100], y[:100])
+
+
+@pytest.mark.parametrize("arithmetic", ["original", "fast"])
+def test_progress_chunks_do_not_change_the_model(digits, arithmetic, monkeypatch, capsys):
+    # with a progress bar an epoch runs in several kernel calls; the constraints' state
+    # of the rows (the next rescaling factors, the rows in range) is rebuilt at each call
+    from spikencg import readout
+
+    X, y = digits
+    kw = dict(max_iter=2, random_state=0, arithmetic=arithmetic)
+    whole = SpikingReadoutClassifier(**kw).fit(X[:500], y[:500])
+    monkeypatch.setattr(readout, "_PROGRESS_CHUNK", 37)
+    chunked = SpikingReadoutClassifier(verbose=1, **kw).fit(X[:500], y[:500])
+    capsys.readouterr()
+    _same_model(whole, chunked)
