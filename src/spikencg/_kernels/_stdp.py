@@ -205,8 +205,8 @@ def apply_updates(W, rs, x, hidden, use_hidden, n_upd, upd_n, upd_c, upd_nc, upd
     Without ``exact`` (the fast arithmetic): each updated row is rescaled right after its
     increments, by the float64 factor ``norm_target / sum |w|`` (the sum in float64,
     bitwise as in input order, :func:`abs_sum_f64`), each weight rounded back to float32;
-    the rows not updated are left as they are. ``nextf`` and ``inrange`` are then not
-    kept (:func:`row_state` computes them again at the start of every epoch).
+    the rows not updated are left as they are. ``nextf`` and ``inrange`` are neither
+    read nor kept then.
     """
     WT, nextf, inrange, touched, rows, leaves, pairs, part = rs
     N = WT.shape[0]
