@@ -113,8 +113,8 @@ def test_intensity_pipeline_failure_is_a_bound_not_a_bug():
     # check's own data (three blobs, 2 features, standardised): with one spike per
     # feature an IF readout's first output spike depends on which input spike comes
     # first, a LIF readout's on that and the gap between the two; neither can reach the
-    # check's 0.83 (the samples at a
-    # feature's training minimum, which send one spike only, counted as right)
+    # check's 0.83 (the samples at a feature's training minimum, which send one spike
+    # only, counted as right)
     import itertools
 
     import numpy as np
@@ -140,6 +140,7 @@ def test_intensity_pipeline_failure_is_a_bound_not_a_bug():
         float(np.where(j >= i, prefix[i, a] + prefix[j, b] - prefix[i, b]
                        + prefix[m, c] - prefix[j, c], 0).max())
         for a, b, c in itertools.permutations(range(3)))
-    assert (by_order + n_one) / n == pytest.approx(0.643, abs=1e-3)  # the readout's
+    # (the IF readout scores this bound, 0.643, in the check itself: see _ABSENT_SPIKE)
+    assert (by_order + n_one) / n == pytest.approx(0.643, abs=1e-3)
     assert (by_gap + n_one) / n == pytest.approx(0.75)
     assert max(by_order, by_gap) + n_one < 0.83 * n
