@@ -81,7 +81,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--json", default=None, help="also write the figures to this JSON file")
     ap.add_argument("--arithmetic", choices=("original", "fast"), default=None,
-                    help="the classifier's arithmetic (default: its default, 'original')")
+                    help="the classifier's arithmetic (default: its default, 'fast')")
     args = ap.parse_args()
     extra = {} if args.arithmetic is None else {"arithmetic": args.arithmetic}
 

@@ -296,7 +296,7 @@ def main():
                     help="where the feat4608 features are kept between runs (default: a "
                          "temporary folder, removed at the end)")
     ap.add_argument("--arithmetic", choices=("original", "fast"), default=None,
-                    help="the classifier's arithmetic (default: its default, 'original')")
+                    help="the classifier's arithmetic (default: its default, 'fast')")
     ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:

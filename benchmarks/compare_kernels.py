@@ -6,7 +6,7 @@ an order that rotates from round to round, and the figures are the medians of th
 per-round ratios to the first variant, with their ranges.
 
     python benchmarks/compare_kernels.py --rounds 7 --bench suite \\
-        base=/path/to/old/checkout original=. fast=.:--arithmetic:fast
+        base=/path/to/old/checkout fast=. original=.:--arithmetic:original
 
 A variant is ``NAME=ROOT`` (a checkout of the project: its ``src`` and its benchmark
 script are used, and its own numba cache folder under ``--cache-root``), optionally

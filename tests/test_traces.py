@@ -86,7 +86,8 @@ def test_reference_follows_the_trace(name):
 def test_estimator_ends_on_the_original_weights(name):
     cfg, d = _case(name)
     params = {k: v for k, v in estimator_params(cfg).items() if not k.startswith("_")}
-    params.update(max_iter=d["out_time"].shape[0], shuffle=False, early_stopping=False)
+    params.update(max_iter=d["out_time"].shape[0], shuffle=False, early_stopping=False,
+                  arithmetic="original")
     clf = SpikingReadoutClassifier(**params)
     clf.fit(d["X_train"], d["y_train"], weights_init=d["initial_weights"])
     np.testing.assert_allclose(clf.weights_, d["final_weights"], rtol=0, atol=1e-5)

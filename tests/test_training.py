@@ -288,8 +288,8 @@ def test_fast_arithmetic_changes_nothing_without_weight_norm(digits, params):
 def test_fast_arithmetic_with_weight_norm(digits):
     X, y = digits
     kw = dict(max_iter=10, random_state=0)
-    a = SpikingReadoutClassifier(**kw).fit(X[:1200], y[:1200])
-    b = SpikingReadoutClassifier(arithmetic="fast", **kw).fit(X[:1200], y[:1200])
+    a = SpikingReadoutClassifier(arithmetic="original", **kw).fit(X[:1200], y[:1200])
+    b = SpikingReadoutClassifier(**kw).fit(X[:1200], y[:1200])  # (the default: "fast")
     # every row keeps its target sum (the same initial weights, so the same targets):
     # the original's rows to float32 rounding, the fast rows to the rounding of their
     # weights to float32, so both agree to 1e-5 relative
@@ -301,8 +301,10 @@ def test_fast_arithmetic_with_weight_norm(digits):
     acc_a, acc_b = a.score(X[1200:], y[1200:]), b.score(X[1200:], y[1200:])
     assert acc_b > 0.85 and abs(acc_a - acc_b) < 0.03, (acc_a, acc_b)
     # a switch between continued fits takes effect from the next epoch
-    d = SpikingReadoutClassifier(max_iter=4, random_state=0).fit(X[:1200], y[:1200])
-    c = SpikingReadoutClassifier(max_iter=2, random_state=0, warm_start=True)
+    d = SpikingReadoutClassifier(max_iter=4, random_state=0,
+                                 arithmetic="original").fit(X[:1200], y[:1200])
+    c = SpikingReadoutClassifier(max_iter=2, random_state=0, warm_start=True,
+                                 arithmetic="original")
     c.fit(X[:1200], y[:1200])
     c.set_params(arithmetic="fast").fit(X[:1200], y[:1200])
     assert c.n_iter_ == 4 and not np.array_equal(c.weights_, d.weights_)

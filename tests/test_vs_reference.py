@@ -335,6 +335,7 @@ def train_cases(draw, rule, competition, neuron):
         max_iter=draw(st.integers(1, 3)),
         shuffle=draw(st.booleans()),
         random_state=draw(st.integers(0, 2**31 - 2)),
+        arithmetic=draw(st.sampled_from(["original", "fast"])),
     )
     # inputs: times on the grid k*T/8 (k = 8, 9: silent; k = 10: +inf)
     k_train = draw(arrays(np.int64, (n_train, n_in), elements=st.integers(0, _GRID + 2)))
@@ -396,6 +397,7 @@ def _ref_params(p):
         output_dropout=p["output_dropout"],
         input_dropout=p["input_dropout"],
         shuffle=p["shuffle"],
+        arithmetic=p.get("arithmetic", "original"),
     )
 
 

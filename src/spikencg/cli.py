@@ -554,8 +554,9 @@ def _print_kfold(summary):
 
 
 # version of the gridsearch procedure (two epochs, the abort test, then the rest): part of
-# every run's key, to be increased whenever the procedure changes its results
-_GRID_PROCEDURE = 1
+# every run's key, to be increased whenever the procedure changes its results (2: the
+# estimator's default arithmetic became "fast")
+_GRID_PROCEDURE = 2
 
 
 def _data_fingerprint(*sets):

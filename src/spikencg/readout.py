@@ -104,6 +104,10 @@ _PROBA_SAMPLES = 2000
 # log-loss of four seeds fell from 0.54-1.89 to 0.25-0.47 (coefficients were in the
 # thousands)
 _PROBA_PRIOR_STD = 300.0
+# Parameters whose default changed after they were added: what a model pickled before
+# the parameter existed was trained with (``__setstate__``)
+_LEGACY_PARAMS = {"arithmetic": "original"}
+
 # Bounds of the parameters beyond which the kernels' arithmetic would overflow: weights,
 # thresholds and potentials are float32 (a threshold above float32's largest number is
 # never reached), and the kernels add and subtract times of the order of max_time and
@@ -422,7 +426,7 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         w_min=None,
         w_max=None,
         weight_norm=None,
-        arithmetic="original",
+        arithmetic="fast",
         stdp="additive",
         beta=1.0,
         t_gap=None,
@@ -665,12 +669,13 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state):
         """Restore a pickled model; one saved before the training state was one object
         gets its state from the loose attributes it had, and one saved before a
-        parameter existed gets that parameter's default (the behaviour it was trained
-        with)."""
+        parameter existed gets the value that gives the behaviour it was trained with
+        (the parameter's default, or for ``arithmetic`` "original", the only arithmetic
+        of the versions before it)."""
         super().__setstate__(state)
         for name, param in inspect.signature(type(self).__init__).parameters.items():
             if param.default is not inspect.Parameter.empty and name not in self.__dict__:
-                setattr(self, name, param.default)
+                setattr(self, name, _LEGACY_PARAMS.get(name, param.default))
         if "_state" not in self.__dict__ and "_p" in self.__dict__:
             self._state = self._legacy_training_state()
 
