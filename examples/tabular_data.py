@@ -13,17 +13,16 @@ MLPClassifier on standardised data), with the seconds of one 5-fold run. It save
 ``receptive_fields.png``: the fields of one iris feature, and the input spikes of one
 flower.
 
-Measured (full settings; seconds per 5-fold run on 2 CPU cores shared with other jobs,
-load average about 9: the times are inflated, and compare only within this table;
+Measured (full settings; seconds per 5-fold run on 2 CPU cores, load average about 1;
 scikit-learn's models with BLAS on one thread; 0.0: under 0.05 s):
 
 =============  ===========  =====  ============  ======  ===  =====  ===  =====  ===
 dataset        spiking      s      worst/LogReg  LogReg  s    SVC    s    MLP    s
 =============  ===========  =====  ============  ======  ===  =====  ===  =====  ===
-iris           0.947-0.967  0.4    1.02          0.927   0.0  0.953  0.0  0.953  1.1
-wine           0.950-0.961  0.3    0.97          0.983   0.1  0.983  0.0  0.983  0.8
-breast cancer  0.960-0.967  0.5    0.99          0.967   0.0  0.977  0.0  0.979  2.4
-digits         0.948-0.954  4.8    0.98          0.969   0.3  0.981  0.4  0.977  4.8
+iris           0.947-0.967  0.1    1.02          0.927   0.0  0.953  0.0  0.953  0.5
+wine           0.950-0.961  0.1    0.97          0.983   0.0  0.983  0.0  0.983  0.4
+breast cancer  0.960-0.968  0.1    0.99          0.967   0.0  0.977  0.0  0.979  1.1
+digits         0.948-0.952  1.5    0.98          0.969   0.2  0.981  0.2  0.977  2.3
 =============  ===========  =====  ============  ======  ===  =====  ===  =====  ===
 
     python examples/tabular_data.py [OUTPUT_DIR] [--quick]

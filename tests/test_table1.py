@@ -82,6 +82,11 @@ def test_table1_command_writes_the_table_and_resumes(tmp_path, capsys, tiny_extr
     assert len(folds) == 4
     fold0 = json.loads(folds[0].read_text())
     assert fold0["random_state"] == fold0["fold"] and fold0["epochs"] <= 2
+    # the readouts train with the original framework's arithmetic (not the estimator's
+    # default), which is not part of the fold keys (the folds before it was a parameter)
+    assert fold0["params"]["arithmetic"] == "original"
+    assert "arithmetic" not in table1._readout_params("STDP-CSNN", "fashion-mnist",
+                                                       "s2stdp", None)[0]
     assert len(fold0["validation_history"]) == fold0["epochs"]
     assert np.asarray(fold0["updates_own_class"]).shape == (fold0["epochs"], 2)
     # a rerun does nothing; a lost fold file is redone alone; other epochs redo all

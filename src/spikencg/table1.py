@@ -606,7 +606,7 @@ def _run_fold(task):
     tr, va = np.asarray(task["train_idx"]), np.asarray(task["val_idx"])
     # Table 1 trains with the original framework's arithmetic, bit for bit (part of the
     # procedure, so not of the fold keys: every fold before the parameter existed was
-    # trained that way); a preset or --set that names the arithmetic wins
+    # trained that way); a preset that names the arithmetic wins
     params = {"arithmetic": "original", **task["params"]}
     stopping = ({"early_stopping": True, "n_iter_no_change": task["patience"]}
                 if task["patience"] else {"early_stopping": False})
