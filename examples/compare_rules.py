@@ -7,8 +7,8 @@ one neuron per class, each scored by 10-fold cross-validation (R-STDP and S4NN w
 Saves ``rules.png`` (mean +/- std per rule) and ``rules_thresholds.png`` (the
 adaptive thresholds of one NCG of the S2-STDP model, epoch by epoch).
 
-Measured (full settings, seed 0, 10 folds, 30 epochs): S2-STDP+NCG 0.895 +/- 0.038,
-SSTDP+NCG 0.752 +/- 0.056, R-STDP (5/class) 0.833 +/- 0.048, S4NN 0.549 +/- 0.074.
+Measured (full settings, seed 0, 10 folds, 30 epochs): S2-STDP+NCG 0.895 +/- 0.037,
+SSTDP+NCG 0.758 +/- 0.053, R-STDP (5/class) 0.833 +/- 0.048, S4NN 0.549 +/- 0.074.
 
     python examples/compare_rules.py [OUTPUT_DIR] [--quick]
 

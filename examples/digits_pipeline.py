@@ -6,7 +6,7 @@ on 75 % of the data, scores it on the rest and saves pictures of it: the trainin
 (``history.png``), the spike raster of one test sample (``raster.png``) and the
 first-spike times of every class (``firing_times.png``).
 
-Measured (full settings, seed 0): 10-fold accuracy 0.895 +/- 0.038; held-out test
+Measured (full settings, seed 0): 10-fold accuracy 0.895 +/- 0.037; held-out test
 accuracy 0.909 (30 epochs).
 
     python examples/digits_pipeline.py [OUTPUT_DIR] [--quick]

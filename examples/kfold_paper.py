@@ -11,8 +11,8 @@ defaults (``--set threshold=auto`` ...). Each run writes ``kfold.json``, ``folds
 and ``fold_*.json`` in ``OUTPUT_DIR/kfold/<config>``; ``kfold.png`` draws them with
 :func:`spikencg.plot.plot_kfold`.
 
-Measured (full settings, seed 0), test accuracy over 10 folds: S2-STDP 0.842 +/- 0.009,
-S2-STDP+NCG 0.917 +/- 0.008, SSTDP 0.737 +/- 0.012, SSTDP+NCG 0.780 +/- 0.011.
+Measured (full settings, seed 0), test accuracy over 10 folds: S2-STDP 0.840 +/- 0.009,
+S2-STDP+NCG 0.916 +/- 0.008, SSTDP 0.738 +/- 0.012, SSTDP+NCG 0.780 +/- 0.011.
 
     python examples/kfold_paper.py [OUTPUT_DIR] [--quick] [--n-jobs N]
 

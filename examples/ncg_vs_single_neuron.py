@@ -7,7 +7,7 @@ two-compartment competition regulation), scored by 10-fold cross-validation. Sav
 ``weights_ncg.png`` (what each neuron learned).
 
 Measured (full settings, seed 0, 10 folds, 30 epochs): one neuron per class
-0.794 +/- 0.045, NCG 0.895 +/- 0.038: the NCG gains about 10 points (the paper's Table 1:
+0.795 +/- 0.046, NCG 0.895 +/- 0.037: the NCG gains about 10 points (the paper's Table 1:
 2 to 6 points on its datasets).
 
     python examples/ncg_vs_single_neuron.py [OUTPUT_DIR] [--quick]
