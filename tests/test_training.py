@@ -1,6 +1,8 @@
 """Training like scikit-learn users expect: early stopping, partial_fit, warm_start,
 progress, history, probabilities and threshold warnings."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.calibration import CalibratedClassifierCV
@@ -134,6 +136,21 @@ def test_threshold_warnings_name_the_parameter(digits):
         SpikingReadoutClassifier(threshold=1000.0, max_iter=1).fit(X[:200], y[:200])
     with pytest.warns(ThresholdWarning, match="raise `threshold`"):
         SpikingReadoutClassifier(threshold=0.0, max_iter=1).fit(X[:200], y[:200])
+
+
+def test_weight_statistics_of_large_weights(digits):
+    # regression: the weights' std was taken in float32, whose squares overflow above
+    # about 1.8e19 (a RuntimeWarning and an infinite std once the weights differ)
+    X, y = digits
+    W0 = np.full((50, X.shape[1]), 1e30) * np.linspace(0.5, 1.0, X.shape[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        clf = SpikingReadoutClassifier(max_iter=2, random_state=0, w_max=1e30,
+                                       threshold=1e31).fit(X[:300], y[:300],
+                                                           weights_init=W0)
+    W = clf.weights_.astype(np.float64)
+    np.testing.assert_allclose(clf.weight_stats_[-1], [W.mean(), W.std(), W.min(), W.max()],
+                               rtol=1e-6)
 
 
 def test_history_for_figure_2(digits):

@@ -212,7 +212,9 @@ class TrainingState:
                                                   / np.maximum(fcount, 1), np.nan))
         h["min_firing_time"].append(np.where(np.isfinite(fmin), fmin, np.nan))
         h["firing_rate"].append(fcount / n)
-        h["weight_stats"].append(np.array([weights.mean(), weights.std(), weights.min(),
+        # (in float64: the float32 squares of weights above about 1.8e19 overflow)
+        h["weight_stats"].append(np.array([weights.mean(dtype=np.float64),
+                                           weights.std(dtype=np.float64), weights.min(),
                                            weights.max()], dtype=np.float64))
 
     def history_arrays(self, n_neurons):
