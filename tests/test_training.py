@@ -239,6 +239,13 @@ def test_auto_threshold_rule(digits):
     assert np.isclose(clf.threshold_, 0.3 * (mean_spikes - 1) / 2)
     # thresholds are float32 numbers, like the potentials
     np.testing.assert_array_equal(clf.thresholds_, np.float32(clf.threshold_))
+    # with weights_init, from the mean of the given weights: no warning at another scale
+    W0 = np.full((50, X.shape[1]), 4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ThresholdWarning)
+        big = SpikingReadoutClassifier(max_iter=1, random_state=0, w_max=10.0).fit(
+            X[:300], y[:300], weights_init=W0)
+    assert np.isclose(big.threshold_, 4.0 * (mean_spikes - 1) / 2)
 
 
 def test_early_stopping_patience_counts_across_warm_starts(digits):

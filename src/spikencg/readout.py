@@ -165,8 +165,9 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         dropout]. None: "two-compartment" with ``ncg``, else "none".
     threshold : float or "auto", default="auto"
         Firing threshold of every neuron [``firing_threshold``]. "auto":
-        ``w_init_mean * max(n - 1, 1) / 2`` with ``n`` the mean number of input spikes
-        per training sample: with the initial weights, a neuron fires after about half
+        ``w_init_mean * max(n - 1, 1) / 2`` (with ``weights_init`` given to ``fit``, the
+        mean of those weights instead of ``w_init_mean``) with ``n`` the mean number of
+        input spikes per training sample: with the initial weights, a neuron fires after about half
         of a sample's spikes (the paper's thresholds grow with the number of inputs and
         the initial weights in the same way; on its digits configuration this rule
         gives 4.7 where the paper used 4.5).
@@ -611,7 +612,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         n_spikes = arrays[1].shape[0]
         if self.threshold == "auto":
             mean_spikes = n_spikes / max(n_samples, 1)
-            theta0 = max(config.w_init_mean * max(mean_spikes - 1.0, 1.0) / 2.0, 1e-6)
+            # the mean initial weight: the drawn weights' expected one, or the given one's
+            w_mean = (config.w_init_mean if weights_init is None
+                      else float(W.mean(dtype=np.float64)))
+            theta0 = max(w_mean * max(mean_spikes - 1.0, 1.0) / 2.0, 1e-6)
         else:
             theta0 = float(self.threshold)
         self.weights_ = W.T
