@@ -93,7 +93,11 @@ def extract(args, X_tr, X_te, params):
     files = [cache / f"{key}_{part}.npz" for part in ("train", "test", "filters")]
     if all(f.is_file() for f in files):
         F_tr, _, meta = load_features(files[0])
-        if json.loads(meta["params"]) == given:
+        stored = json.loads(meta["params"])
+        if "max_iter" not in stored and "n_epochs" in stored:
+            # cached before ``max_iter`` replaced ``n_epochs`` (the same features)
+            stored.update(max_iter=stored["n_epochs"], n_epochs="deprecated")
+        if stored == given:
             F_te = load_features(files[1])[0]
             filters = load_features(files[2])[0]
             print(f"features read from the cache {files[0]} / {files[1]}")

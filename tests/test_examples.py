@@ -124,3 +124,30 @@ def test_softhebb_example_linear_svm_solves_linearsvc_problem():
     W3, b3, _ = module.linear_svm(X[weights > 0], y[weights > 0], 0.1, max_iter=2000)
     np.testing.assert_allclose(W2, W3, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(b2, b3, rtol=1e-4, atol=1e-5)
+
+
+def test_softhebb_example_reads_features_cached_before_max_iter(tmp_path, capsys):
+    # features cached when SoftHebbFeatures still took ``n_epochs`` (its parameters were
+    # stored that way) are the same features: read, not recomputed
+    import argparse
+    import json
+
+    import numpy as np
+
+    from spikencg import SoftHebbFeatures
+    from spikencg.features import save_features
+
+    module = _load("softhebb_features.py")
+    params = dict(n_maps=(4, 8, 16))
+    args = argparse.Namespace(seed=0, verbose=False, cache_dir=str(tmp_path))
+    old = json.loads(json.dumps(SoftHebbFeatures(**params, random_state=0).get_params()))
+    old["n_epochs"] = old.pop("max_iter")  # the former name, as stored then
+    X_tr, X_te = np.zeros((3, 28, 28)), np.zeros((2, 28, 28))
+    F_tr, F_te, filt = np.full((3, 5), 0.5), np.full((2, 5), 0.25), np.ones((4, 1, 5, 5))
+    for part, arr in (("train", F_tr), ("test", F_te), ("filters", filt)):
+        save_features(tmp_path / f"fmnist_softhebb_4-8-16_n3_t2_seed0_{part}.npz", arr,
+                      params=json.dumps(old))
+    got = module.extract(args, X_tr, X_te, params)
+    assert "features read from the cache" in capsys.readouterr().out
+    np.testing.assert_array_equal(got[0], F_tr)
+    np.testing.assert_array_equal(got[1], F_te)
