@@ -104,8 +104,8 @@ _PROBA_SAMPLES = 2000
 # log-loss of four seeds fell from 0.54-1.89 to 0.25-0.47 (coefficients were in the
 # thousands)
 _PROBA_PRIOR_STD = 300.0
-# Parameters whose default changed after they were added: what a model pickled before
-# the parameter existed was trained with (``__setstate__``)
+# Parameters whose default changed after they were added: their first default, what a
+# model pickled before the parameter existed was trained with (``__setstate__``)
 _LEGACY_PARAMS = {"arithmetic": "original"}
 
 # Bounds of the parameters beyond which the kernels' arithmetic would overflow: weights,
@@ -676,8 +676,8 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         """Restore a pickled model; one saved before the training state was one object
         gets its state from the loose attributes it had, and one saved before a
         parameter existed gets the value that gives the behaviour it was trained with
-        (the parameter's default, or for ``arithmetic`` "original", the only arithmetic
-        of the versions before it)."""
+        (the parameter's default; for ``arithmetic``, "original", its default when it
+        was added)."""
         super().__setstate__(state)
         for name, param in inspect.signature(type(self).__init__).parameters.items():
             if param.default is not inspect.Parameter.empty and name not in self.__dict__:
