@@ -167,10 +167,10 @@ class SpikingReadoutClassifier(ClassifierMixin, BaseEstimator):
         Firing threshold of every neuron [``firing_threshold``]. "auto":
         ``w_init_mean * max(n - 1, 1) / 2`` (with ``weights_init`` given to ``fit``, the
         mean of those weights instead of ``w_init_mean``) with ``n`` the mean number of
-        input spikes per training sample: with the initial weights, a neuron fires after about half
-        of a sample's spikes (the paper's thresholds grow with the number of inputs and
-        the initial weights in the same way; on its digits configuration this rule
-        gives 4.7 where the paper used 4.5).
+        input spikes per training sample: with the initial weights, a neuron fires after
+        about half of a sample's spikes (the paper's thresholds grow with the number of
+        inputs and the initial weights in the same way; on its digits configuration
+        this rule gives 4.7 where the paper used 4.5).
     threshold_lr : float or None, default=None
         Competition-regulation threshold rate ``eta`` [``regularizer.thr_lr``].
         None: 5 % of the threshold.
